@@ -1,0 +1,47 @@
+# hookgen — developer tasks. `make help` lists them.
+GO        ?= go
+GOFLAGS   ?=
+PKGS      := ./...
+BIN       := bin
+GOLANGCI_VERSION := v2.6.2
+FAMILIES  := stackstate atscale butler netpulse clcbackup
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## list the targets
+	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: build
+build: ## build the hookgen CLI into bin/
+	$(GO) build -o $(BIN)/hookgen ./generator/cmd/hookgen
+
+.PHONY: test
+test: ## run every test with the race detector (services are skipped when absent)
+	$(GO) test -race -count=1 $(PKGS)
+
+.PHONY: vet
+vet: ## go vet
+	$(GO) vet $(PKGS)
+
+.PHONY: lint
+lint: vet ## go vet plus golangci-lint (installed into bin/ by this target)
+	@test -x $(BIN)/golangci-lint || GOBIN=$(CURDIR)/$(BIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
+	$(BIN)/golangci-lint run $(PKGS)
+
+.PHONY: generate
+generate: ## regenerate examples/ and golden files from openapi/
+	$(GO) generate ./examples/...
+	$(GO) test ./generator/ -run Golden -update
+
+.PHONY: check-generated
+check-generated: generate ## fail when checked-in generated code is stale
+	@git diff --exit-code -- examples generator/testdata || { echo "generated code is stale: run 'make generate' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- examples generator/testdata)" || { git status --porcelain -- examples generator/testdata; echo "generated code is stale: run 'make generate' and commit"; exit 1; }
+
+.PHONY: demo
+demo: ## the main job: generate receivers, run them on the embedded store, replay every vendor example
+	$(GO) run ./internal/demo
+
+.PHONY: ci
+ci: vet test check-generated ## what .ci/run runs

@@ -1,0 +1,300 @@
+package schema
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/hookgen/hookgen/runtime"
+)
+
+// Checker accumulates validation findings for one payload. It is not safe
+// for concurrent use; generated code creates one per delivery.
+type Checker struct {
+	// Strict turns soft findings (unknown enum values, unknown discriminator
+	// values, bad formats) into errors.
+	Strict bool
+	// Errors are the findings that reject the payload.
+	Errors []runtime.FieldError
+	// Warnings are soft findings tolerated in lenient mode.
+	Warnings []runtime.FieldError
+}
+
+// OK reports whether no error was recorded.
+func (c *Checker) OK() bool { return len(c.Errors) == 0 }
+
+// Fail records an error at pointer p for rule.
+func (c *Checker) Fail(p, rule, msg string) {
+	c.Errors = append(c.Errors, runtime.FieldError{Pointer: p, Rule: rule, Message: msg})
+}
+
+// Soft records an error in strict mode and a warning otherwise.
+func (c *Checker) Soft(p, rule, msg string) {
+	if c.Strict {
+		c.Fail(p, rule, msg)
+		return
+	}
+	c.Warnings = append(c.Warnings, runtime.FieldError{Pointer: p, Rule: rule, Message: msg})
+}
+
+// Sub returns an empty checker with the same mode, for trying oneOf/anyOf
+// branches without polluting c.
+func (c *Checker) Sub() *Checker { return &Checker{Strict: c.Strict} }
+
+// Merge copies the findings of a sub-checker into c.
+func (c *Checker) Merge(s *Checker) {
+	c.Errors = append(c.Errors, s.Errors...)
+	c.Warnings = append(c.Warnings, s.Warnings...)
+}
+
+// Ptr appends one reference token to JSON pointer p, escaping ~ and / as
+// RFC 6901 requires.
+func Ptr(p, token string) string {
+	if strings.ContainsAny(token, "~/") {
+		token = strings.ReplaceAll(strings.ReplaceAll(token, "~", "~0"), "/", "~1")
+	}
+	return p + "/" + token
+}
+
+// Index appends an array index to JSON pointer p.
+func Index(p string, i int) string { return p + "/" + strconv.Itoa(i) }
+
+// Parse decodes a JSON document into the generic value the generated
+// validators walk (objects as map[string]any, numbers as json.Number). A
+// syntax error becomes a FieldError with rule "syntax" at the document root.
+func Parse(body []byte) (any, *runtime.FieldError) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, &runtime.FieldError{Pointer: "", Rule: "syntax", Message: syntaxMessage(err)}
+	}
+	if _, err := dec.Token(); err == nil {
+		return nil, &runtime.FieldError{Pointer: "", Rule: "syntax", Message: "unexpected data after the JSON document"}
+	}
+	return v, nil
+}
+
+func syntaxMessage(err error) string {
+	var se *json.SyntaxError
+	if ok := asSyntax(err, &se); ok {
+		return fmt.Sprintf("malformed JSON at byte %d: %s", se.Offset, se.Error())
+	}
+	if err.Error() == "EOF" || err.Error() == "unexpected EOF" {
+		return "malformed JSON: unexpected end of input"
+	}
+	return "malformed JSON: " + err.Error()
+}
+
+func asSyntax(err error, target **json.SyntaxError) bool {
+	se, ok := err.(*json.SyntaxError)
+	if ok {
+		*target = se
+	}
+	return ok
+}
+
+// Kind returns the JSON type name of a generic value: object, array,
+// string, number, boolean or null.
+func Kind(v any) string {
+	switch v.(type) {
+	case map[string]any:
+		return "object"
+	case []any:
+		return "array"
+	case string:
+		return "string"
+	case json.Number, float64:
+		return "number"
+	case bool:
+		return "boolean"
+	case nil:
+		return "null"
+	}
+	return "unknown"
+}
+
+// IsInteger reports whether n is a JSON number with an integral value
+// (1 and 1.0 both are, as JSON Schema says).
+func IsInteger(n json.Number) bool {
+	s := string(n)
+	if !strings.ContainsAny(s, ".eE") {
+		return true
+	}
+	f, err := n.Float64()
+	return err == nil && f == math.Trunc(f) && !math.IsInf(f, 0)
+}
+
+// HasType reports whether v is of JSON Schema type t, where "integer" is a
+// number with an integral value.
+func HasType(v any, t string) bool {
+	switch t {
+	case "integer":
+		n, ok := v.(json.Number)
+		return ok && IsInteger(n)
+	case "number":
+		_, ok := v.(json.Number)
+		return ok
+	default:
+		return Kind(v) == t
+	}
+}
+
+// TypeError records a type mismatch: want lists the allowed types.
+func (c *Checker) TypeError(p string, v any, want ...string) {
+	c.Fail(p, "type", fmt.Sprintf("expected %s, got %s", strings.Join(want, " or "), Kind(v)))
+}
+
+// Required records every name in names missing from o.
+func (c *Checker) Required(p string, o map[string]any, names ...string) {
+	for _, n := range names {
+		if _, ok := o[n]; !ok {
+			c.Fail(Ptr(p, n), "required", "property "+strconv.Quote(n)+" is missing")
+		}
+	}
+}
+
+// NoExtra records properties of o not in known, for additionalProperties: false.
+func (c *Checker) NoExtra(p string, o map[string]any, known map[string]bool) {
+	for k := range o {
+		if !known[k] {
+			c.Fail(Ptr(p, k), "additionalProperties", "property "+strconv.Quote(k)+" is not allowed")
+		}
+	}
+}
+
+// PropCount checks minProperties/maxProperties (negative bound = none).
+func (c *Checker) PropCount(p string, o map[string]any, lo, hi int) {
+	if lo >= 0 && len(o) < lo {
+		c.Fail(p, "minProperties", fmt.Sprintf("at least %d properties required", lo))
+	}
+	if hi >= 0 && len(o) > hi {
+		c.Fail(p, "maxProperties", fmt.Sprintf("at most %d properties allowed", hi))
+	}
+}
+
+// ItemCount checks minItems/maxItems (negative bound = none).
+func (c *Checker) ItemCount(p string, a []any, lo, hi int) {
+	if lo >= 0 && len(a) < lo {
+		c.Fail(p, "minItems", fmt.Sprintf("at least %d items required", lo))
+	}
+	if hi >= 0 && len(a) > hi {
+		c.Fail(p, "maxItems", fmt.Sprintf("at most %d items allowed", hi))
+	}
+}
+
+// Unique checks uniqueItems.
+func (c *Checker) Unique(p string, a []any) {
+	seen := make(map[string]bool, len(a))
+	for _, v := range a {
+		k := Canon(v)
+		if seen[k] {
+			c.Fail(p, "uniqueItems", "array items are not unique")
+			return
+		}
+		seen[k] = true
+	}
+}
+
+// Length checks minLength/maxLength in Unicode code points (negative = none).
+func (c *Checker) Length(p, s string, lo, hi int) {
+	n := utf8.RuneCountInString(s)
+	if lo >= 0 && n < lo {
+		c.Fail(p, "minLength", fmt.Sprintf("length %d is below the minimum %d", n, lo))
+	}
+	if hi >= 0 && n > hi {
+		c.Fail(p, "maxLength", fmt.Sprintf("length %d is above the maximum %d", n, hi))
+	}
+}
+
+// Pattern checks s against re; src is the pattern text for the message.
+func (c *Checker) Pattern(p, s string, re *regexp.Regexp, src string) {
+	if !re.MatchString(s) {
+		c.Fail(p, "pattern", "does not match pattern "+strconv.Quote(src))
+	}
+}
+
+// EnumString checks a string against its allowed values (soft: unknown
+// values are warnings in lenient mode).
+func (c *Checker) EnumString(p, s string, allowed ...string) {
+	for _, a := range allowed {
+		if s == a {
+			return
+		}
+	}
+	c.Soft(p, "enum", fmt.Sprintf("value %s is not one of %s", strconv.Quote(s), quoteList(allowed)))
+}
+
+// EnumAny checks any value against allowed values given in canonical JSON.
+func (c *Checker) EnumAny(p string, v any, allowed ...string) {
+	k := Canon(v)
+	for _, a := range allowed {
+		if k == a {
+			return
+		}
+	}
+	c.Soft(p, "enum", fmt.Sprintf("value %s is not one of %s", k, strings.Join(allowed, ", ")))
+}
+
+// Const checks v equals the canonical JSON value want (a hard check).
+func (c *Checker) Const(p string, v any, want string) {
+	if Canon(v) != want {
+		c.Fail(p, "const", "value must be "+want)
+	}
+}
+
+func quoteList(xs []string) string {
+	q := make([]string, len(xs))
+	for i, x := range xs {
+		q[i] = strconv.Quote(x)
+	}
+	return strings.Join(q, ", ")
+}
+
+// Bounds checks minimum/maximum and their exclusive forms; nil = none.
+func (c *Checker) Bounds(p string, n json.Number, min, max *float64, exMin, exMax bool) {
+	f, err := n.Float64()
+	if err != nil {
+		c.Fail(p, "type", "number out of range")
+		return
+	}
+	if min != nil && (f < *min || (exMin && f == *min)) {
+		c.Fail(p, "minimum", fmt.Sprintf("%s is below the minimum %v", n, *min))
+	}
+	if max != nil && (f > *max || (exMax && f == *max)) {
+		c.Fail(p, "maximum", fmt.Sprintf("%s is above the maximum %v", n, *max))
+	}
+}
+
+// MultipleOf checks n is a multiple of m.
+func (c *Checker) MultipleOf(p string, n json.Number, m float64) {
+	f, err := n.Float64()
+	if err != nil || m == 0 {
+		return
+	}
+	q := f / m
+	if math.Abs(q-math.Round(q)) > 1e-9 {
+		c.Fail(p, "multipleOf", fmt.Sprintf("%s is not a multiple of %v", n, m))
+	}
+}
+
+// Canon returns the canonical JSON text of a generic value (object keys
+// sorted), used for enum, const and uniqueItems comparisons.
+func Canon(v any) string {
+	switch x := v.(type) {
+	case json.Number:
+		if f, err := x.Float64(); err == nil {
+			return strconv.FormatFloat(f, 'g', -1, 64)
+		}
+		return string(x)
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	}
+	b, _ := json.Marshal(v) // maps marshal with sorted keys
+	return string(b)
+}

@@ -1,0 +1,134 @@
+// Package store defines the idempotency and ordering store the delivery
+// pipeline claims keys in, and its in-memory and embedded durable
+// implementations. Redis and PostgreSQL stores implement the same
+// interfaces; every implementation must pass storetest.Run.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// State is the state of a claimed key.
+type State int
+
+const (
+	// Absent: the key has never been claimed, or its record expired.
+	Absent State = iota
+	// Processing: a delivery holds the key under a lease.
+	Processing
+	// Done: a delivery with this key completed and was acknowledged.
+	Done
+	// Failed: the last attempt failed; the key may be claimed again.
+	Failed
+)
+
+// String returns the lower-case state name.
+func (s State) String() string {
+	switch s {
+	case Absent:
+		return "absent"
+	case Processing:
+		return "processing"
+	case Done:
+		return "done"
+	case Failed:
+		return "failed"
+	}
+	return "unknown"
+}
+
+// Claim is the result of an attempt to claim a key.
+type Claim struct {
+	// Won is true when the caller now holds the key (state Processing under
+	// its lease) and must call Complete or Release.
+	Won bool
+	// State is the key's state as the store saw it: Processing for the
+	// winner or for a loser that met another live lease, Done for a loser
+	// that met a completed key.
+	State State
+	// Attempt counts claims won on this key, 1 for the first.
+	Attempt int
+	// Token identifies the winner's lease; Complete and Release must pass it
+	// so that an expired holder cannot overwrite a newer one.
+	Token string
+	// LeaseUntil is when the current lease expires (Processing only).
+	LeaseUntil time.Time
+}
+
+// ErrLeaseLost is returned by Complete and Release when the caller's lease
+// expired and another delivery claimed the key since.
+var ErrLeaseLost = errors.New("store: lease lost")
+
+// ErrClosed is returned by every method after Close.
+var ErrClosed = errors.New("store: closed")
+
+// Store is an idempotency store: an atomic claim on a key with explicit
+// states (processing under a lease, done, failed) and a retention TTL.
+// Implementations are safe for concurrent use by many goroutines (and, for
+// shared stores, by many processes): of any number of concurrent Claims on
+// one key, exactly one wins.
+type Store interface {
+	// Claim tries to take key for a delivery, with a lease of the given
+	// length. It wins when the key is Absent, Failed, or Processing with an
+	// expired lease (the holder died). It loses, changing nothing, when the
+	// key is Done or Processing under a live lease.
+	Claim(ctx context.Context, key string, lease time.Duration) (Claim, error)
+	// Complete marks key Done, kept for retention (after which it becomes
+	// Absent). A completed key that was acknowledged is never lost by a
+	// durable store, even after kill -9.
+	Complete(ctx context.Context, key, token string, retention time.Duration) error
+	// Release marks key Failed so that the next Claim wins at once.
+	Release(ctx context.Context, key, token string) error
+	// Get returns the key's current state without changing it.
+	Get(ctx context.Context, key string) (State, error)
+	// Close releases the store's resources; it is safe to call twice.
+	Close() error
+}
+
+// Verdict is the ordering guard's answer for one message.
+type Verdict int
+
+const (
+	// Accept: the message moves its entity forward; process it.
+	Accept Verdict = iota + 1
+	// Stale: an older version than the last seen; drop it.
+	Stale
+	// AfterTerminal: the entity is already closed; drop it.
+	AfterTerminal
+)
+
+// String returns the verdict name.
+func (v Verdict) String() string {
+	switch v {
+	case Accept:
+		return "accept"
+	case Stale:
+		return "stale"
+	case AfterTerminal:
+		return "after-terminal"
+	}
+	return "unknown"
+}
+
+// OrderStore keeps each entity's lifecycle position for the ordering guard.
+// The pipeline calls Check before it runs the handler and Commit after the
+// handler succeeded, so that a message whose handler failed (and that the
+// sender will retry) does not advance its entity.
+type OrderStore interface {
+	// Check says whether a message at version (when hasVersion) may be
+	// processed, without changing anything. Rules: once a terminal message
+	// was committed, every later message is AfterTerminal; a versioned
+	// message older than the newest committed version is Stale; an equal or
+	// newer version is Accept (the idempotency store decides whether it is a
+	// duplicate); a terminal message is Accept unless a terminal was already
+	// committed.
+	Check(ctx context.Context, entity string, version int64, hasVersion, terminal bool) (Verdict, error)
+	// Commit records a processed message: the entity's version becomes the
+	// maximum of the stored and given versions and it becomes terminal if
+	// terminal is set. It is atomic per entity and monotonic, so concurrent
+	// commits in any order leave the same state. State is kept for retention
+	// after the last commit.
+	Commit(ctx context.Context, entity string, version int64, hasVersion, terminal bool, retention time.Duration) error
+}
