@@ -35,6 +35,11 @@ var (
 	ErrStore = errors.New("hookgen: store failure")
 	// ErrConfig: the receiver is misconfigured (missing secret, bad option).
 	ErrConfig = errors.New("hookgen: configuration error")
+	// ErrNotHandled: the handler does not handle this event (what the
+	// generated Unimplemented type returns). The delivery is acknowledged
+	// with the success status and counted as unhandled, like an unknown
+	// event in lenient mode.
+	ErrNotHandled = errors.New("hookgen: event not handled")
 )
 
 // FieldError is one validation finding, located by a JSON pointer into the

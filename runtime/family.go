@@ -3,6 +3,8 @@ package runtime
 import (
 	"context"
 	"time"
+
+	"github.com/hookgen/hookgen/runtime/query"
 )
 
 // DeliveryMode says how a sender behaves when it does not get the
@@ -152,6 +154,9 @@ type Webhook struct {
 	// QueryBody builds the JSON payload document from query parameters for
 	// QueryParams methods. Nil when no method is query-encoded.
 	QueryBody func(req *Request) ([]byte, error)
+	// Query maps query parameters to JSON properties for QueryParams
+	// methods; senders use it to encode payloads as the vendor does.
+	Query []query.Field
 	// Decode validates req.Body and decodes it into the typed payload of the
 	// event it carries. Strict enables strict enum and format checks. An
 	// unknown event returns an error wrapping ErrUnknownEvent; an invalid

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -159,14 +160,106 @@ func (c *Checker) Required(p string, o map[string]any, names ...string) {
 	}
 }
 
-// NoExtra records properties of o not in known, for additionalProperties: false.
-func (c *Checker) NoExtra(p string, o map[string]any, known map[string]bool) {
-	for k := range o {
-		if !known[k] {
+// NoExtra records properties of o that known rejects, for
+// additionalProperties: false.
+func (c *Checker) NoExtra(p string, o map[string]any, known func(string) bool) {
+	for _, k := range sortedKeys(o) {
+		if !known(k) {
 			c.Fail(Ptr(p, k), "additionalProperties", "property "+strconv.Quote(k)+" is not allowed")
 		}
 	}
 }
+
+// Extra validates the properties of o that known rejects with validate, for
+// additionalProperties given as a schema.
+func (c *Checker) Extra(p string, o map[string]any, known func(string) bool, validate ValidateFunc) {
+	for _, k := range sortedKeys(o) {
+		if !known(k) {
+			validate(c, Ptr(p, k), o[k])
+		}
+	}
+}
+
+func sortedKeys(o map[string]any) []string {
+	keys := make([]string, 0, len(o))
+	for k := range o {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// OneOf checks that v passes exactly one of the alternatives. When none
+// passes, the findings of the closest alternative (fewest errors) are
+// reported too, so the sender learns which field to fix.
+func (c *Checker) OneOf(p string, v any, alts ...ValidateFunc) {
+	passed := 0
+	var best *Checker
+	var okSub *Checker
+	for _, alt := range alts {
+		s := c.Sub()
+		alt(s, p, v)
+		if s.OK() {
+			passed++
+			okSub = s
+		} else if best == nil || len(s.Errors) < len(best.Errors) {
+			best = s
+		}
+	}
+	switch {
+	case passed == 1:
+		c.Warnings = append(c.Warnings, okSub.Warnings...)
+	case passed == 0:
+		c.Fail(p, "oneOf", "matches none of the alternatives")
+		if best != nil {
+			c.Errors = append(c.Errors, best.Errors...)
+		}
+	default:
+		c.Fail(p, "oneOf", fmt.Sprintf("matches %d alternatives, exactly one allowed", passed))
+	}
+}
+
+// AnyOf checks that v passes at least one alternative.
+func (c *Checker) AnyOf(p string, v any, alts ...ValidateFunc) {
+	var best *Checker
+	for _, alt := range alts {
+		s := c.Sub()
+		alt(s, p, v)
+		if s.OK() {
+			c.Warnings = append(c.Warnings, s.Warnings...)
+			return
+		}
+		if best == nil || len(s.Errors) < len(best.Errors) {
+			best = s
+		}
+	}
+	c.Fail(p, "anyOf", "matches none of the alternatives")
+	if best != nil {
+		c.Errors = append(c.Errors, best.Errors...)
+	}
+}
+
+// Not checks that v does not pass validate.
+func (c *Checker) Not(p string, v any, validate ValidateFunc) {
+	s := c.Sub()
+	validate(s, p, v)
+	if s.OK() {
+		c.Fail(p, "not", "matches a schema it must not match")
+	}
+}
+
+// Discriminator records a missing or non-string discriminator property at
+// pointer p (got is its value, nil when absent).
+func (c *Checker) Discriminator(p string, got any) {
+	if got == nil {
+		c.Fail(p, "discriminator", "discriminator property is missing")
+		return
+	}
+	c.Fail(p, "discriminator", "discriminator must be a string, got "+Kind(got))
+}
+
+// F returns a pointer to f, for optional bounds in generated code.
+func F(f float64) *float64 { return &f }
 
 // PropCount checks minProperties/maxProperties (negative bound = none).
 func (c *Checker) PropCount(p string, o map[string]any, lo, hi int) {

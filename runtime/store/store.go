@@ -1,7 +1,3 @@
-// Package store defines the idempotency and ordering store the delivery
-// pipeline claims keys in, and its in-memory and embedded durable
-// implementations. Redis and PostgreSQL stores implement the same
-// interfaces; every implementation must pass storetest.Run.
 package store
 
 import (
@@ -64,6 +60,11 @@ var ErrLeaseLost = errors.New("store: lease lost")
 // ErrClosed is returned by every method after Close.
 var ErrClosed = errors.New("store: closed")
 
+// ErrInvalid is wrapped by the error a method returns when an argument is
+// unusable: an empty key or entity, or a lease or retention that is not
+// positive. Nothing is changed.
+var ErrInvalid = errors.New("store: invalid argument")
+
 // Store is an idempotency store: an atomic claim on a key with explicit
 // states (processing under a lease, done, failed) and a retention TTL.
 // Implementations are safe for concurrent use by many goroutines (and, for
@@ -81,7 +82,9 @@ type Store interface {
 	Complete(ctx context.Context, key, token string, retention time.Duration) error
 	// Release marks key Failed so that the next Claim wins at once.
 	Release(ctx context.Context, key, token string) error
-	// Get returns the key's current state without changing it.
+	// Get returns the key's current state without changing it. A key whose
+	// holder's lease expired without Complete or Release reports Failed: it
+	// may be claimed again at once.
 	Get(ctx context.Context, key string) (State, error)
 	// Close releases the store's resources; it is safe to call twice.
 	Close() error

@@ -1,0 +1,386 @@
+package generator
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/hookgen/hookgen/runtime/schema"
+	"github.com/oapi-codegen/oapi-codegen/v2/pkg/codegen"
+)
+
+// validatorGen compiles JSON Schemas into Go functions of the form
+// func(c *schema.Checker, p string, v any), one per component schema and
+// per inline sub-schema. Named components are emitted once and referenced
+// by name, so recursive schemas compile to recursive functions.
+type validatorGen struct {
+	doc     *openapi3.T
+	byRef   map[string]string
+	byPtr   map[*openapi3.Schema]string
+	used    map[string]bool
+	funcs   []string
+	bodies  map[string]string
+	regexps []string
+	reIdx   map[string]int
+}
+
+func newValidatorGen(doc *openapi3.T) *validatorGen {
+	return &validatorGen{doc: doc, byRef: map[string]string{}, byPtr: map[*openapi3.Schema]string{}, used: map[string]bool{}, bodies: map[string]string{}, reIdx: map[string]int{}}
+}
+
+// fn returns the name of the validator function for sr, emitting it (and
+// everything it needs) on first use. hint names inline schemas.
+func (g *validatorGen) fn(sr *openapi3.SchemaRef, hint string) string {
+	if sr == nil || sr.Value == nil {
+		return "validateAny"
+	}
+	if sr.Ref != "" {
+		if name, ok := g.byRef[sr.Ref]; ok {
+			return name
+		}
+		name := g.unique("validate" + codegen.SchemaNameToTypeName(refName(sr.Ref)))
+		g.byRef[sr.Ref] = name
+		g.emit(name, sr.Value)
+		return name
+	}
+	if name, ok := g.byPtr[sr.Value]; ok {
+		return name
+	}
+	name := g.unique(hint)
+	g.byPtr[sr.Value] = name
+	g.emit(name, sr.Value)
+	return name
+}
+
+func (g *validatorGen) unique(base string) string {
+	if base == "" {
+		base = "validateInline"
+	}
+	name := base
+	for i := 2; g.used[name]; i++ {
+		name = base + strconv.Itoa(i)
+	}
+	g.used[name] = true
+	return name
+}
+
+func (g *validatorGen) re(pattern string) string {
+	if i, ok := g.reIdx[pattern]; ok {
+		return "pattern" + strconv.Itoa(i)
+	}
+	i := len(g.regexps)
+	g.reIdx[pattern] = i
+	g.regexps = append(g.regexps, pattern)
+	return "pattern" + strconv.Itoa(i)
+}
+
+func (g *validatorGen) emit(name string, s *openapi3.Schema) {
+	g.funcs = append(g.funcs, name)
+	g.bodies[name] = "" // reserve (recursion)
+	var b strings.Builder
+	fmt.Fprintf(&b, "func %s(c *schema.Checker, p string, v any) {\n", name)
+	g.body(&b, name, s)
+	b.WriteString("}\n")
+	g.bodies[name] = b.String()
+}
+
+func (g *validatorGen) sub(parent, suffix string, sr *openapi3.SchemaRef) string {
+	return g.fn(sr, parent+"_"+suffix)
+}
+
+func (g *validatorGen) body(b *strings.Builder, name string, s *openapi3.Schema) {
+	types := []string{}
+	if s.Type != nil {
+		types = s.Type.Slice()
+	}
+	nullable := s.Nullable
+	var nonNull []string
+	for _, t := range types {
+		if t == "null" {
+			nullable = true
+		} else {
+			nonNull = append(nonNull, t)
+		}
+	}
+	// null first: allowed by type/nullable, otherwise a type error.
+	if len(nonNull) > 0 {
+		if nullable {
+			b.WriteString("\tif v == nil {\n\t\treturn\n\t}\n")
+		}
+		conds := make([]string, len(nonNull))
+		for i, t := range nonNull {
+			conds[i] = fmt.Sprintf("schema.HasType(v, %q)", t)
+		}
+		if !(len(nonNull) == 1 && nonNull[0] == "number") || true {
+			fmt.Fprintf(b, "\tif !(%s) {\n\t\tc.TypeError(p, v, %s)\n\t\treturn\n\t}\n", strings.Join(conds, " || "), quoteAll(types))
+		}
+	}
+	for i, sub := range s.AllOf {
+		fmt.Fprintf(b, "\t%s(c, p, v)\n", g.sub(name, "allOf"+strconv.Itoa(i), sub))
+	}
+	if s.Discriminator != nil && len(unionOf(s)) > 0 {
+		g.discriminator(b, name, s)
+	} else {
+		if len(s.OneOf) > 0 {
+			fmt.Fprintf(b, "\tc.OneOf(p, v, %s)\n", g.list(name, "oneOf", s.OneOf))
+		}
+		if len(s.AnyOf) > 0 {
+			fmt.Fprintf(b, "\tc.AnyOf(p, v, %s)\n", g.list(name, "anyOf", s.AnyOf))
+		}
+	}
+	if s.Not != nil {
+		fmt.Fprintf(b, "\tc.Not(p, v, %s)\n", g.sub(name, "not", s.Not))
+	}
+	if len(s.Enum) > 0 {
+		allStrings := true
+		for _, e := range s.Enum {
+			if _, ok := e.(string); !ok {
+				allStrings = false
+			}
+		}
+		if allStrings {
+			vals := make([]string, len(s.Enum))
+			for i, e := range s.Enum {
+				vals[i] = e.(string)
+			}
+			fmt.Fprintf(b, "\tif x, ok := v.(string); ok {\n\t\tc.EnumString(p, x, %s)\n\t} else if v != nil || !%t {\n\t\tc.EnumAny(p, v, %s)\n\t}\n", quoteAll(vals), nullable, quoteAll(canonAll(s.Enum)))
+		} else {
+			fmt.Fprintf(b, "\tif v != nil || !%t {\n\t\tc.EnumAny(p, v, %s)\n\t}\n", nullable, quoteAll(canonAll(s.Enum)))
+		}
+	}
+	if s.Const != nil {
+		fmt.Fprintf(b, "\tc.Const(p, v, %q)\n", schema.Canon(s.Const))
+	}
+	g.objectChecks(b, name, s)
+	g.arrayChecks(b, name, s)
+	g.stringChecks(b, s)
+	g.numberChecks(b, s)
+}
+
+func (g *validatorGen) list(name, kw string, refs openapi3.SchemaRefs) string {
+	fns := make([]string, len(refs))
+	for i, r := range refs {
+		fns[i] = g.sub(name, kw+strconv.Itoa(i), r)
+	}
+	return strings.Join(fns, ", ")
+}
+
+func (g *validatorGen) discriminator(b *strings.Builder, name string, s *openapi3.Schema) {
+	d := s.Discriminator
+	prop := d.PropertyName
+	type arm struct{ vals []string; fn string }
+	var arms []arm
+	if len(d.Mapping) > 0 {
+		vals := make([]string, 0, len(d.Mapping))
+		for v := range d.Mapping {
+			vals = append(vals, v)
+		}
+		sort.Strings(vals)
+		idx := map[string]int{}
+		for _, v := range vals {
+			ref := d.Mapping[v].Ref
+			var target *openapi3.SchemaRef
+			for _, u := range unionOf(s) {
+				if u.Ref == ref {
+					target = u
+				}
+			}
+			if target == nil {
+				if c, ok := g.doc.Components.Schemas[refName(ref)]; ok {
+					target = &openapi3.SchemaRef{Ref: ref, Value: c.Value}
+				}
+			}
+			fn := g.fn(target, name+"_"+codegen.SchemaNameToTypeName(refName(ref)))
+			if i, ok := idx[fn]; ok {
+				arms[i].vals = append(arms[i].vals, v)
+				continue
+			}
+			idx[fn] = len(arms)
+			arms = append(arms, arm{vals: []string{v}, fn: fn})
+		}
+	} else {
+		for i, u := range unionOf(s) {
+			arms = append(arms, arm{vals: []string{refName(u.Ref)}, fn: g.sub(name, "oneOf"+strconv.Itoa(i), u)})
+		}
+	}
+	fmt.Fprintf(b, "\tif x, ok := v.(map[string]any); ok {\n")
+	fmt.Fprintf(b, "\t\tdp := schema.Ptr(p, %q)\n", prop)
+	fmt.Fprintf(b, "\t\tswitch d, ok := x[%q].(string); {\n", prop)
+	fmt.Fprintf(b, "\t\tcase !ok:\n\t\t\tc.Discriminator(dp, x[%q])\n", prop)
+	for _, a := range arms {
+		conds := make([]string, len(a.vals))
+		for i, v := range a.vals {
+			conds[i] = fmt.Sprintf("d == %q", v)
+		}
+		fmt.Fprintf(b, "\t\tcase %s:\n\t\t\t%s(c, p, v)\n", strings.Join(conds, " || "), a.fn)
+	}
+	all := []string{}
+	for _, a := range arms {
+		all = append(all, a.vals...)
+	}
+	fmt.Fprintf(b, "\t\tdefault:\n\t\t\tc.EnumString(dp, d, %s)\n\t\t}\n\t}\n", quoteAll(all))
+}
+
+func (g *validatorGen) objectChecks(b *strings.Builder, name string, s *openapi3.Schema) {
+	names := make([]string, 0, len(s.Properties))
+	for n := range s.Properties {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	closed := s.AdditionalProperties.Has != nil && !*s.AdditionalProperties.Has
+	extra := s.AdditionalProperties.Schema
+	if len(names) == 0 && len(s.Required) == 0 && !closed && extra == nil && s.MinProps == 0 && s.MaxProps == nil {
+		return
+	}
+	b.WriteString("\tif x, ok := v.(map[string]any); ok {\n")
+	if len(s.Required) > 0 {
+		fmt.Fprintf(b, "\t\tc.Required(p, x, %s)\n", quoteAll(s.Required))
+	}
+	for _, n := range names {
+		fn := g.sub(name, codegen.SchemaNameToTypeName(n), s.Properties[n])
+		if fn == "validateAny" {
+			continue
+		}
+		fmt.Fprintf(b, "\t\tif y, ok := x[%q]; ok {\n\t\t\t%s(c, schema.Ptr(p, %q), y)\n\t\t}\n", n, fn, n)
+	}
+	known := "func(k string) bool { return false }"
+	if len(names) > 0 {
+		known = fmt.Sprintf("func(k string) bool {\n\t\t\tswitch k {\n\t\t\tcase %s:\n\t\t\t\treturn true\n\t\t\t}\n\t\t\treturn false\n\t\t}", quoteAll(names))
+	}
+	if closed {
+		fmt.Fprintf(b, "\t\tc.NoExtra(p, x, %s)\n", known)
+	} else if extra != nil {
+		fmt.Fprintf(b, "\t\tc.Extra(p, x, %s, %s)\n", known, g.sub(name, "additional", extra))
+	}
+	if s.MinProps > 0 || s.MaxProps != nil {
+		fmt.Fprintf(b, "\t\tc.PropCount(p, x, %d, %d)\n", s.MinProps, optU(s.MaxProps))
+	}
+	b.WriteString("\t}\n")
+}
+
+func (g *validatorGen) arrayChecks(b *strings.Builder, name string, s *openapi3.Schema) {
+	if s.Items == nil && s.MinItems == 0 && s.MaxItems == nil && !s.UniqueItems {
+		return
+	}
+	b.WriteString("\tif x, ok := v.([]any); ok {\n")
+	if s.MinItems > 0 || s.MaxItems != nil {
+		fmt.Fprintf(b, "\t\tc.ItemCount(p, x, %d, %d)\n", s.MinItems, optU(s.MaxItems))
+	}
+	if s.UniqueItems {
+		b.WriteString("\t\tc.Unique(p, x)\n")
+	}
+	if s.Items != nil {
+		if fn := g.sub(name, "Item", s.Items); fn != "validateAny" {
+			fmt.Fprintf(b, "\t\tfor i, y := range x {\n\t\t\t%s(c, schema.Index(p, i), y)\n\t\t}\n", fn)
+		} else {
+			b.WriteString("\t\t_ = x\n")
+		}
+	}
+	b.WriteString("\t}\n")
+}
+
+func (g *validatorGen) stringChecks(b *strings.Builder, s *openapi3.Schema) {
+	var lines []string
+	if s.MinLength > 0 || s.MaxLength != nil {
+		lines = append(lines, fmt.Sprintf("c.Length(p, x, %d, %d)", s.MinLength, optU(s.MaxLength)))
+	}
+	if s.Pattern != "" {
+		lines = append(lines, fmt.Sprintf("c.Pattern(p, x, %s, %q)", g.re(s.Pattern), s.Pattern))
+	}
+	if s.Format != "" && schema.KnownFormat(s.Format) {
+		lines = append(lines, fmt.Sprintf("c.Format(p, x, %q)", s.Format))
+	}
+	if len(lines) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\tif x, ok := v.(string); ok {\n\t\t%s\n\t}\n", strings.Join(lines, "\n\t\t"))
+}
+
+func (g *validatorGen) numberChecks(b *strings.Builder, s *openapi3.Schema) {
+	var lines []string
+	if s.Min != nil || s.Max != nil {
+		lines = append(lines, fmt.Sprintf("c.Bounds(p, x, %s, %s, %t, %t)", optF(s.Min), optF(s.Max), s.ExclusiveMin.IsTrue(), s.ExclusiveMax.IsTrue()))
+	}
+	if s.ExclusiveMin.Value != nil {
+		lines = append(lines, fmt.Sprintf("c.Bounds(p, x, %s, nil, true, false)", optF(s.ExclusiveMin.Value)))
+	}
+	if s.ExclusiveMax.Value != nil {
+		lines = append(lines, fmt.Sprintf("c.Bounds(p, x, nil, %s, false, true)", optF(s.ExclusiveMax.Value)))
+	}
+	if s.MultipleOf != nil {
+		lines = append(lines, fmt.Sprintf("c.MultipleOf(p, x, %s)", fmtFloat(*s.MultipleOf)))
+	}
+	if len(lines) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\tif x, ok := v.(json.Number); ok {\n\t\t%s\n\t}\n", strings.Join(lines, "\n\t\t"))
+}
+
+// render returns the validator source (without package clause) and the
+// imports it needs.
+func (g *validatorGen) render() (string, []string) {
+	var b strings.Builder
+	imports := []string{}
+	for i, p := range g.regexps {
+		fmt.Fprintf(&b, "var pattern%d = regexp.MustCompile(%q)\n", i, p)
+	}
+	if len(g.regexps) > 0 {
+		imports = append(imports, "regexp")
+		b.WriteString("\n")
+	}
+	b.WriteString("// validateAny accepts every value (a schema without constraints).\nfunc validateAny(c *schema.Checker, p string, v any) {}\n\n")
+	for _, f := range g.funcs {
+		b.WriteString(g.bodies[f])
+		b.WriteString("\n")
+	}
+	src := b.String()
+	if strings.Contains(src, "json.Number") {
+		imports = append(imports, "encoding/json")
+	}
+	sort.Strings(imports)
+	return src, imports
+}
+
+func quoteAll(xs []string) string {
+	q := make([]string, len(xs))
+	for i, x := range xs {
+		q[i] = strconv.Quote(x)
+	}
+	return strings.Join(q, ", ")
+}
+
+func canonAll(xs []any) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = schema.Canon(x)
+	}
+	return out
+}
+
+func optU(p *uint64) int {
+	if p == nil {
+		return -1
+	}
+	if *p > math.MaxInt32 {
+		return math.MaxInt32
+	}
+	return int(*p)
+}
+
+func optF(p *float64) string {
+	if p == nil {
+		return "nil"
+	}
+	return "schema.F(" + fmtFloat(*p) + ")"
+}
+
+func fmtFloat(f float64) string {
+	s := strconv.FormatFloat(f, 'g', -1, 64)
+	if !strings.ContainsAny(s, ".eE") {
+		s += ".0"
+	}
+	return s
+}

@@ -1,0 +1,474 @@
+package store
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ErrFull is wrapped by the error a Memory returns when it is at its entry
+// or byte bound and nothing can be evicted: every entry is a key under a
+// live lease. Nothing is changed; the caller may retry later.
+var ErrFull = errors.New("store: full")
+
+// Accounting of Memory bytes: each entry is charged its key length plus
+// entryOverhead (the entry, its map slot and heap slot), and a claimed key
+// also the claim token.
+const (
+	entryOverhead = 128
+	tokenLen      = 22 // base64 of tokenBytes
+)
+
+// Smallest share of the bounds one shard gets; smaller bounds use fewer
+// shards.
+const (
+	minShardEntries = 1024
+	minShardBytes   = 256 << 10
+)
+
+// Memory is an in-process Store and OrderStore: fast, bounded, and lost
+// with the process. Use it for a single replica that may forget completed
+// keys on restart, and in tests; use Bolt (or a shared store) when a
+// restart must not process a completed delivery twice.
+//
+// Memory holds at most WithMaxEntries entries (claimed keys plus ordering
+// entities) and WithMaxBytes accounted bytes. The bounds are split evenly
+// among the shards, and small bounds use fewer shards (each gets at least
+// 1024 entries and 256 KiB, or there is one shard). When a new entry does
+// not fit in its shard, Memory evicts first entries that expired or that
+// can be claimed anyway (released keys, dead leases), then the oldest
+// completed keys and ordering entities; it never evicts a key under a live
+// lease, and returns an error wrapping ErrFull when nothing can go.
+// Expired entries are otherwise dropped when next touched; Memory starts no
+// goroutine.
+//
+// The zero Memory is ready to use with the defaults, like NewMemory(). A
+// Memory is safe for concurrent use by many goroutines.
+type Memory struct {
+	once            sync.Once
+	now             func() time.Time
+	failedRetention time.Duration
+	seed            maphash.Seed
+	mask            uint64
+	shards          []memShard
+	closed          atomic.Bool
+}
+
+var (
+	_ Store      = (*Memory)(nil)
+	_ OrderStore = (*Memory)(nil)
+)
+
+// NewMemory returns an empty Memory configured by opts (WithMaxEntries,
+// WithMaxBytes, WithShards, WithClock, WithFailedRetention).
+func NewMemory(opts ...MemoryOption) *Memory {
+	c := defaultMemoryConfig()
+	for _, o := range opts {
+		if o != nil {
+			o.applyMemory(&c)
+		}
+	}
+	m := &Memory{}
+	m.once.Do(func() { m.setup(c) })
+	return m
+}
+
+func defaultMemoryConfig() memoryConfig {
+	return memoryConfig{
+		common:     defaultCommon(),
+		maxEntries: DefaultMaxEntries,
+		maxBytes:   DefaultMaxBytes,
+		shards:     DefaultShards,
+	}
+}
+
+// ready sets up a zero Memory with the defaults on first use.
+func (m *Memory) ready() {
+	m.once.Do(func() { m.setup(defaultMemoryConfig()) })
+}
+
+func (m *Memory) setup(c memoryConfig) {
+	n := 1
+	for n*2 <= c.shards && c.maxEntries/(n*2) >= minShardEntries && c.maxBytes/int64(n*2) >= minShardBytes {
+		n *= 2
+	}
+	m.now = c.now
+	m.failedRetention = c.failedRetention
+	m.seed = maphash.MakeSeed()
+	m.mask = uint64(n - 1)
+	m.shards = make([]memShard, n)
+	for i := range m.shards {
+		s := &m.shards[i]
+		s.maxEntries = c.maxEntries / n
+		s.maxBytes = c.maxBytes / int64(n)
+		s.claims = make(map[string]*memEntry)
+		s.orders = make(map[string]*memEntry)
+	}
+}
+
+// memEntry is one claimed key or ordering entity.
+type memEntry struct {
+	key     string
+	isOrder bool
+	claim   claimRecord
+	order   orderRecord
+	size    int64
+	// evictAt is when the entry may be evicted without losing anything a
+	// caller relies on: a lease's end, a release, or the retention's end.
+	evictAt int64
+	heapIdx int
+	// settled list: completed keys and ordering entities, oldest first.
+	prev, next *memEntry
+	listed     bool
+}
+
+// expires is when the entry becomes Absent.
+func (e *memEntry) expires() int64 {
+	if e.isOrder {
+		return e.order.expires
+	}
+	return e.claim.expires
+}
+
+// memShard is one independently locked part of a Memory.
+type memShard struct {
+	mu         sync.Mutex
+	claims     map[string]*memEntry
+	orders     map[string]*memEntry
+	evict      entryHeap
+	head, tail *memEntry
+	entries    int
+	bytes      int64
+	maxEntries int
+	maxBytes   int64
+	_          [64]byte // keep shards' locks on separate cache lines
+}
+
+func (m *Memory) shard(key string) *memShard {
+	return &m.shards[maphash.String(m.seed, key)&m.mask]
+}
+
+// lock locks the shard of key and reports ErrClosed after Close.
+func (m *Memory) lock(key string) (*memShard, error) {
+	m.ready()
+	s := m.shard(key)
+	s.mu.Lock()
+	if m.closed.Load() {
+		s.mu.Unlock()
+		return nil, ErrClosed
+	}
+	return s, nil
+}
+
+// Claim implements Store.
+func (m *Memory) Claim(ctx context.Context, key string, lease time.Duration) (Claim, error) {
+	if err := checkArgs(ctx, "claim", key); err != nil {
+		return Claim{}, err
+	}
+	if err := checkDuration("claim", "lease", lease); err != nil {
+		return Claim{}, err
+	}
+	m.ready()
+	now := m.now()
+	s, err := m.lock(key)
+	if err != nil {
+		return Claim{}, err
+	}
+	defer s.mu.Unlock()
+	e := s.get(s.claims, key, now.UnixNano())
+	var cur claimRecord
+	if e != nil {
+		cur = e.claim
+	}
+	res, next, won := claimStep(cur, e != nil, now, lease, m.failedRetention)
+	if !won {
+		return res, nil
+	}
+	if e == nil {
+		e = &memEntry{key: key, size: int64(len(key)) + entryOverhead + tokenLen}
+		if err := s.insert(s.claims, e, now.UnixNano()); err != nil {
+			return Claim{}, fmt.Errorf("store: claim: %w", err)
+		}
+	}
+	res.Token = newToken()
+	next.token = res.Token
+	e.claim = next
+	s.reindex(e)
+	return res, nil
+}
+
+// Complete implements Store.
+func (m *Memory) Complete(ctx context.Context, key, token string, retention time.Duration) error {
+	if err := checkArgs(ctx, "complete", key); err != nil {
+		return err
+	}
+	if err := checkDuration("complete", "retention", retention); err != nil {
+		return err
+	}
+	return m.settle(key, func(r claimRecord, found bool, now int64) (claimRecord, bool, error) {
+		return completeStep(r, found, now, token, retention)
+	})
+}
+
+// Release implements Store.
+func (m *Memory) Release(ctx context.Context, key, token string) error {
+	if err := checkArgs(ctx, "release", key); err != nil {
+		return err
+	}
+	return m.settle(key, func(r claimRecord, found bool, now int64) (claimRecord, bool, error) {
+		return releaseStep(r, found, now, token, m.failedRetention)
+	})
+}
+
+// settle applies Complete or Release to a held key.
+func (m *Memory) settle(key string, step func(claimRecord, bool, int64) (claimRecord, bool, error)) error {
+	m.ready()
+	now := m.now().UnixNano()
+	s, err := m.lock(key)
+	if err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	e := s.get(s.claims, key, now)
+	var cur claimRecord
+	if e != nil {
+		cur = e.claim
+	}
+	next, changed, err := step(cur, e != nil, now)
+	if err != nil || !changed {
+		return err
+	}
+	e.claim = next
+	s.reindex(e)
+	return nil
+}
+
+// Get implements Store.
+func (m *Memory) Get(ctx context.Context, key string) (State, error) {
+	if err := checkArgs(ctx, "get", key); err != nil {
+		return Absent, err
+	}
+	m.ready()
+	now := m.now().UnixNano()
+	s, err := m.lock(key)
+	if err != nil {
+		return Absent, err
+	}
+	defer s.mu.Unlock()
+	e := s.get(s.claims, key, now)
+	if e == nil {
+		return Absent, nil
+	}
+	return stateAt(e.claim, true, now), nil
+}
+
+// Check implements OrderStore.
+func (m *Memory) Check(ctx context.Context, entity string, version int64, hasVersion, terminal bool) (Verdict, error) {
+	if err := checkArgs(ctx, "check", entity); err != nil {
+		return 0, err
+	}
+	m.ready()
+	now := m.now().UnixNano()
+	s, err := m.lock(entity)
+	if err != nil {
+		return 0, err
+	}
+	defer s.mu.Unlock()
+	e := s.get(s.orders, entity, now)
+	if e == nil {
+		return Accept, nil
+	}
+	return checkStep(e.order, true, now, version, hasVersion), nil
+}
+
+// Commit implements OrderStore.
+func (m *Memory) Commit(ctx context.Context, entity string, version int64, hasVersion, terminal bool, retention time.Duration) error {
+	if err := checkArgs(ctx, "commit", entity); err != nil {
+		return err
+	}
+	if err := checkDuration("commit", "retention", retention); err != nil {
+		return err
+	}
+	m.ready()
+	now := m.now().UnixNano()
+	s, err := m.lock(entity)
+	if err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	e := s.get(s.orders, entity, now)
+	found := e != nil
+	var cur orderRecord
+	if !found {
+		e = &memEntry{key: entity, isOrder: true, size: int64(len(entity)) + entryOverhead}
+		if err := s.insert(s.orders, e, now); err != nil {
+			return fmt.Errorf("store: commit: %w", err)
+		}
+	} else {
+		cur = e.order
+	}
+	e.order = commitStep(cur, found, now, version, hasVersion, terminal, retention)
+	s.reindex(e)
+	return nil
+}
+
+// Len returns the number of entries (claimed keys plus ordering entities)
+// the Memory holds, including expired ones not yet dropped.
+func (m *Memory) Len() int {
+	m.ready()
+	n := 0
+	for i := range m.shards {
+		s := &m.shards[i]
+		s.mu.Lock()
+		n += s.entries
+		s.mu.Unlock()
+	}
+	return n
+}
+
+// Close drops every entry; afterwards every method returns ErrClosed. It is
+// safe to call more than once and always returns nil.
+func (m *Memory) Close() error {
+	m.ready()
+	if m.closed.Swap(true) {
+		return nil
+	}
+	for i := range m.shards {
+		s := &m.shards[i]
+		s.mu.Lock()
+		s.claims, s.orders, s.evict = nil, nil, nil
+		s.head, s.tail = nil, nil
+		s.entries, s.bytes = 0, 0
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+// get returns the live entry for key in table, dropping an expired one.
+func (s *memShard) get(table map[string]*memEntry, key string, now int64) *memEntry {
+	e := table[key]
+	if e == nil {
+		return nil
+	}
+	if now >= e.expires() {
+		s.remove(e)
+		return nil
+	}
+	return e
+}
+
+// insert adds e to table after making room for it.
+func (s *memShard) insert(table map[string]*memEntry, e *memEntry, now int64) error {
+	if e.size > s.maxBytes {
+		return fmt.Errorf("entry of %d bytes exceeds the shard's %d bytes: %w", e.size, s.maxBytes, ErrFull)
+	}
+	for s.entries+1 > s.maxEntries || s.bytes+e.size > s.maxBytes {
+		switch {
+		case len(s.evict) > 0 && s.evict[0].evictAt <= now:
+			s.remove(s.evict[0])
+		case s.head != nil:
+			s.remove(s.head)
+		default:
+			return fmt.Errorf("%d entries, %d bytes, all under live leases: %w", s.entries, s.bytes, ErrFull)
+		}
+	}
+	table[e.key] = e
+	s.entries++
+	s.bytes += e.size
+	e.heapIdx = -1
+	return nil
+}
+
+// remove drops e from the shard.
+func (s *memShard) remove(e *memEntry) {
+	if e.isOrder {
+		delete(s.orders, e.key)
+	} else {
+		delete(s.claims, e.key)
+	}
+	if e.heapIdx >= 0 {
+		heap.Remove(&s.evict, e.heapIdx)
+	}
+	s.unlist(e)
+	s.entries--
+	s.bytes -= e.size
+}
+
+// reindex files e under its eviction time and, when completed, at the end
+// of the settled list, after its record changed.
+func (s *memShard) reindex(e *memEntry) {
+	settled := e.isOrder || e.claim.state == Done
+	switch {
+	case e.isOrder:
+		e.evictAt = e.order.expires
+	case e.claim.state == Processing:
+		e.evictAt = e.claim.leaseUntil
+	case e.claim.state == Failed:
+		e.evictAt = 0 // a released key can go at once
+	default:
+		e.evictAt = e.claim.expires
+	}
+	if e.heapIdx >= 0 {
+		heap.Fix(&s.evict, e.heapIdx)
+	} else {
+		heap.Push(&s.evict, e)
+	}
+	s.unlist(e)
+	if settled {
+		e.prev, e.next, e.listed = s.tail, nil, true
+		if s.tail != nil {
+			s.tail.next = e
+		} else {
+			s.head = e
+		}
+		s.tail = e
+	}
+}
+
+func (s *memShard) unlist(e *memEntry) {
+	if !e.listed {
+		return
+	}
+	if e.prev != nil {
+		e.prev.next = e.next
+	} else {
+		s.head = e.next
+	}
+	if e.next != nil {
+		e.next.prev = e.prev
+	} else {
+		s.tail = e.prev
+	}
+	e.prev, e.next, e.listed = nil, nil, false
+}
+
+// entryHeap orders entries by evictAt (container/heap).
+type entryHeap []*memEntry
+
+func (h entryHeap) Len() int           { return len(h) }
+func (h entryHeap) Less(i, j int) bool { return h[i].evictAt < h[j].evictAt }
+func (h entryHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].heapIdx = i
+	h[j].heapIdx = j
+}
+
+func (h *entryHeap) Push(x any) {
+	e := x.(*memEntry)
+	e.heapIdx = len(*h)
+	*h = append(*h, e)
+}
+
+func (h *entryHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	e.heapIdx = -1
+	return e
+}
