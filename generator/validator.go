@@ -171,7 +171,10 @@ func (g *validatorGen) list(name, kw string, refs openapi3.SchemaRefs) string {
 func (g *validatorGen) discriminator(b *strings.Builder, name string, s *openapi3.Schema) {
 	d := s.Discriminator
 	prop := d.PropertyName
-	type arm struct{ vals []string; fn string }
+	type arm struct {
+		vals []string
+		fn   string
+	}
 	var arms []arm
 	if len(d.Mapping) > 0 {
 		vals := make([]string, 0, len(d.Mapping))

@@ -43,8 +43,8 @@ type Case struct {
 // Outcome is what the two validators said about one case.
 type Outcome struct {
 	Case
-	Ours, Kin       bool // valid?
-	OurErr, KinErr  string
+	Ours, Kin      bool // valid?
+	OurErr, KinErr string
 }
 
 // Oracle validates requests with kin-openapi against one family's spec.
