@@ -110,6 +110,8 @@ type Operation struct {
 	Events    []*OpEvent
 	Key       []string
 	Ordering  *Ordering
+
+	bodyRef *openapi3.SchemaRef
 }
 
 // QueryField maps a query parameter to a JSON property.
@@ -150,6 +152,8 @@ type Event struct {
 	Method  string
 	// Methods lists every method the event can be sent with.
 	Methods []string
+
+	schemaRef *openapi3.SchemaRef
 }
 
 var identRE = regexp.MustCompile(`^[A-Z][A-Za-z0-9_]*$`)
@@ -351,6 +355,7 @@ func buildOperation(doc *openapi3.T, vg *validatorGen, m *Model, it pathItem, me
 			mt.Schema = bodyRef
 		}
 		o.Validator = vg.fn(bodyRef, "")
+		o.bodyRef = bodyRef
 	}
 	var err error
 	if o.Key, err = stringsExt(op.Extensions, extKey); err != nil {
@@ -434,7 +439,7 @@ func buildOperation(doc *openapi3.T, vg *validatorGen, m *Model, it pathItem, me
 		goType := codegen.SchemaNameToTypeName(refName(sref.Ref))
 		ev := events[re.Name]
 		if ev == nil {
-			ev = &Event{Name: re.Name, GoType: goType, Validator: vg.fn(sref, ""), Doc: firstNonEmpty(re.Description, sref.Value.Description), Webhook: it.key, Method: method}
+			ev = &Event{Name: re.Name, GoType: goType, Validator: vg.fn(sref, ""), Doc: firstNonEmpty(re.Description, sref.Value.Description), Webhook: it.key, Method: method, schemaRef: sref}
 			events[re.Name] = ev
 			m.Events = append(m.Events, ev)
 		} else if ev.GoType != goType {

@@ -1,0 +1,263 @@
+package auth
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hookgen/hookgen/runtime"
+)
+
+// Secrets maps a security scheme name (the key in
+// components.securitySchemes) to the secrets currently valid for it. Give
+// several to rotate without downtime: a delivery passes when it matches any.
+//
+// What a secret is depends on the scheme:
+//
+//   - APIKey and Bearer: the token itself;
+//   - Basic: "user:password" (split at the first ':');
+//   - HMAC signature formats (standard-webhooks, github, stripe, hmac): the
+//     key; a Standard Webhooks key given as "whsec_<base64>" is decoded,
+//     any other key is used as raw bytes;
+//   - RSA signature formats (rsa-sha1, rsa-sha256): one or more PEM blocks
+//     holding public keys ("PUBLIC KEY", "RSA PUBLIC KEY" or a
+//     "CERTIFICATE").
+type Secrets map[string][]string
+
+// Reasons an authentication fails, wrapped by [*Error] (next to
+// runtime.ErrUnauthorized) so callers can tell them apart with errors.Is.
+var (
+	// ErrMissingCredential: the header, query parameter or cookie that
+	// carries the credential or signature is absent or empty.
+	ErrMissingCredential = errors.New("missing credential")
+	// ErrMalformedCredential: the credential is present but cannot be
+	// parsed (bad Basic encoding, no v1 signature, bad timestamp…).
+	ErrMalformedCredential = errors.New("malformed credential")
+	// ErrMismatch: the token or signature matches none of the valid secrets.
+	ErrMismatch = errors.New("credential mismatch")
+	// ErrTimestamp: a correctly signed delivery's timestamp is outside the
+	// tolerance window (a replay, or clock skew).
+	ErrTimestamp = errors.New("timestamp outside tolerance")
+)
+
+// Failure is why one scheme rejected a delivery.
+type Failure struct {
+	// Scheme is the security scheme name.
+	Scheme string
+	// Reason is one of ErrMissingCredential, ErrMalformedCredential,
+	// ErrMismatch and ErrTimestamp.
+	Reason error
+	// Detail is a terse description safe to log, such as "missing header
+	// X-Stackstate-Webhook-Token" or "signature mismatch".
+	Detail string
+}
+
+// Error is returned by [Authenticator.Authenticate] when no alternative of
+// the family's security passed. It wraps runtime.ErrUnauthorized and the
+// Reason of every failure. Its text never contains a secret or a presented
+// credential.
+type Error struct {
+	// Failures lists the first failing scheme of every alternative tried,
+	// in the order of the family's security requirements.
+	Failures []Failure
+}
+
+// Error returns "hookgen: authentication failed: scheme: detail; …".
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(runtime.ErrUnauthorized.Error())
+	for i, f := range e.Failures {
+		if i == 0 {
+			b.WriteString(": ")
+		} else {
+			b.WriteString("; ")
+		}
+		b.WriteString(f.Scheme)
+		b.WriteString(": ")
+		b.WriteString(f.Detail)
+	}
+	return b.String()
+}
+
+// Unwrap returns runtime.ErrUnauthorized followed by every failure's Reason.
+func (e *Error) Unwrap() []error {
+	errs := []error{runtime.ErrUnauthorized}
+	for _, f := range e.Failures {
+		errs = append(errs, f.Reason)
+	}
+	return errs
+}
+
+// checker verifies one scheme. It returns nil when the delivery passes.
+type checker interface {
+	check(req *runtime.Request, now time.Time) *Failure
+}
+
+type namedChecker struct {
+	name string
+	c    checker
+}
+
+// Authenticator authenticates deliveries for one family. Build it with
+// [New]; it is immutable and safe for concurrent use.
+type Authenticator struct {
+	alts  [][]namedChecker // the requirements that are enforced
+	clock func() time.Time
+}
+
+// New checks secrets against the family's security and returns an
+// Authenticator for it. The rules, decided once here:
+//
+//   - A family without security requirements needs no secrets: every
+//     delivery is accepted.
+//   - A family whose requirements do not include the empty requirement {}
+//     needs a secret for every scheme its requirements name.
+//   - A family whose requirements include {} (optional security, such as
+//     CenturyLink's optional Tier3-RsaSha1 signature) enforces exactly the
+//     requirements whose schemes all have secrets. With no secret
+//     configured, deliveries are accepted unauthenticated; as soon as a
+//     requirement is fully configured it is enforced and {} no longer
+//     admits unsigned deliveries. A secret whose every requirement lacks
+//     another scheme's secret is refused.
+//
+// New also refuses, with an error wrapping runtime.ErrConfig that names the
+// scheme but never the secret: a nil family; a requirement naming a scheme
+// the family does not define; a secret for a scheme the family's security
+// does not use; a scheme listed in secrets with no secret or an empty one; a
+// malformed secret (Basic without ':', bad whsec_ base64, bad PEM); an
+// unsupported signature format or algorithm.
+func New(fam *runtime.Family, secrets Secrets, opts ...Option) (*Authenticator, error) {
+	cfg := config{clock: time.Now, tolerance: DefaultTolerance}
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	if fam == nil {
+		return nil, fmt.Errorf("auth: nil family: %w", runtime.ErrConfig)
+	}
+	optional := false
+	used := map[string]bool{}
+	for _, req := range fam.Security {
+		if len(req) == 0 {
+			optional = true
+		}
+		for _, name := range req {
+			if _, ok := fam.Schemes[name]; !ok {
+				return nil, configErr(name, "named by the family's security but not defined")
+			}
+			used[name] = true
+		}
+	}
+	for _, name := range sortedKeys(secrets) {
+		if !used[name] {
+			return nil, configErr(name, "a secret is configured but the family's security does not use this scheme")
+		}
+	}
+	checkers := map[string]checker{}
+	for _, name := range sortedKeys(used) {
+		list, configured := secrets[name]
+		if !configured {
+			if optional {
+				continue
+			}
+			return nil, configErr(name, "no secret configured")
+		}
+		if len(list) == 0 {
+			return nil, configErr(name, "empty secret list")
+		}
+		for i, s := range list {
+			if s == "" {
+				return nil, configErr(name, fmt.Sprintf("secret %d is empty", i))
+			}
+		}
+		c, err := newChecker(name, fam.Schemes[name], list, cfg)
+		if err != nil {
+			return nil, err
+		}
+		checkers[name] = c
+	}
+	a := &Authenticator{clock: cfg.clock}
+	enforced := map[string]bool{}
+	for _, req := range fam.Security {
+		if len(req) == 0 {
+			continue
+		}
+		alt := make([]namedChecker, 0, len(req))
+		for _, name := range req {
+			if c, ok := checkers[name]; ok {
+				alt = append(alt, namedChecker{name: name, c: c})
+			}
+		}
+		if len(alt) < len(req) {
+			continue
+		}
+		for _, name := range req {
+			enforced[name] = true
+		}
+		a.alts = append(a.alts, alt)
+	}
+	for _, name := range sortedKeys(checkers) {
+		if !enforced[name] {
+			return nil, configErr(name, "a secret is configured but every requirement using this scheme also needs a scheme without a secret")
+		}
+	}
+	return a, nil
+}
+
+// Enforced reports whether Authenticate checks anything. It is false for a
+// family without security, and for optional security with no secret
+// configured; receivers should warn about it at start-up.
+func (a *Authenticator) Enforced() bool { return a != nil && len(a.alts) > 0 }
+
+// Authenticate checks req against the family's security requirements: it
+// passes when every scheme of at least one enforced requirement passes. It
+// returns nil or an [*Error] wrapping runtime.ErrUnauthorized. Signatures are
+// verified over req.Raw, the body exactly as received.
+func (a *Authenticator) Authenticate(req *runtime.Request) error {
+	if a == nil {
+		return fmt.Errorf("auth: nil Authenticator: %w", runtime.ErrConfig)
+	}
+	if len(a.alts) == 0 {
+		return nil
+	}
+	if req == nil {
+		return &Error{Failures: []Failure{{Scheme: a.alts[0][0].name, Reason: ErrMissingCredential, Detail: "no request"}}}
+	}
+	now := a.clock()
+	failures := make([]Failure, 0, len(a.alts))
+	for _, alt := range a.alts {
+		var failed *Failure
+		for _, nc := range alt {
+			if f := nc.c.check(req, now); f != nil {
+				f.Scheme = nc.name
+				failed = f
+				break
+			}
+		}
+		if failed == nil {
+			return nil
+		}
+		failures = append(failures, *failed)
+	}
+	return &Error{Failures: failures}
+}
+
+func configErr(scheme, msg string) error {
+	return fmt.Errorf("auth: scheme %q: %s: %w", scheme, msg, runtime.ErrConfig)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func fail(reason error, detail string) *Failure {
+	return &Failure{Reason: reason, Detail: detail}
+}

@@ -1,0 +1,195 @@
+package receiver
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hookgen/hookgen/runtime"
+	"github.com/hookgen/hookgen/runtime/auth"
+	"github.com/hookgen/hookgen/runtime/store"
+)
+
+// Authenticator checks a delivery's credentials before its payload is
+// decoded. It must wrap runtime.ErrUnauthorized in the errors it returns,
+// must not put secrets into them, and must be safe for concurrent use.
+// *auth.Authenticator implements it.
+type Authenticator interface {
+	Authenticate(req *runtime.Request) error
+}
+
+// Option configures a Receiver; pass options to New.
+type Option func(*config)
+
+type config struct {
+	store          store.Store
+	order          store.OrderStore
+	auth           Authenticator
+	secrets        auth.Secrets
+	secretsSet     bool
+	logger         *slog.Logger
+	registerer     prometheus.Registerer
+	clock          func() time.Time
+	strict         bool
+	lease          time.Duration
+	retention      time.Duration
+	handlerTimeout time.Duration
+	poisonAck      bool
+	deadLetter     DeadLetter
+	paths          map[string]string
+	ops            bool
+}
+
+// Defaults of the options.
+const (
+	// DefaultLease is the claim lease (WithLease).
+	DefaultLease = 30 * time.Second
+	// DefaultRetention is how long completed keys are remembered (WithRetention).
+	DefaultRetention = 72 * time.Hour
+	// DefaultDeadLetterSize bounds the default in-memory dead letter.
+	DefaultDeadLetterSize = 1000
+)
+
+func defaultConfig() config {
+	return config{
+		lease:     DefaultLease,
+		retention: DefaultRetention,
+		poisonAck: true,
+		ops:       true,
+	}
+}
+
+// WithStore sets the idempotency store. Default: a new in-memory store
+// (store.NewMemory, on the receiver's clock), closed by Close. A store passed here is not closed by
+// the Receiver. Keys are stored as "<family>:<key>".
+func WithStore(s store.Store) Option {
+	return func(c *config) { c.store = s }
+}
+
+// WithOrderStore sets the ordering store used by webhooks that declare an
+// ordering (Webhook.Order). Default: the idempotency store when it
+// implements store.OrderStore (the in-memory and bolt stores do); New fails
+// when a webhook declares ordering and no order store is available.
+// Entities are stored as "<family>:<entity>".
+func WithOrderStore(o store.OrderStore) Option {
+	return func(c *config) { c.order = o }
+}
+
+// WithAuthenticator sets the authenticator explicitly. Default: none, which
+// is only allowed when the family declares no security or WithSecrets is
+// given. It cannot be combined with WithSecrets.
+func WithAuthenticator(a Authenticator) Option {
+	return func(c *config) { c.auth = a }
+}
+
+// WithSecrets builds the authenticator with auth.New from the secrets per
+// security scheme name (several values per scheme allow rotation), on the
+// receiver's clock. New fails, with an error naming the scheme but never
+// the secret, when a scheme the family's security needs has no secret, when
+// a secret is empty or malformed, or when a secret names a scheme the
+// family does not use (the rules of auth.New). Without WithSecrets or
+// WithAuthenticator, New fails when the family declares non-optional
+// security. Default: no secrets.
+func WithSecrets(s auth.Secrets) Option {
+	return func(c *config) { c.secrets, c.secretsSet = s, true }
+}
+
+// WithLogger sets the structured logger. Default: discard. Every line
+// carries delivery_id, key, family, webhook, event, outcome, status and
+// duration; headers, bodies and secrets are never logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) { c.logger = l }
+}
+
+// WithRegisterer sets where the metrics are registered. Default: a private
+// registry, served at /metrics by Handler; the global default registry is
+// never used implicitly. A registerer that is also a prometheus.Gatherer
+// (such as *prometheus.Registry) is served at /metrics too. Several
+// receivers may share one registerer: their series differ by family label.
+func WithRegisterer(r prometheus.Registerer) Option {
+	return func(c *config) { c.registerer = r }
+}
+
+// WithClock sets the clock for delivery timestamps and durations.
+// Default: time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) { c.clock = now }
+}
+
+// WithStrict enables strict mode: strict enum and format validation,
+// unknown events answered 400, and a missing Content-Type answered 415.
+// Default: false (lenient: unknown events are acknowledged and counted as
+// unhandled, lenient findings are logged and counted as warnings, a missing
+// Content-Type is accepted).
+func WithStrict(strict bool) Option {
+	return func(c *config) { c.strict = strict }
+}
+
+// WithLease sets how long a claim protects a key while its handler runs;
+// after it the key may be claimed again (the holder is presumed dead).
+// Default: 30 s. Non-positive values are ignored.
+func WithLease(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.lease = d
+		}
+	}
+}
+
+// WithRetention sets how long completed keys (and ordering state) are
+// remembered for deduplication. Default: 72 h. Non-positive values are
+// ignored.
+func WithRetention(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.retention = d
+		}
+	}
+}
+
+// WithPoisonAck sets whether invalid payloads from RetryUntilSuccess senders
+// are quarantined to the dead letter and acknowledged with the success
+// status, so that the sender stops retrying a message that can never
+// succeed. When false they are answered 400 like for other senders.
+// Default: true.
+func WithPoisonAck(on bool) Option {
+	return func(c *config) { c.poisonAck = on }
+}
+
+// WithDeadLetter sets where rejected, panicking and poison deliveries are
+// quarantined. Default: a MemoryDeadLetter of DefaultDeadLetterSize entries,
+// readable through (*Receiver).DeadLetter.
+func WithDeadLetter(d DeadLetter) Option {
+	return func(c *config) { c.deadLetter = d }
+}
+
+// WithHandlerTimeout bounds the handler's context. Default: the lease, so
+// that a handler cannot outlive its claim unnoticed. Non-positive values are
+// ignored.
+func WithHandlerTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.handlerTimeout = d
+		}
+	}
+}
+
+// WithPath mounts the webhook named webhookName at path instead of its
+// Webhook.Path. New fails when the family has no such webhook. Paths may
+// hold gorilla/mux variables ("/hooks/{tenant}"), passed to the pipeline as
+// Request.PathParams.
+func WithPath(webhookName, path string) Option {
+	return func(c *config) {
+		if c.paths == nil {
+			c.paths = make(map[string]string)
+		}
+		c.paths[webhookName] = path
+	}
+}
+
+// WithOpsEndpoints sets whether Handler also serves /healthz, /readyz and
+// /metrics. Default: true.
+func WithOpsEndpoints(on bool) Option {
+	return func(c *config) { c.ops = on }
+}
