@@ -47,8 +47,11 @@ func FuzzStripeHeader(f *testing.F) {
 	f.Fuzz(func(t *testing.T, h string) {
 		sh, detail, ok := parseStripeHeader(h)
 		if !ok {
-			if detail == "" || strings.Contains(detail, h) && h != "" && len(h) > 3 && !strings.Contains("Stripe-Signature", h) {
-				t.Fatalf("bad failure detail %q for %q", detail, h)
+			switch detail {
+			case "repeated timestamp in Stripe-Signature", "malformed timestamp in Stripe-Signature",
+				"no timestamp in Stripe-Signature", "no v1 signature in Stripe-Signature":
+			default: // details are fixed texts: they never echo the header
+				t.Fatalf("unexpected failure detail %q for %q", detail, h)
 			}
 			return
 		}

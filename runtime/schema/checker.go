@@ -75,8 +75,8 @@ func Parse(body []byte) (any, *runtime.FieldError) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, &runtime.FieldError{Pointer: "", Rule: "syntax", Message: syntaxMessage(err)}
 	}
-	if _, err := dec.Token(); err == nil {
-		return nil, &runtime.FieldError{Pointer: "", Rule: "syntax", Message: "unexpected data after the JSON document"}
+	if len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
+		return nil, &runtime.FieldError{Pointer: "", Rule: "syntax", Message: fmt.Sprintf("unexpected data after the JSON document at byte %d", dec.InputOffset())}
 	}
 	return v, nil
 }
