@@ -11,9 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hookgen/hookgen/generator"
 	billing "github.com/hookgen/hookgen/generator/testdata/billing31/out"
 	stackstate "github.com/hookgen/hookgen/generator/testdata/stackstate303/out"
 	"github.com/hookgen/hookgen/runtime"
@@ -123,4 +126,26 @@ func TestThirdPartyBilling31(t *testing.T) {
 	res, err = s.Raw().Do(req)
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusUnauthorized, res.Status)
+}
+
+// TestLoadKeepsDiscriminatorMapping: after internalising the sibling file,
+// the discriminator mapping still names the internalised components (a
+// regression: a second name for the same schema broke kin-openapi's
+// discriminator and oapi-codegen's ValueByDiscriminator).
+func TestLoadKeepsDiscriminatorMapping(t *testing.T) {
+	doc, err := generator.Load(context.Background(), generator.Config{Spec: filepath.Join("testdata", "stackstate303", "openapi.yaml")})
+	require.NoError(t, err)
+	ev := doc.Components.Schemas["Event"].Value
+	assert.Equal(t, "#/components/schemas/OpenEvent", ev.Discriminator.Mapping["open"].Ref)
+	assert.Len(t, doc.Components.Schemas, 7)
+	body, err := os.ReadFile(filepath.Join("..", "openapi", "examples", "stackstate", "docs-open.json"))
+	require.NoError(t, err)
+	pi := doc.Paths.Value("/")
+	req, _ := http.NewRequest("POST", "http://x/", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	err = openapi3filter.ValidateRequest(context.Background(), &openapi3filter.RequestValidationInput{
+		Request: req, Route: &routers.Route{Spec: doc, Path: "/", PathItem: pi, Method: "POST", Operation: pi.Post},
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+	})
+	require.NoError(t, err, "kin-openapi must accept the vendor's open example against the loaded spec")
 }

@@ -101,7 +101,14 @@ func plainRefNames(doc *openapi3.T, ref openapi3.ComponentRef) string {
 	if doc.Components != nil {
 		switch ref.CollectionName() {
 		case "schemas":
-			_, taken = doc.Components.Schemas[name]
+			var have *openapi3.SchemaRef
+			have, taken = doc.Components.Schemas[name]
+			// The same schema met again (InternalizeRefs resolves a
+			// discriminator mapping after the union member it names):
+			// same name, not a collision.
+			if taken && have != nil && have.Value != nil && have.Value == schemaOf(ref) {
+				taken = false
+			}
 		case "parameters":
 			_, taken = doc.Components.Parameters[name]
 		case "requestBodies":
@@ -122,4 +129,13 @@ func plainRefNames(doc *openapi3.T, ref openapi3.ComponentRef) string {
 		return openapi3.DefaultRefNameResolver(doc, ref)
 	}
 	return name
+}
+
+// schemaOf returns the schema a component reference resolves to, if any.
+func schemaOf(ref openapi3.ComponentRef) *openapi3.Schema {
+	switch r := ref.(type) {
+	case *openapi3.SchemaRef:
+		return r.Value
+	}
+	return nil
 }

@@ -13,28 +13,28 @@ import (
 
 // Defines values for CloseEventReason.
 const (
-	CloseEventReasonChannelRemoved      CloseEventReason = "ChannelRemoved"
-	CloseEventReasonComponentChanged    CloseEventReason = "ComponentChanged"
-	CloseEventReasonComponentRemoved    CloseEventReason = "ComponentRemoved"
-	CloseEventReasonConfigChanged       CloseEventReason = "ConfigChanged"
-	CloseEventReasonConfigRemoved       CloseEventReason = "ConfigRemoved"
-	CloseEventReasonHealthStateResolved CloseEventReason = "HealthStateResolved"
+	ChannelRemoved      CloseEventReason = "ChannelRemoved"
+	ComponentChanged    CloseEventReason = "ComponentChanged"
+	ComponentRemoved    CloseEventReason = "ComponentRemoved"
+	ConfigChanged       CloseEventReason = "ConfigChanged"
+	ConfigRemoved       CloseEventReason = "ConfigRemoved"
+	HealthStateResolved CloseEventReason = "HealthStateResolved"
 )
 
 // Valid indicates whether the value is a known member of the CloseEventReason enum.
 func (e CloseEventReason) Valid() bool {
 	switch e {
-	case CloseEventReasonChannelRemoved:
+	case ChannelRemoved:
 		return true
-	case CloseEventReasonComponentChanged:
+	case ComponentChanged:
 		return true
-	case CloseEventReasonComponentRemoved:
+	case ComponentRemoved:
 		return true
-	case CloseEventReasonConfigChanged:
+	case ConfigChanged:
 		return true
-	case CloseEventReasonConfigRemoved:
+	case ConfigRemoved:
 		return true
-	case CloseEventReasonHealthStateResolved:
+	case HealthStateResolved:
 		return true
 	default:
 		return false
@@ -43,13 +43,13 @@ func (e CloseEventReason) Valid() bool {
 
 // Defines values for CloseEventType.
 const (
-	CloseEventTypeClose CloseEventType = "close"
+	Close CloseEventType = "close"
 )
 
 // Valid indicates whether the value is a known member of the CloseEventType enum.
 func (e CloseEventType) Valid() bool {
 	switch e {
-	case CloseEventTypeClose:
+	case Close:
 		return true
 	default:
 		return false
@@ -58,16 +58,16 @@ func (e CloseEventType) Valid() bool {
 
 // Defines values for OpenEventState.
 const (
-	OpenEventStateCRITICAL  OpenEventState = "CRITICAL"
-	OpenEventStateDEVIATING OpenEventState = "DEVIATING"
+	CRITICAL  OpenEventState = "CRITICAL"
+	DEVIATING OpenEventState = "DEVIATING"
 )
 
 // Valid indicates whether the value is a known member of the OpenEventState enum.
 func (e OpenEventState) Valid() bool {
 	switch e {
-	case OpenEventStateCRITICAL:
+	case CRITICAL:
 		return true
-	case OpenEventStateDEVIATING:
+	case DEVIATING:
 		return true
 	default:
 		return false
@@ -76,91 +76,13 @@ func (e OpenEventState) Valid() bool {
 
 // Defines values for OpenEventType.
 const (
-	OpenEventTypeOpen OpenEventType = "open"
+	Open OpenEventType = "open"
 )
 
 // Valid indicates whether the value is a known member of the OpenEventType enum.
 func (e OpenEventType) Valid() bool {
 	switch e {
-	case OpenEventTypeOpen:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for WebhookCloseEventReason.
-const (
-	WebhookCloseEventReasonChannelRemoved      WebhookCloseEventReason = "ChannelRemoved"
-	WebhookCloseEventReasonComponentChanged    WebhookCloseEventReason = "ComponentChanged"
-	WebhookCloseEventReasonComponentRemoved    WebhookCloseEventReason = "ComponentRemoved"
-	WebhookCloseEventReasonConfigChanged       WebhookCloseEventReason = "ConfigChanged"
-	WebhookCloseEventReasonConfigRemoved       WebhookCloseEventReason = "ConfigRemoved"
-	WebhookCloseEventReasonHealthStateResolved WebhookCloseEventReason = "HealthStateResolved"
-)
-
-// Valid indicates whether the value is a known member of the WebhookCloseEventReason enum.
-func (e WebhookCloseEventReason) Valid() bool {
-	switch e {
-	case WebhookCloseEventReasonChannelRemoved:
-		return true
-	case WebhookCloseEventReasonComponentChanged:
-		return true
-	case WebhookCloseEventReasonComponentRemoved:
-		return true
-	case WebhookCloseEventReasonConfigChanged:
-		return true
-	case WebhookCloseEventReasonConfigRemoved:
-		return true
-	case WebhookCloseEventReasonHealthStateResolved:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for WebhookCloseEventType.
-const (
-	WebhookCloseEventTypeClose WebhookCloseEventType = "close"
-)
-
-// Valid indicates whether the value is a known member of the WebhookCloseEventType enum.
-func (e WebhookCloseEventType) Valid() bool {
-	switch e {
-	case WebhookCloseEventTypeClose:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for WebhookOpenEventState.
-const (
-	WebhookOpenEventStateCRITICAL  WebhookOpenEventState = "CRITICAL"
-	WebhookOpenEventStateDEVIATING WebhookOpenEventState = "DEVIATING"
-)
-
-// Valid indicates whether the value is a known member of the WebhookOpenEventState enum.
-func (e WebhookOpenEventState) Valid() bool {
-	switch e {
-	case WebhookOpenEventStateCRITICAL:
-		return true
-	case WebhookOpenEventStateDEVIATING:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for WebhookOpenEventType.
-const (
-	WebhookOpenEventTypeOpen WebhookOpenEventType = "open"
-)
-
-// Valid indicates whether the value is a known member of the WebhookOpenEventType enum.
-func (e WebhookOpenEventType) Valid() bool {
-	switch e {
-	case WebhookOpenEventTypeOpen:
+	case Open:
 		return true
 	default:
 		return false
@@ -233,33 +155,6 @@ type OpenEventState string
 // OpenEventType defines model for OpenEvent.Type.
 type OpenEventType string
 
-// WebhookCloseEvent defines model for webhook_CloseEvent.
-type WebhookCloseEvent struct {
-	Reason WebhookCloseEventReason `json:"reason"`
-	Type   WebhookCloseEventType   `json:"type"`
-}
-
-// WebhookCloseEventReason defines model for WebhookCloseEvent.Reason.
-type WebhookCloseEventReason string
-
-// WebhookCloseEventType defines model for WebhookCloseEvent.Type.
-type WebhookCloseEventType string
-
-// WebhookOpenEvent defines model for webhook_OpenEvent.
-type WebhookOpenEvent struct {
-	Reason          *string               `json:"reason,omitempty"`
-	State           WebhookOpenEventState `json:"state"`
-	Title           string                `json:"title"`
-	TriggeredTimeMs int64                 `json:"triggeredTimeMs"`
-	Type            WebhookOpenEventType  `json:"type"`
-}
-
-// WebhookOpenEventState defines model for WebhookOpenEvent.State.
-type WebhookOpenEventState string
-
-// WebhookOpenEventType defines model for WebhookOpenEvent.Type.
-type WebhookOpenEventType string
-
 // HandleEventJSONRequestBody defines body for HandleEvent for application/json ContentType.
 type HandleEventJSONRequestBody = Envelope
 
@@ -276,7 +171,7 @@ func (t *Event) FromOpenEvent(v OpenEvent) error {
 	if err != nil {
 		return err
 	}
-	b, err = runtime.JSONMerge(b, []byte(`{"type":"OpenEvent"}`))
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"open"}`))
 	t.union = b
 	return err
 }
@@ -287,7 +182,7 @@ func (t *Event) MergeOpenEvent(v OpenEvent) error {
 	if err != nil {
 		return err
 	}
-	b, err = runtime.JSONMerge(b, []byte(`{"type":"OpenEvent"}`))
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"open"}`))
 	if err != nil {
 		return err
 	}
@@ -310,7 +205,7 @@ func (t *Event) FromCloseEvent(v CloseEvent) error {
 	if err != nil {
 		return err
 	}
-	b, err = runtime.JSONMerge(b, []byte(`{"type":"CloseEvent"}`))
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"close"}`))
 	t.union = b
 	return err
 }
@@ -321,7 +216,7 @@ func (t *Event) MergeCloseEvent(v CloseEvent) error {
 	if err != nil {
 		return err
 	}
-	b, err = runtime.JSONMerge(b, []byte(`{"type":"CloseEvent"}`))
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"close"}`))
 	if err != nil {
 		return err
 	}
@@ -345,9 +240,9 @@ func (t Event) ValueByDiscriminator() (interface{}, error) {
 		return nil, err
 	}
 	switch discriminator {
-	case "CloseEvent":
+	case "close":
 		return t.AsCloseEvent()
-	case "OpenEvent":
+	case "open":
 		return t.AsOpenEvent()
 	default:
 		return nil, errors.New("unknown discriminator value: " + discriminator)

@@ -126,9 +126,9 @@ func validateEvent(c *schema.Checker, p string, v any) {
 		case !ok:
 			c.Discriminator(dp, x["type"])
 		case d == "close":
-			validateWebhookCloseEvent(c, p, v)
+			validateCloseEvent(c, p, v)
 		case d == "open":
-			validateWebhookOpenEvent(c, p, v)
+			validateOpenEvent(c, p, v)
 		default:
 			c.EnumString(dp, d, "close", "open")
 		}
@@ -138,7 +138,7 @@ func validateEvent(c *schema.Checker, p string, v any) {
 	}
 }
 
-func validateWebhookCloseEvent(c *schema.Checker, p string, v any) {
+func validateCloseEvent(c *schema.Checker, p string, v any) {
 	if !(schema.HasType(v, "object")) {
 		c.TypeError(p, v, "object")
 		return
@@ -146,15 +146,15 @@ func validateWebhookCloseEvent(c *schema.Checker, p string, v any) {
 	if x, ok := v.(map[string]any); ok {
 		c.Required(p, x, "type", "reason")
 		if y, ok := x["reason"]; ok {
-			validateWebhookCloseEvent_Reason(c, schema.Ptr(p, "reason"), y)
+			validateCloseEvent_Reason(c, schema.Ptr(p, "reason"), y)
 		}
 		if y, ok := x["type"]; ok {
-			validateWebhookCloseEvent_Type(c, schema.Ptr(p, "type"), y)
+			validateCloseEvent_Type(c, schema.Ptr(p, "type"), y)
 		}
 	}
 }
 
-func validateWebhookCloseEvent_Reason(c *schema.Checker, p string, v any) {
+func validateCloseEvent_Reason(c *schema.Checker, p string, v any) {
 	if !(schema.HasType(v, "string")) {
 		c.TypeError(p, v, "string")
 		return
@@ -166,7 +166,7 @@ func validateWebhookCloseEvent_Reason(c *schema.Checker, p string, v any) {
 	}
 }
 
-func validateWebhookCloseEvent_Type(c *schema.Checker, p string, v any) {
+func validateCloseEvent_Type(c *schema.Checker, p string, v any) {
 	if !(schema.HasType(v, "string")) {
 		c.TypeError(p, v, "string")
 		return
@@ -178,7 +178,7 @@ func validateWebhookCloseEvent_Type(c *schema.Checker, p string, v any) {
 	}
 }
 
-func validateWebhookOpenEvent(c *schema.Checker, p string, v any) {
+func validateOpenEvent(c *schema.Checker, p string, v any) {
 	if !(schema.HasType(v, "object")) {
 		c.TypeError(p, v, "object")
 		return
@@ -186,31 +186,31 @@ func validateWebhookOpenEvent(c *schema.Checker, p string, v any) {
 	if x, ok := v.(map[string]any); ok {
 		c.Required(p, x, "type", "state", "title", "triggeredTimeMs")
 		if y, ok := x["reason"]; ok {
-			validateWebhookOpenEvent_Reason(c, schema.Ptr(p, "reason"), y)
+			validateOpenEvent_Reason(c, schema.Ptr(p, "reason"), y)
 		}
 		if y, ok := x["state"]; ok {
-			validateWebhookOpenEvent_State(c, schema.Ptr(p, "state"), y)
+			validateOpenEvent_State(c, schema.Ptr(p, "state"), y)
 		}
 		if y, ok := x["title"]; ok {
-			validateWebhookOpenEvent_Title(c, schema.Ptr(p, "title"), y)
+			validateOpenEvent_Title(c, schema.Ptr(p, "title"), y)
 		}
 		if y, ok := x["triggeredTimeMs"]; ok {
-			validateWebhookOpenEvent_TriggeredTimeMs(c, schema.Ptr(p, "triggeredTimeMs"), y)
+			validateOpenEvent_TriggeredTimeMs(c, schema.Ptr(p, "triggeredTimeMs"), y)
 		}
 		if y, ok := x["type"]; ok {
-			validateWebhookOpenEvent_Type(c, schema.Ptr(p, "type"), y)
+			validateOpenEvent_Type(c, schema.Ptr(p, "type"), y)
 		}
 	}
 }
 
-func validateWebhookOpenEvent_Reason(c *schema.Checker, p string, v any) {
+func validateOpenEvent_Reason(c *schema.Checker, p string, v any) {
 	if !(schema.HasType(v, "string")) {
 		c.TypeError(p, v, "string")
 		return
 	}
 }
 
-func validateWebhookOpenEvent_State(c *schema.Checker, p string, v any) {
+func validateOpenEvent_State(c *schema.Checker, p string, v any) {
 	if !(schema.HasType(v, "string")) {
 		c.TypeError(p, v, "string")
 		return
@@ -222,21 +222,21 @@ func validateWebhookOpenEvent_State(c *schema.Checker, p string, v any) {
 	}
 }
 
-func validateWebhookOpenEvent_Title(c *schema.Checker, p string, v any) {
+func validateOpenEvent_Title(c *schema.Checker, p string, v any) {
 	if !(schema.HasType(v, "string")) {
 		c.TypeError(p, v, "string")
 		return
 	}
 }
 
-func validateWebhookOpenEvent_TriggeredTimeMs(c *schema.Checker, p string, v any) {
+func validateOpenEvent_TriggeredTimeMs(c *schema.Checker, p string, v any) {
 	if !(schema.HasType(v, "integer")) {
 		c.TypeError(p, v, "integer")
 		return
 	}
 }
 
-func validateWebhookOpenEvent_Type(c *schema.Checker, p string, v any) {
+func validateOpenEvent_Type(c *schema.Checker, p string, v any) {
 	if !(schema.HasType(v, "string")) {
 		c.TypeError(p, v, "string")
 		return
