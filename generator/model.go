@@ -217,6 +217,19 @@ func BuildModel(doc *openapi3.T, cfg Config) (*Model, error) {
 		if len(w.Operations) == 0 {
 			continue
 		}
+		// A query-encoded operation (Butler GET) has no body schema of its
+		// own: its payload is the same document the webhook's JSON
+		// operations carry, so it is validated against their body schema.
+		for _, o := range w.Operations {
+			if o.IsQuery && o.Validator == "" {
+				for _, j := range w.Operations {
+					if !j.IsQuery && j.Validator != "" {
+						o.Validator, o.bodyRef = j.Validator, j.bodyRef
+						break
+					}
+				}
+			}
+		}
 		sort.Strings(w.ContentTypes)
 		if w.Path == "" {
 			if it.isPath {

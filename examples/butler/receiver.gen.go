@@ -334,7 +334,8 @@ func Family() (*runtime.Family, error) {
 					{Query: "expiryDateStr", Property: "expiryDateStr", Type: "string", Nullable: true},
 					{Query: "daysUntilExpiry", Property: "daysUntilExpiry", Type: "integer", Nullable: true},
 				},
-				Key: []string{"$request.query.event", "$request.query.executionId"},
+				Validate: validateButlerEvent,
+				Key:      []string{"$request.query.event", "$request.query.executionId"},
 				Events: []bind.Event{
 					{
 						Name: EventReloadTaskFailed,

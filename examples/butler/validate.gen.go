@@ -10,9 +10,8 @@ import (
 )
 
 // The validators below were compiled from the spec's schemas: each walks the
-// decoded JSON value and reports findings by JSON pointer. Enum,
-// discriminator and format findings are soft (warnings) unless the checker
-// is strict.
+// decoded JSON value and reports findings by JSON pointer. Enum and
+// discriminator findings are soft (warnings) unless the checker is strict.
 
 var pattern0 = regexp.MustCompile("^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2},\\d{3}$")
 

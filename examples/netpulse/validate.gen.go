@@ -8,9 +8,8 @@ import (
 )
 
 // The validators below were compiled from the spec's schemas: each walks the
-// decoded JSON value and reports findings by JSON pointer. Enum,
-// discriminator and format findings are soft (warnings) unless the checker
-// is strict.
+// decoded JSON value and reports findings by JSON pointer. Enum and
+// discriminator findings are soft (warnings) unless the checker is strict.
 
 // validateAny accepts every value (a schema without constraints).
 func validateAny(c *schema.Checker, p string, v any) {}

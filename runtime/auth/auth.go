@@ -113,7 +113,9 @@ type Authenticator struct {
 //   - A family without security requirements needs no secrets: every
 //     delivery is accepted.
 //   - A family whose requirements do not include the empty requirement {}
-//     needs a secret for every scheme its requirements name.
+//     needs every scheme of at least one requirement configured (NetPulse:
+//     Basic or Bearer); it enforces the requirements whose schemes all have
+//     secrets, and refuses to start when none has.
 //   - A family whose requirements include {} (optional security, such as
 //     CenturyLink's optional Tier3-RsaSha1 signature) enforces exactly the
 //     requirements whose schemes all have secrets. With no secret
@@ -160,10 +162,7 @@ func New(fam *runtime.Family, secrets Secrets, opts ...Option) (*Authenticator, 
 	for _, name := range sortedKeys(used) {
 		list, configured := secrets[name]
 		if !configured {
-			if optional {
-				continue
-			}
-			return nil, configErr(name, "no secret configured")
+			continue // decided below, per requirement
 		}
 		if len(list) == 0 {
 			return nil, configErr(name, "empty secret list")
@@ -203,6 +202,18 @@ func New(fam *runtime.Family, secrets Secrets, opts ...Option) (*Authenticator, 
 		if !enforced[name] {
 			return nil, configErr(name, "a secret is configured but every requirement using this scheme also needs a scheme without a secret")
 		}
+	}
+	if len(a.alts) == 0 && !optional && len(fam.Security) > 0 {
+		// Required security and no alternative fully configured: refuse
+		// to start, naming what would satisfy it.
+		if len(used) == 1 {
+			return nil, configErr(sortedKeys(used)[0], "no secret configured")
+		}
+		alts := make([]string, 0, len(fam.Security))
+		for _, req := range fam.Security {
+			alts = append(alts, strings.Join(req, " + "))
+		}
+		return nil, fmt.Errorf("auth: no security requirement is fully configured: configure a secret for %s: %w", strings.Join(alts, " or "), runtime.ErrConfig)
 	}
 	return a, nil
 }

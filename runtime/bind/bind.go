@@ -210,7 +210,7 @@ func (b *boundOp) decode(req *runtime.Request, strict bool) (runtime.Event, erro
 		e := &b.events[i]
 		ok, err := e.match.Eval(req)
 		if err != nil {
-			return runtime.Event{}, syntaxError(err)
+			return runtime.Event{}, syntaxError(req.Body, err)
 		}
 		if ok {
 			return e.Decode(req.Body, strict)
@@ -228,12 +228,17 @@ func (b *boundOp) decode(req *runtime.Request, strict bool) (runtime.Event, erro
 	return runtime.Event{}, runtime.ErrUnknownEvent
 }
 
-func syntaxError(err error) error {
+// syntaxError reports a body the event matcher could not read the way the
+// parser does, so the message describes the JSON, not the matcher.
+func syntaxError(body []byte, err error) error {
+	if _, perr := schema.Parse(body); perr != nil {
+		return &runtime.ValidationError{Errors: []runtime.FieldError{*perr}}
+	}
 	var ve *runtime.ValidationError
 	if errors.As(err, &ve) {
 		return ve
 	}
-	return &runtime.ValidationError{Errors: []runtime.FieldError{{Rule: "syntax", Message: "malformed JSON: " + err.Error()}}}
+	return &runtime.ValidationError{Errors: []runtime.FieldError{{Rule: "syntax", Message: "malformed JSON"}}}
 }
 
 func (b *boundOp) keyFor(req *runtime.Request, ev runtime.Event) (string, error) {

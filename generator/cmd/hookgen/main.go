@@ -3,9 +3,15 @@
 // with no code written.
 //
 //	hookgen generate -spec FILE -package NAME -out DIR
-//	hookgen validate -spec FILE [-strict] [-format text|json] PAYLOAD...
-//	hookgen send     -spec FILE -url BASE [-event NAME | -example NAME | -file PAYLOAD]
-//	hookgen serve    -spec FILE -addr HOST:PORT
+//	hookgen validate   -spec FILE [-op NAME | -event NAME] [-strict] [-format text|json] PAYLOAD...
+//	hookgen serve      -spec FILE [-spec FILE]... -addr HOST:PORT [-config FILE] [-secret SCHEME=VALUE]... [-store URL] [-strict]
+//	hookgen deliveries [-store PATH] [-family F] [-format text|json]
+//	hookgen send       -spec FILE -url BASE [-event NAME | -example NAME | -file PAYLOAD] [-secret SCHEME=VALUE]...
+//	                   [-scenario duplicate|reorder|storm] [-method M] [-time-scale F] [-rate-limit DUR] [-format text|json]
+//	hookgen send       -gen-key DIR
+//
+// validate, serve, send and deliveries run on package workbench, which
+// internal/demo calls in-process.
 //
 // Every subcommand has -h. Exit status: 0 success, 1 failure (an invalid
 // payload, a failed delivery, a bad spec), 2 usage error.
@@ -37,6 +43,10 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"generate", "generate a typed receiver and sender package from a spec", runGenerate},
+		{"validate", "validate payloads (files, stdin, query strings) against a spec", runValidate},
+		{"serve", "serve a spec with no code: validate, deduplicate and record every delivery", runServe},
+		{"deliveries", "list the deliveries serve recorded", runDeliveries},
+		{"send", "replay vectors or a file with the vendor's delivery semantics", runSend},
 	}
 }
 
@@ -92,7 +102,7 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "\nUsage: hookgen <command> [flags]")
 	fmt.Fprintln(w, "\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'hookgen <command> -h' for a command's flags and an example.")
 }

@@ -490,14 +490,14 @@ func (rp *replay) add(r Result) {
 		sum.Failures++
 	}
 	sum.Results = append(sum.Results, r)
+	if rp.cfg.OnResult != nil {
+		rp.cfg.OnResult(r)
+	}
 	if r.Copy <= 1 {
 		rp.done++
 		if rp.cfg.OnProgress != nil {
 			rp.cfg.OnProgress(min(rp.done, rp.total), rp.total)
 		}
-	}
-	if rp.cfg.OnResult != nil {
-		rp.cfg.OnResult(r)
 	}
 }
 

@@ -137,7 +137,7 @@ func CheckStore(storeURL string) error {
 // id, received time, headers without credentials, payload) before it is
 // acknowledged. It fails with a *MissingSecretError when a family's
 // required security has no secret.
-func Serve(ctx context.Context, cfg ServeConfig) (s *Server, err error) {
+func Serve(ctx context.Context, cfg ServeConfig) (_ *Server, err error) {
 	if len(cfg.Specs) == 0 {
 		return nil, errors.New("serve: no spec")
 	}
@@ -145,7 +145,7 @@ func Serve(ctx context.Context, cfg ServeConfig) (s *Server, err error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s = &Server{Files: map[string]string{}, recorders: map[string]*recorder{}, done: make(chan error, 1)}
+	s := &Server{Files: map[string]string{}, recorders: map[string]*recorder{}, done: make(chan error, 1)}
 	defer func() {
 		if err != nil {
 			s.closeAll()

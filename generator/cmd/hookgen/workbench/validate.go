@@ -66,6 +66,7 @@ func (s *Spec) Validate(p Payload, ops []Operation, strict bool) Verdict {
 		ops = s.Operations()
 	}
 	var best []runtime.FieldError
+	var unhandled *Verdict
 	bestRank := 99
 	tried := 0
 	for _, op := range ops {
@@ -78,6 +79,19 @@ func (s *Spec) Validate(p Payload, ops []Operation, strict bool) Verdict {
 		}
 		tried++
 		ev, errs, rank := s.decode(w, op.Method, p, strict)
+		if errs == nil && ev.Name == "" {
+			// Lenient mode: well formed but of no known event. A receiver
+			// acknowledges it as unhandled; keep looking for an operation
+			// that knows the event.
+			if unhandled == nil {
+				u := v
+				u.Valid, u.Webhook, u.Method = true, op.Webhook, op.Method
+				u.Warnings = append(append([]runtime.FieldError{}, ev.Warnings...), runtime.FieldError{Rule: "x-hookgen-events",
+					Message: "the payload matches no event of the operation: a lenient receiver acknowledges it as unhandled"})
+				unhandled = &u
+			}
+			continue
+		}
 		if errs == nil {
 			v.Valid, v.Event, v.Webhook, v.Method = true, ev.Name, op.Webhook, op.Method
 			v.Warnings = append(v.Warnings, ev.Warnings...)
@@ -96,6 +110,9 @@ func (s *Spec) Validate(p Payload, ops []Operation, strict bool) Verdict {
 		v.Errors = append(v.Errors, runtime.FieldError{Pointer: "", Rule: "operation",
 			Message: fmt.Sprintf("no selected operation of %s accepts %s", s.Name(), shape)})
 		return v
+	}
+	if unhandled != nil {
+		return *unhandled
 	}
 	v.Errors = append(v.Errors, best...)
 	return v
@@ -126,6 +143,9 @@ func (s *Spec) decode(w *runtime.Webhook, method string, p Payload, strict bool)
 	ev, err := w.Decode(req, strict)
 	if err == nil {
 		return ev, nil, 0
+	}
+	if !strict && errors.Is(err, runtime.ErrUnknownEvent) {
+		return runtime.Event{Warnings: ev.Warnings}, nil, 1
 	}
 	rank := 0
 	if errors.Is(err, runtime.ErrUnknownEvent) {

@@ -11,9 +11,8 @@ import (
 )
 
 // The validators below were compiled from the spec's schemas: each walks the
-// decoded JSON value and reports findings by JSON pointer. Enum,
-// discriminator and format findings are soft (warnings) unless the checker
-// is strict.
+// decoded JSON value and reports findings by JSON pointer. Enum and
+// discriminator findings are soft (warnings) unless the checker is strict.
 
 var pattern0 = regexp.MustCompile("^in_[A-Za-z0-9]+$")
 
