@@ -165,10 +165,11 @@ func baseName(p string) string {
 	return p
 }
 
-// simplifyForModels rewrites constructs oapi-codegen cannot type into ones
-// it can, after the validators were compiled from the original schemas: a
-// 3.1 type list with several non-null types (NetPulse's "parsed: any JSON")
-// becomes an untyped schema, which models as interface{}.
+// simplifyForModels rewrites constructs oapi-codegen cannot type (or would
+// type lossily) into ones it can, after the validators were compiled from
+// the original schemas: a 3.1 type list with several non-null types
+// (NetPulse's "parsed: any JSON") becomes an untyped schema, which models as
+// interface{}, and a number without a format becomes a double.
 func simplifyForModels(doc *openapi3.T) {
 	seen := map[*openapi3.Schema]bool{}
 	var walk func(sr *openapi3.SchemaRef)
@@ -178,6 +179,13 @@ func simplifyForModels(doc *openapi3.T) {
 		}
 		s := sr.Value
 		seen[s] = true
+		// oapi-codegen types a number without a format as float32, which
+		// would round the vendor's values (AtScale's time_taken
+		// 3.7080559730529785 → 3.708056): the handler must get exactly
+		// what was sent.
+		if s.Type != nil && s.Type.Includes("number") && s.Format == "" {
+			s.Format = "double"
+		}
 		if s.Type != nil {
 			nonNull := 0
 			for _, t := range s.Type.Slice() {

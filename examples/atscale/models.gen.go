@@ -315,7 +315,7 @@ type SlowQueryEvent struct {
 	QuerySuccess *bool     `json:"query_success,omitempty"`
 
 	// TimeTaken Seconds.
-	TimeTaken *float32 `json:"time_taken,omitempty"`
+	TimeTaken *float64 `json:"time_taken,omitempty"`
 }
 
 // SlowQueryEventEventType defines model for SlowQueryEvent.EventType.

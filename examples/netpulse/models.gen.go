@@ -195,7 +195,7 @@ type ResultV042 struct {
 	DeviceName *string `json:"device_name,omitempty"`
 
 	// Duration Seconds.
-	Duration  *float32            `json:"duration,omitempty"`
+	Duration  *float64            `json:"duration,omitempty"`
 	EndedAt   *string             `json:"ended_at,omitempty"`
 	EventType ResultV042EventType `json:"event_type"`
 

@@ -75,7 +75,7 @@ func TestValidateTable(t *testing.T) {
 		{name: "butler query", kit: butler, target: "task-alert", payload: webhooktest.Query(string(vectorBody(t, "butler", "docs-get.query"))), valid: true, event: "ReloadTaskFailed", method: "GET"},
 		{name: "butler query with ?", kit: butler, target: "ReloadTaskFailed", payload: webhooktest.Query("?" + string(vectorBody(t, "butler", "docs-get.query"))), valid: true, event: "ReloadTaskFailed", method: "GET"},
 		{name: "butler query file", kit: butler, target: "task-alert", payload: webhooktest.File(filepath.Join("..", "..", "openapi", "examples", "butler", "hookgen-service-monitor-get.query")), valid: true, event: "ServiceStateChanged"},
-		{name: "butler query missing event", kit: butler, target: "task-alert", payload: webhooktest.Query(string(vectorBody(t, "butler", "neg-get-missing-event.query"))), opts: []webhooktest.Option{webhooktest.Strict()}, pointer: "", rule: "event", unknown: true},
+		{name: "butler query missing event", kit: butler, target: "task-alert", payload: webhooktest.Query(string(vectorBody(t, "butler", "neg-get-missing-event.query"))), opts: []webhooktest.Option{webhooktest.Strict()}, pointer: "/event", rule: "discriminator"},
 		{name: "butler PUT", kit: butler, target: "task-alert", payload: vectorBody(t, "butler", "docs-post.json"), opts: []webhooktest.Option{webhooktest.Method("put")}, valid: true, event: "ReloadTaskFailed", method: "PUT"},
 	}
 	for _, tt := range tests {

@@ -1,0 +1,14 @@
+package butler_test
+
+import (
+	"testing"
+
+	"github.com/hookgen/hookgen/runtime/receiver"
+	"github.com/hookgen/hookgen/runtime/sender"
+	"github.com/hookgen/hookgen/runtime/webhooktest"
+)
+
+// Butler cannot authenticate (no auth on the sender side): no secrets on either side.
+func receiverSecrets(*testing.T) []receiver.Option       { return nil }
+func senderSecrets(*testing.T) []sender.Option           { return nil }
+func scenarioSecrets(*testing.T) []webhooktest.ReqOption { return nil }
