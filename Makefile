@@ -47,4 +47,4 @@ demo: ## the main job: generate receivers, serve them on the embedded store, rep
 	$(GO) run ./internal/demo
 
 .PHONY: ci
-ci: vet test check-generated ## what .ci/run runs
+ci: lint test check-generated ## what .ci/run runs

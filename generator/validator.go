@@ -114,9 +114,7 @@ func (g *validatorGen) body(b *strings.Builder, name string, s *openapi3.Schema)
 		for i, t := range nonNull {
 			conds[i] = fmt.Sprintf("schema.HasType(v, %q)", t)
 		}
-		if !(len(nonNull) == 1 && nonNull[0] == "number") || true {
-			fmt.Fprintf(b, "\tif !(%s) {\n\t\tc.TypeError(p, v, %s)\n\t\treturn\n\t}\n", strings.Join(conds, " || "), quoteAll(types))
-		}
+		fmt.Fprintf(b, "\tif !(%s) {\n\t\tc.TypeError(p, v, %s)\n\t\treturn\n\t}\n", strings.Join(conds, " || "), quoteAll(types))
 	}
 	for i, sub := range s.AllOf {
 		fmt.Fprintf(b, "\t%s(c, p, v)\n", g.sub(name, "allOf"+strconv.Itoa(i), sub))

@@ -47,7 +47,7 @@ func run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }()
 
 	// The specs, written out of the embedded openapi package so that the
 	// demo runs from any directory.

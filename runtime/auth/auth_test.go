@@ -400,7 +400,7 @@ func TestNewRefuses(t *testing.T) {
 	sig := func(name string, spec runtime.SignatureSpec) runtime.SecurityScheme {
 		return runtime.SecurityScheme{Name: name, Kind: runtime.Signature, Signature: &spec}
 	}
-	one := func(s runtime.SecurityScheme) *runtime.Family { return familyFor(s) }
+	one := familyFor
 	tests := []struct {
 		name    string
 		fam     *runtime.Family

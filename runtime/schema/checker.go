@@ -206,10 +206,10 @@ func (c *Checker) OneOf(p string, v any, alts ...ValidateFunc) {
 			best = s
 		}
 	}
-	switch {
-	case passed == 1:
+	switch passed {
+	case 1:
 		c.Warnings = append(c.Warnings, okSub.Warnings...)
-	case passed == 0:
+	case 0:
 		c.Fail(p, "oneOf", "matches none of the alternatives")
 		if best != nil {
 			c.Errors = append(c.Errors, best.Errors...)

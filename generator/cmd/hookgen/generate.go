@@ -78,7 +78,7 @@ func writeAll(dir string, files []generator.File) error {
 		}
 		tmps = append(tmps, tmp.Name())
 		if _, err := tmp.Write(f.Content); err != nil {
-			tmp.Close()
+			_ = tmp.Close()
 			cleanup()
 			return fmt.Errorf("write %s: %w", f.Name, err)
 		}

@@ -104,8 +104,8 @@ func runValidate(ctx context.Context, args []string, stdin io.Reader, stdout, st
 // string / URL (contains '?' or '=' and is not a file).
 func readPayload(arg string, stdin io.Reader, usedStdin *bool) (workbench.Payload, error) {
 	var raw []byte
-	switch {
-	case arg == "-":
+	switch arg {
+	case "-":
 		if *usedStdin {
 			return workbench.Payload{}, usagef("- (stdin) given twice")
 		}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/hookgen/hookgen/runtime"
 )
@@ -154,7 +155,7 @@ func ReadRecords(path, family string) ([]Record, error) {
 	for _, f := range files {
 		db, err := bolt.Open(f, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
 		if err != nil {
-			if errors.Is(err, bolt.ErrTimeout) {
+			if errors.Is(err, bolterrors.ErrTimeout) {
 				return nil, fmt.Errorf("%s is locked by a running hookgen serve: stop it first (bbolt allows one process per file)", f)
 			}
 			return nil, fmt.Errorf("open %s: %w", f, err)

@@ -113,11 +113,11 @@ func storeFiles(storeURL, family string, single bool) (records, idem, quarantine
 	kind, path, ok := strings.Cut(storeURL, ":")
 	switch {
 	case !ok:
-		return "", "", "", fmt.Errorf("store %q: want bolt:PATH or memory:", storeURL)
+		return "", "", "", fmt.Errorf("store %q: want bolt:PATH or memory:, for example bolt:.hookgen", storeURL)
 	case kind == "memory":
 		return "", "", "", nil
 	case kind != "bolt" || path == "":
-		return "", "", "", fmt.Errorf("store %q: want bolt:PATH or memory:", storeURL)
+		return "", "", "", fmt.Errorf("store %q: want bolt:PATH or memory:, for example bolt:.hookgen", storeURL)
 	}
 	base := filepath.Join(path, family)
 	if single && strings.HasSuffix(path, ".db") {
@@ -148,7 +148,7 @@ func Serve(ctx context.Context, cfg ServeConfig) (_ *Server, err error) {
 	s := &Server{Files: map[string]string{}, recorders: map[string]*recorder{}, done: make(chan error, 1)}
 	defer func() {
 		if err != nil {
-			s.closeAll()
+			_ = s.closeAll()
 		}
 	}()
 	reg := prometheus.NewRegistry()
