@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -69,35 +68,11 @@ func Index(p string, i int) string { return p + "/" + strconv.Itoa(i) }
 // validators walk (objects as map[string]any, numbers as json.Number). A
 // syntax error becomes a FieldError with rule "syntax" at the document root.
 func Parse(body []byte) (any, *runtime.FieldError) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, &runtime.FieldError{Pointer: "", Rule: "syntax", Message: syntaxMessage(err)}
-	}
-	if len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
-		return nil, &runtime.FieldError{Pointer: "", Rule: "syntax", Message: fmt.Sprintf("unexpected data after the JSON document at byte %d", dec.InputOffset())}
+	v, err := parseJSON(body)
+	if err != nil {
+		return nil, &runtime.FieldError{Pointer: "", Rule: "syntax", Message: "malformed JSON: " + err.Error()}
 	}
 	return v, nil
-}
-
-func syntaxMessage(err error) string {
-	var se *json.SyntaxError
-	if ok := asSyntax(err, &se); ok {
-		return fmt.Sprintf("malformed JSON at byte %d: %s", se.Offset, se.Error())
-	}
-	if err.Error() == "EOF" || err.Error() == "unexpected EOF" {
-		return "malformed JSON: unexpected end of input"
-	}
-	return "malformed JSON: " + err.Error()
-}
-
-func asSyntax(err error, target **json.SyntaxError) bool {
-	se, ok := err.(*json.SyntaxError)
-	if ok {
-		*target = se
-	}
-	return ok
 }
 
 // Kind returns the JSON type name of a generic value: object, array,
