@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hookgen/hookgen/internal/e2etest"
 	"github.com/hookgen/hookgen/runtime/auth"
 	"github.com/hookgen/hookgen/runtime/receiver"
 	"github.com/hookgen/hookgen/runtime/sender"
@@ -52,11 +53,11 @@ func scenarioSecrets(t *testing.T) []webhooktest.ReqOption {
 }
 
 func TestE2ERSASHA1Signature(t *testing.T) {
-	v := vector(t, "docs-backup-success")
+	v := e2etest.Vector(t, family, "docs-backup-success")
 
 	t.Run("signed accepted, wrong key and unsigned refused", func(t *testing.T) {
-		e := start(t)
-		sc := e.kit.Scenario(webhooktest.URL(e.srv.URL, nil), e.rec, scenarioSecrets(t)...)
+		e := e2etest.Start(t, family)
+		sc := e.Scenario(scenarioSecrets(t)...)
 		res, err := sc.WrongToken(v.Webhook, v.Method, v.Body)
 		require.NoError(t, err)
 		assert.Equal(t, []int{401, 401}, res.Statuses(), "another key's signature, then none")
@@ -71,22 +72,21 @@ func TestE2ERSASHA1Signature(t *testing.T) {
 		assert.Equal(t, 1, res.Calls)
 	})
 	t.Run("tampered body refused", func(t *testing.T) {
-		e := start(t)
-		req, err := e.kit.Request(v.Webhook, v.Method, v.Body, webhooktest.WithSecret("Tier3RsaSha1", key(t, 0).priv), webhooktest.WithBaseURL(e.srv.URL))
+		e := e2etest.Start(t, family)
+		req, err := e.Kit.Request(v.Webhook, v.Method, v.Body, webhooktest.WithSecret("Tier3RsaSha1", key(t, 0).priv), webhooktest.WithBaseURL(e.Server.URL))
 		require.NoError(t, err)
 		sig := req.Header.Get("Tier3-RsaSha1")
 		require.NotEmpty(t, sig)
-		tampered, err := e.kit.Request(v.Webhook, v.Method, append([]byte(" "), v.Body...), webhooktest.WithBaseURL(e.srv.URL))
+		tampered, err := e.Kit.Request(v.Webhook, v.Method, append([]byte(" "), v.Body...), webhooktest.WithBaseURL(e.Server.URL))
 		require.NoError(t, err)
 		tampered.Header.Set("Tier3-RsaSha1", sig)
-		r, err := webhooktest.URL(e.srv.URL, nil).Do(tampered)
-		require.NoError(t, err)
+		r := e.Do(t, tampered)
 		assert.Equal(t, 401, r.Status)
-		assert.Zero(t, e.rec.Count(""))
+		assert.Zero(t, e.Recorder.Count(""))
 	})
 	t.Run("key rotation", func(t *testing.T) {
-		e := start(t, receiver.WithSecrets(auth.Secrets{"Tier3RsaSha1": {key(t, 0).pub + key(t, 1).pub}}))
-		sc := e.kit.Scenario(webhooktest.URL(e.srv.URL, nil), e.rec)
+		e := e2etest.Start(t, family, receiver.WithSecrets(auth.Secrets{"Tier3RsaSha1": {key(t, 0).pub + key(t, 1).pub}}))
+		sc := e.Scenario()
 		priv, _, err := auth.GenerateRSAKeyPair(1024)
 		require.NoError(t, err)
 		res, err := sc.SecretRotation(v.Webhook, v.Method, "Tier3RsaSha1", []string{key(t, 0).priv, key(t, 1).priv}, []string{string(priv)}, v.Body)
@@ -95,11 +95,10 @@ func TestE2ERSASHA1Signature(t *testing.T) {
 		assert.Equal(t, []string{"processed", "duplicate", ""}, res.Outcomes())
 	})
 	t.Run("optional: without a key unsigned deliveries are accepted", func(t *testing.T) {
-		e := start(t, receiver.WithSecrets(nil))
-		req, err := e.kit.Request(v.Webhook, v.Method, v.Body, webhooktest.WithBaseURL(e.srv.URL))
+		e := e2etest.Start(t, family, receiver.WithSecrets(nil))
+		req, err := e.Kit.Request(v.Webhook, v.Method, v.Body, webhooktest.WithBaseURL(e.Server.URL))
 		require.NoError(t, err)
-		r, err := webhooktest.URL(e.srv.URL, nil).Do(req)
-		require.NoError(t, err)
+		r := e.Do(t, req)
 		assert.Equal(t, 200, r.Status, "%s", r.Body)
 		assert.Equal(t, "processed", r.Outcome)
 	})

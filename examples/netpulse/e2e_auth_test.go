@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hookgen/hookgen/internal/e2etest"
 	"github.com/hookgen/hookgen/runtime/auth"
 	"github.com/hookgen/hookgen/runtime/receiver"
 	"github.com/hookgen/hookgen/runtime/sender"
@@ -34,9 +35,9 @@ func scenarioSecrets(*testing.T) []webhooktest.ReqOption {
 }
 
 func TestE2EAuth(t *testing.T) {
-	e := start(t)
-	v := vector(t, "docs-v042-job-completed")
-	sc := e.kit.Scenario(webhooktest.URL(e.srv.URL, nil), e.rec)
+	e := e2etest.Start(t, family)
+	v := e2etest.Vector(t, family, "docs-v042-job-completed")
+	sc := e.Scenario()
 
 	t.Run("wrong token", func(t *testing.T) {
 		res, err := sc.WrongToken(v.Webhook, v.Method, v.Body)
@@ -59,14 +60,13 @@ func TestE2EAuth(t *testing.T) {
 			doc["id"] = fmt.Sprintf("job-%d", i)
 			body, err := json.Marshal(doc)
 			require.NoError(t, err)
-			rep := e.kit.RequireValid(t, "result", body, webhooktest.Strict())
-			req, err := e.kit.Request(v.Webhook, "GET", body, opt, webhooktest.WithBaseURL(e.srv.URL))
+			rep := e.Kit.RequireValid(t, "result", body, webhooktest.Strict())
+			req, err := e.Kit.Request(v.Webhook, "GET", body, opt, webhooktest.WithBaseURL(e.Server.URL))
 			require.NoError(t, err)
-			r, err := webhooktest.URL(e.srv.URL, nil).Do(req)
-			require.NoError(t, err)
+			r := e.Do(t, req)
 			assert.Equal(t, 200, r.Status, "%s", r.Body)
 			assert.Equal(t, "processed", r.Outcome)
-			call, _ := e.rec.Last()
+			call, _ := e.Recorder.Last()
 			assert.Equal(t, rep.Event, call.Event, "JSON body on GET decoded")
 		}
 	})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -13,12 +12,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hookgen/hookgen/examples/stackstate"
+	"github.com/hookgen/hookgen/internal/e2etest"
 	"github.com/hookgen/hookgen/openapi"
 	"github.com/hookgen/hookgen/runtime"
 	"github.com/hookgen/hookgen/runtime/auth"
 	"github.com/hookgen/hookgen/runtime/receiver"
 	"github.com/hookgen/hookgen/runtime/sender"
-	"github.com/hookgen/hookgen/runtime/store"
 	"github.com/hookgen/hookgen/runtime/webhooktest"
 )
 
@@ -26,6 +25,8 @@ const token = "e2e-stackstate-token-5f4e3d2c1b"
 
 // recorder implements stackstate.Handler by recording every call.
 type recorder struct{ rec *webhooktest.Recorder }
+
+var _ stackstate.Handler = recorder{}
 
 func (h recorder) NotificationOpened(ctx context.Context, d *runtime.Delivery, p *stackstate.Envelope) error {
 	return h.rec.Record(ctx, d, p)
@@ -35,68 +36,36 @@ func (h recorder) NotificationClosed(ctx context.Context, d *runtime.Delivery, p
 	return h.rec.Record(ctx, d, p)
 }
 
-// env is one generated receiver behind an httptest.Server.
-type env struct {
-	srv *httptest.Server
-	rec *webhooktest.Recorder
-	rc  *receiver.Receiver
-	snd *stackstate.Sender
-	kit *webhooktest.Kit
-}
-
-func start(t *testing.T, opts ...receiver.Option) *env {
-	t.Helper()
-	mem := store.NewMemory()
-	t.Cleanup(func() { _ = mem.Close() })
-	rec := webhooktest.NewRecorder()
-	opts = append([]receiver.Option{receiver.WithStore(mem), receiver.WithSecrets(auth.Secrets{"Token": {token}})}, opts...)
-	h, rc, err := stackstate.NewHTTPHandler(recorder{rec}, opts...)
-	require.NoError(t, err)
-	srv := httptest.NewServer(h)
-	t.Cleanup(func() { srv.Close(); _ = rc.Close() })
-	snd, err := stackstate.NewSender(srv.URL, sender.WithSecret("Token", token))
-	require.NoError(t, err)
-	kit, err := webhooktest.Load("../../openapi/stackstate.yaml")
-	require.NoError(t, err)
-	return &env{srv: srv, rec: rec, rc: rc, snd: snd, kit: kit}
-}
-
-// send sends vector v with the generated sender and returns the answer.
-func (e *env) send(t *testing.T, v openapi.Vector) webhooktest.Response {
-	t.Helper()
-	req, err := webhooktest.VectorRequest(context.Background(), e.snd.Raw(), v)
-	require.NoError(t, err)
-	r, err := webhooktest.URL(e.srv.URL, nil).Do(req)
-	require.NoError(t, err)
-	return r
+// family is StackState's generated receiver and sender for the e2e
+// harness, authenticated with token. StackState retries until exactly 200,
+// so its receiver acknowledges poison messages by default; the generated
+// types keep the vendor's documents exactly.
+var family = &e2etest.Family{
+	Name: "stackstate",
+	Spec: "../../openapi/stackstate.yaml",
+	NewHTTPHandler: func(rec *webhooktest.Recorder, opts ...receiver.Option) (http.Handler, *receiver.Receiver, error) {
+		return stackstate.NewHTTPHandler(recorder{rec}, opts...)
+	},
+	NewSender: e2etest.RawSender(stackstate.NewSender),
+	ReceiverSecrets: func(*testing.T) []receiver.Option {
+		return []receiver.Option{receiver.WithSecrets(auth.Secrets{"Token": {token}})}
+	},
+	SenderSecrets: func(*testing.T) []sender.Option {
+		return []sender.Option{sender.WithSecret("Token", token)}
+	},
+	ScenarioSecrets: func(*testing.T) []webhooktest.ReqOption {
+		return []webhooktest.ReqOption{webhooktest.WithSecret("Token", token)}
+	},
+	ExactDocuments: true,
+	PoisonAck:      true,
 }
 
 // post sends body to the notification webhook with the generated sender.
-func (e *env) post(t *testing.T, body []byte, opts ...sender.CallOption) webhooktest.Response {
+func post(t *testing.T, e *e2etest.Env, body []byte, opts ...sender.CallOption) webhooktest.Response {
 	t.Helper()
-	req, err := e.snd.Raw().Request(context.Background(), "notification", "POST", body, opts...)
+	req, err := e.Sender.Request(context.Background(), "notification", "POST", body, opts...)
 	require.NoError(t, err)
-	r, err := webhooktest.URL(e.srv.URL, nil).Do(req)
-	require.NoError(t, err)
-	return r
-}
-
-func vectors(t *testing.T) []openapi.Vector {
-	t.Helper()
-	vs, err := openapi.Vectors("stackstate")
-	require.NoError(t, err)
-	return vs
-}
-
-func vector(t *testing.T, name string) openapi.Vector {
-	t.Helper()
-	for _, v := range vectors(t) {
-		if v.Name == name {
-			return v
-		}
-	}
-	t.Fatalf("no vector %s", name)
-	return openapi.Vector{}
+	return e.Do(t, req)
 }
 
 // set returns body with the member at the dotted path set to v.
@@ -119,75 +88,13 @@ func set(t *testing.T, body []byte, path string, v any) []byte {
 // close vectors share one notificationId: on one receiver all but the
 // first would rightly be dropped after the terminal close).
 func TestE2EValidVectors(t *testing.T) {
-	n := 0
-	for _, v := range vectors(t) {
-		if v.Verdict != openapi.VerdictValid {
-			continue
-		}
-		n++
-		t.Run(v.Name, func(t *testing.T) {
-			e := start(t)
-			before := e.rec.Count("")
-			r := e.send(t, v)
-			assert.Equal(t, v.Status, r.Status)
-			assert.Equal(t, "processed", r.Outcome)
-			require.Equal(t, before+1, e.rec.Count(""), "one handler call")
-			call, _ := e.rec.Last()
-			assert.Equal(t, v.Event, call.Event)
-			got, err := json.Marshal(call.Payload)
-			require.NoError(t, err)
-			assert.JSONEq(t, string(v.Body), string(got), "the handler receives exactly the vendor's values")
-		})
-	}
-	assert.Equal(t, 8, n, "every valid vector ran")
+	assert.Equal(t, 8, e2etest.ValidVectors(t, family), "every valid vector ran")
 }
 
-func TestE2EInvalidVectors(t *testing.T) {
-	for _, v := range vectors(t) {
-		if v.Verdict != openapi.VerdictInvalid {
-			continue
-		}
-		t.Run(v.Name, func(t *testing.T) {
-			strict := start(t, receiver.WithStrict(true), receiver.WithPoisonAck(false))
-			lenient := start(t, receiver.WithPoisonAck(false))
-			poison := start(t) // the default: poison-ack on, lenient
-			r := strict.send(t, v)
-			assert.Equal(t, v.Status, r.Status, "strict: %s", r.Body)
-			require.NotNil(t, r.Problem, "problem+json body")
-			assert.Equal(t, v.Status, r.Problem.Status)
-			if v.Pointer != "" {
-				assert.True(t, r.HasPointer(v.Pointer), "problem names %s: %s", v.Pointer, r.Body)
-			}
-
-			r = lenient.send(t, v)
-			if v.Lenient == openapi.VerdictValid {
-				assert.Equal(t, 200, r.Status, "lenient accepts it")
-				call, ok := lenient.rec.Last()
-				require.True(t, ok)
-				assert.Equal(t, v.Event, call.Event)
-			} else {
-				assert.Equal(t, v.Status, r.Status, "lenient: %s", r.Body)
-			}
-
-			// StackState retries until exactly 200: by default a poison
-			// message (invalid after authentication) is quarantined and
-			// acknowledged; transport errors (413, 415) are not.
-			r = poison.send(t, v)
-			switch {
-			case v.Lenient == openapi.VerdictValid:
-				assert.Equal(t, 200, r.Status)
-				assert.Equal(t, "processed", r.Outcome)
-			case v.Status == 400:
-				assert.Equal(t, 200, r.Status)
-				assert.Equal(t, "quarantined", r.Outcome)
-				assert.Equal(t, 1, poison.rc.DeadLetter().(*receiver.MemoryDeadLetter).Len(), "quarantined to the dead letter")
-			default:
-				assert.Equal(t, v.Status, r.Status)
-			}
-			assert.Zero(t, strict.rec.Count(""), "no invalid vector reaches the handler in strict mode")
-		})
-	}
-}
+// TestE2EInvalidVectors: see e2etest.InvalidVectors; with poison-ack
+// (family.PoisonAck) a default receiver quarantines and acknowledges
+// poison messages, and answers transport errors (413, 415) as they are.
+func TestE2EInvalidVectors(t *testing.T) { e2etest.InvalidVectors(t, family) }
 
 // TestE2ELegacyVectors documents what a lenient receiver does with the
 // legacy shapes StackState published (top-level tags instead of the
@@ -195,40 +102,35 @@ func TestE2EInvalidVectors(t *testing.T) {
 // poison-ack off, and quarantined and acknowledged (200) by default, so
 // that StackState stops retrying them.
 func TestE2ELegacyVectors(t *testing.T) {
-	lenient := start(t, receiver.WithPoisonAck(false))
-	poison := start(t)
+	lenient := e2etest.Start(t, family, receiver.WithPoisonAck(false))
+	poison := e2etest.Start(t, family)
 	n := 0
-	for _, v := range vectors(t) {
+	for _, v := range e2etest.Vectors(t, family) {
 		if v.Verdict != openapi.VerdictLegacy {
 			continue
 		}
 		n++
 		t.Run(v.Name, func(t *testing.T) {
-			r := lenient.send(t, v)
+			r := lenient.Send(t, v)
 			assert.Equal(t, v.Status, r.Status)
 			assert.Equal(t, "invalid", r.Outcome)
 			assert.True(t, r.HasPointer(v.Pointer), "%s", r.Body)
-			r = poison.send(t, v)
+			r = poison.Send(t, v)
 			assert.Equal(t, 200, r.Status)
 			assert.Equal(t, "quarantined", r.Outcome)
 		})
 	}
 	assert.Equal(t, 2, n)
-	assert.Zero(t, lenient.rec.Count("")+poison.rec.Count(""))
+	assert.Zero(t, lenient.Recorder.Count("")+poison.Recorder.Count(""))
 }
 
 func TestE2EScenarios(t *testing.T) {
-	e := start(t)
-	open := vector(t, "docs-open").Body
-	sc := e.kit.Scenario(webhooktest.URL(e.srv.URL, nil), e.rec, webhooktest.WithSecret("Token", token))
+	e := e2etest.Start(t, family)
+	base := e2etest.Vector(t, family, "docs-open")
+	open := base.Body
+	e2etest.DuplicateAndOversize(t, e, base)
+	sc := e.Scenario(webhooktest.WithSecret("Token", token))
 
-	t.Run("duplicate delivery", func(t *testing.T) {
-		res, err := sc.DuplicateDelivery("notification", "POST", open)
-		require.NoError(t, err)
-		assert.Equal(t, []int{200, 200}, res.Statuses())
-		assert.Equal(t, []string{"processed", "duplicate"}, res.Outcomes())
-		assert.Equal(t, 1, res.Calls)
-	})
 	t.Run("concurrent duplicate", func(t *testing.T) {
 		res, err := sc.ConcurrentDuplicate("notification", "POST", set(t, open, "notificationId", "0f0f0f0f-1111-4222-8333-444444444444"))
 		require.NoError(t, err)
@@ -247,13 +149,7 @@ func TestE2EScenarios(t *testing.T) {
 		assert.Equal(t, []int{200, 200, 200}, res.Statuses())
 		assert.Equal(t, []string{"processed", "dropped-after-terminal", "dropped-after-terminal"}, res.Outcomes())
 		assert.Equal(t, 1, res.Calls, "only the close reaches the handler")
-		assert.Equal(t, stackstate.EventNotificationClosed, e.rec.Calls()[len(e.rec.Calls())-1].Event)
-	})
-	t.Run("oversized body", func(t *testing.T) {
-		res, err := sc.OversizedBody("notification", "POST", open)
-		require.NoError(t, err)
-		assert.Equal(t, []int{413, 413}, res.Statuses())
-		assert.Zero(t, res.Calls)
+		assert.Equal(t, stackstate.EventNotificationClosed, e.Recorder.Calls()[len(e.Recorder.Calls())-1].Event)
 	})
 	t.Run("wrong token", func(t *testing.T) {
 		res, err := sc.WrongToken("notification", "POST", open)
@@ -273,8 +169,8 @@ func TestE2EScenarios(t *testing.T) {
 	t.Run("secret rotation", func(t *testing.T) {
 		const next = "e2e-stackstate-token-rotated-9a8b"
 		// start's WithSecrets is replaced by this later one.
-		rot := start(t, receiver.WithSecrets(auth.Secrets{"Token": {token, next}}))
-		rsc := rot.kit.Scenario(webhooktest.URL(rot.srv.URL, nil), rot.rec)
+		rot := e2etest.Start(t, family, receiver.WithSecrets(auth.Secrets{"Token": {token, next}}))
+		rsc := rot.Scenario()
 		res, err := rsc.SecretRotation("notification", "POST", "Token", []string{token, next}, []string{"e2e-stackstate-token-removed"}, open)
 		require.NoError(t, err)
 		assert.Equal(t, []int{200, 200, 404}, res.Statuses())
@@ -285,119 +181,123 @@ func TestE2EScenarios(t *testing.T) {
 // TestE2EAcknowledgementTable has one row per line of the runtime's
 // acknowledgement table for a retry-until-200 sender.
 func TestE2EAcknowledgementTable(t *testing.T) {
-	open := vector(t, "docs-open").Body
-	closeMsg := vector(t, "hookgen-close-health-state-resolved").Body
+	open := e2etest.Vector(t, family, "docs-open").Body
+	closeMsg := e2etest.Vector(t, family, "hookgen-close-health-state-resolved").Body
 	ent := func(b []byte, id string) []byte { return set(t, b, "notificationId", id) }
 	at := func(b []byte, ms int64) []byte { return set(t, b, "event.triggeredTimeMs", ms) }
 
 	tests := []struct {
 		name       string
 		opts       []receiver.Option
-		do         func(t *testing.T, e *env) webhooktest.Response
+		do         func(t *testing.T, e *e2etest.Env) webhooktest.Response
 		status     int
 		outcome    string
 		retryAfter bool
 		pointer    string
 		calls      int
-		check      func(t *testing.T, e *env)
+		check      func(t *testing.T, e *e2etest.Env)
 	}{
 		{name: "success is exactly 200", status: 200, outcome: "processed", calls: 1,
-			do: func(t *testing.T, e *env) webhooktest.Response { return e.post(t, open) }},
+			do: func(t *testing.T, e *e2etest.Env) webhooktest.Response { return post(t, e, open) }},
 		{name: "handler Retry is 503 with Retry-After", status: 503, outcome: "retry", retryAfter: true, calls: 1,
-			do: func(t *testing.T, e *env) webhooktest.Response {
-				e.rec.Once(webhooktest.Retry(7 * time.Second))
-				return e.post(t, open)
+			do: func(t *testing.T, e *e2etest.Env) webhooktest.Response {
+				e.Recorder.Once(webhooktest.Retry(7 * time.Second))
+				return post(t, e, open)
 			}},
 		{name: "handler Reject is 200 quarantined", status: 200, outcome: "quarantined", calls: 1,
-			do: func(t *testing.T, e *env) webhooktest.Response {
-				e.rec.Once(webhooktest.Reject())
-				return e.post(t, open)
+			do: func(t *testing.T, e *e2etest.Env) webhooktest.Response {
+				e.Recorder.Once(webhooktest.Reject())
+				return post(t, e, open)
 			},
-			check: func(t *testing.T, e *env) {
-				assert.Equal(t, 1, e.rc.DeadLetter().(*receiver.MemoryDeadLetter).Len())
+			check: func(t *testing.T, e *e2etest.Env) {
+				assert.Equal(t, 1, e.Receiver.DeadLetter().(*receiver.MemoryDeadLetter).Len())
 			}},
 		{name: "handler panic is 200 quarantined and the server lives", status: 200, outcome: "quarantined", calls: 2,
-			do: func(t *testing.T, e *env) webhooktest.Response {
-				e.rec.Once(webhooktest.Panic("handler bug"))
-				r := e.post(t, open)
-				next := e.post(t, ent(open, "2b2b2b2b-1111-4222-8333-444444444444"))
+			do: func(t *testing.T, e *e2etest.Env) webhooktest.Response {
+				e.Recorder.Once(webhooktest.Panic("handler bug"))
+				r := post(t, e, open)
+				next := post(t, e, ent(open, "2b2b2b2b-1111-4222-8333-444444444444"))
 				assert.Equal(t, 200, next.Status, "the next delivery is served")
 				assert.Equal(t, "processed", next.Outcome)
 				return r
 			}},
 		{name: "duplicate of a completed delivery is 200 duplicate, handler not called", status: 200, outcome: "duplicate", calls: 1,
-			do: func(t *testing.T, e *env) webhooktest.Response {
-				require.Equal(t, 200, e.post(t, open).Status)
-				return e.post(t, open)
+			do: func(t *testing.T, e *e2etest.Env) webhooktest.Response {
+				require.Equal(t, 200, post(t, e, open).Status)
+				return post(t, e, open)
 			}},
 		{name: "concurrent duplicate is 503, never 2xx", status: 503, outcome: "in-flight", retryAfter: true, calls: 1,
-			do: func(t *testing.T, e *env) webhooktest.Response {
-				res, err := e.kit.Scenario(webhooktest.URL(e.srv.URL, nil), e.rec, webhooktest.WithSecret("Token", token)).
+			do: func(t *testing.T, e *e2etest.Env) webhooktest.Response {
+				res, err := e.Scenario(webhooktest.WithSecret("Token", token)).
 					ConcurrentDuplicate("notification", "POST", open)
 				require.NoError(t, err)
 				assert.Equal(t, 200, res.Responses[0].Status)
 				return res.Responses[1]
 			}},
 		{name: "an earlier failure is claimed again with attempt 2", status: 200, outcome: "processed", calls: 2,
-			do: func(t *testing.T, e *env) webhooktest.Response {
-				e.rec.Once(webhooktest.Fail(assert.AnError))
-				require.Equal(t, 503, e.post(t, open).Status)
-				return e.post(t, open)
+			do: func(t *testing.T, e *e2etest.Env) webhooktest.Response {
+				e.Recorder.Once(webhooktest.Fail(assert.AnError))
+				require.Equal(t, 503, post(t, e, open).Status)
+				return post(t, e, open)
 			},
-			check: func(t *testing.T, e *env) {
-				calls := e.rec.Calls()
+			check: func(t *testing.T, e *e2etest.Env) {
+				calls := e.Recorder.Calls()
 				assert.Equal(t, 1, calls[0].Delivery.Attempt)
 				assert.Equal(t, 2, calls[1].Delivery.Attempt)
 				assert.Equal(t, calls[0].Delivery.Key, calls[1].Delivery.Key)
 			}},
 		{name: "invalid after auth, poison-ack off, is 400 naming the pointer", opts: []receiver.Option{receiver.WithPoisonAck(false)},
 			status: 400, outcome: "invalid", pointer: "/notificationId",
-			do: func(t *testing.T, e *env) webhooktest.Response {
-				return e.post(t, vector(t, "neg-missing-notification-id").Body)
+			do: func(t *testing.T, e *e2etest.Env) webhooktest.Response {
+				return post(t, e, e2etest.Vector(t, family, "neg-missing-notification-id").Body)
 			}},
 		{name: "invalid after auth, poison-ack on, is 200 quarantined", status: 200, outcome: "quarantined",
-			do: func(t *testing.T, e *env) webhooktest.Response {
-				return e.post(t, vector(t, "neg-missing-notification-id").Body)
+			do: func(t *testing.T, e *e2etest.Env) webhooktest.Response {
+				return post(t, e, e2etest.Vector(t, family, "neg-missing-notification-id").Body)
 			},
-			check: func(t *testing.T, e *env) {
-				assert.Equal(t, 1, e.rc.DeadLetter().(*receiver.MemoryDeadLetter).Len())
+			check: func(t *testing.T, e *e2etest.Env) {
+				assert.Equal(t, 1, e.Receiver.DeadLetter().(*receiver.MemoryDeadLetter).Len())
 			}},
 		{name: "unknown event type, lenient, is 200 unhandled", status: 200, outcome: "unhandled",
-			do: func(t *testing.T, e *env) webhooktest.Response {
-				return e.post(t, set(t, open, "event.type", "silenced"))
+			do: func(t *testing.T, e *e2etest.Env) webhooktest.Response {
+				return post(t, e, set(t, open, "event.type", "silenced"))
 			}},
 		{name: "unknown event type, strict, is 400", opts: []receiver.Option{receiver.WithStrict(true), receiver.WithPoisonAck(false)},
 			status: 400, outcome: "invalid", pointer: "/event/type",
-			do: func(t *testing.T, e *env) webhooktest.Response {
-				return e.post(t, set(t, open, "event.type", "silenced"))
+			do: func(t *testing.T, e *e2etest.Env) webhooktest.Response {
+				return post(t, e, set(t, open, "event.type", "silenced"))
 			}},
 		{name: "oversize is 413", status: 413, outcome: "too-large",
-			do: func(t *testing.T, e *env) webhooktest.Response { return e.send(t, vector(t, "neg-oversize")) }},
+			do: func(t *testing.T, e *e2etest.Env) webhooktest.Response {
+				return e.Send(t, e2etest.Vector(t, family, "neg-oversize"))
+			}},
 		{name: "wrong content type is 415", status: 415, outcome: "unsupported-media-type",
-			do: func(t *testing.T, e *env) webhooktest.Response { return e.send(t, vector(t, "neg-text-plain")) }},
+			do: func(t *testing.T, e *e2etest.Env) webhooktest.Response {
+				return e.Send(t, e2etest.Vector(t, family, "neg-text-plain"))
+			}},
 		{name: "wrong method is 405", status: 405, outcome: "method-not-allowed",
-			do: func(t *testing.T, e *env) webhooktest.Response {
-				r := e.post(t, open, sender.WithMethod(http.MethodPut))
+			do: func(t *testing.T, e *e2etest.Env) webhooktest.Response {
+				r := post(t, e, open, sender.WithMethod(http.MethodPut))
 				assert.Equal(t, "POST", r.Header.Get("Allow"))
 				return r
 			}},
 		{name: "update after close is 200 dropped, handler not called", status: 200, outcome: "dropped-after-terminal", calls: 2,
-			do: func(t *testing.T, e *env) webhooktest.Response {
+			do: func(t *testing.T, e *e2etest.Env) webhooktest.Response {
 				id := "3c3c3c3c-1111-4222-8333-444444444444"
-				require.Equal(t, "processed", e.post(t, ent(at(open, 1000), id)).Outcome)
-				require.Equal(t, "processed", e.post(t, ent(at(closeMsg, 2000), id)).Outcome)
-				return e.post(t, ent(at(set(t, open, "event.state", "DEVIATING"), 3000), id))
+				require.Equal(t, "processed", post(t, e, ent(at(open, 1000), id)).Outcome)
+				require.Equal(t, "processed", post(t, e, ent(at(closeMsg, 2000), id)).Outcome)
+				return post(t, e, ent(at(set(t, open, "event.state", "DEVIATING"), 3000), id))
 			}},
 		{name: "stale version is 200 dropped, handler not called", status: 200, outcome: "dropped-stale", calls: 1,
-			do: func(t *testing.T, e *env) webhooktest.Response {
+			do: func(t *testing.T, e *e2etest.Env) webhooktest.Response {
 				id := "4d4d4d4d-1111-4222-8333-444444444444"
-				require.Equal(t, "processed", e.post(t, ent(at(open, 5000), id)).Outcome)
-				return e.post(t, ent(at(set(t, open, "event.state", "DEVIATING"), 4000), id))
+				require.Equal(t, "processed", post(t, e, ent(at(open, 5000), id)).Outcome)
+				return post(t, e, ent(at(set(t, open, "event.state", "DEVIATING"), 4000), id))
 			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := start(t, tt.opts...)
+			e := e2etest.Start(t, family, tt.opts...)
 			r := tt.do(t, e)
 			assert.Equal(t, tt.status, r.Status, "%s", r.Body)
 			assert.Equal(t, tt.outcome, r.Outcome)
@@ -408,7 +308,7 @@ func TestE2EAcknowledgementTable(t *testing.T) {
 			if r.Status >= 400 {
 				assert.Equal(t, runtime.ProblemContentType, r.Header.Get("Content-Type"))
 			}
-			assert.Equal(t, tt.calls, e.rec.Count(""), "handler calls")
+			assert.Equal(t, tt.calls, e.Recorder.Count(""), "handler calls")
 			if tt.check != nil {
 				tt.check(t, e)
 			}
