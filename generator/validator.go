@@ -25,10 +25,14 @@ type validatorGen struct {
 	bodies  map[string]string
 	regexps []string
 	reIdx   map[string]int
+	// leaves maps a leaf validator's body to its function; sharedBy lists,
+	// per shared function, the schemas that reuse it.
+	leaves   map[string]string
+	sharedBy map[string][]string
 }
 
 func newValidatorGen(doc *openapi3.T) *validatorGen {
-	return &validatorGen{doc: doc, byRef: map[string]string{}, byPtr: map[*openapi3.Schema]string{}, used: map[string]bool{}, bodies: map[string]string{}, reIdx: map[string]int{}}
+	return &validatorGen{doc: doc, byRef: map[string]string{}, byPtr: map[*openapi3.Schema]string{}, used: map[string]bool{}, bodies: map[string]string{}, reIdx: map[string]int{}, leaves: map[string]string{}, sharedBy: map[string][]string{}}
 }
 
 // fn returns the name of the validator function for sr, emitting it (and
@@ -43,7 +47,8 @@ func (g *validatorGen) fn(sr *openapi3.SchemaRef, hint string) string {
 		}
 		name := g.unique("validate" + codegen.SchemaNameToTypeName(refName(sr.Ref)))
 		g.byRef[sr.Ref] = name
-		g.emit(name, sr.Value)
+		name = g.emit(name, sr.Value)
+		g.byRef[sr.Ref] = name
 		return name
 	}
 	if name, ok := g.byPtr[sr.Value]; ok {
@@ -51,7 +56,8 @@ func (g *validatorGen) fn(sr *openapi3.SchemaRef, hint string) string {
 	}
 	name := g.unique(hint)
 	g.byPtr[sr.Value] = name
-	g.emit(name, sr.Value)
+	name = g.emit(name, sr.Value)
+	g.byPtr[sr.Value] = name
 	return name
 }
 
@@ -77,14 +83,29 @@ func (g *validatorGen) re(pattern string) string {
 	return "pattern" + strconv.Itoa(i)
 }
 
-func (g *validatorGen) emit(name string, s *openapi3.Schema) {
+// emit writes the validator of s under name and returns the name callers
+// use. A leaf validator (one that calls no other generated validator, so no
+// recursion can have seen its name yet) identical to one already emitted is
+// dropped in favour of that one: the many "a string" or "an array of
+// strings" properties of a spec share one function.
+func (g *validatorGen) emit(name string, s *openapi3.Schema) string {
+	n := len(g.funcs)
 	g.funcs = append(g.funcs, name)
 	g.bodies[name] = "" // reserve (recursion)
 	var b strings.Builder
-	fmt.Fprintf(&b, "func %s(c *schema.Checker, p string, v any) {\n", name)
 	g.body(&b, name, s)
-	b.WriteString("}\n")
-	g.bodies[name] = b.String()
+	body := b.String()
+	if len(g.funcs) == n+1 {
+		if first, ok := g.leaves[body]; ok {
+			g.funcs = g.funcs[:n]
+			delete(g.bodies, name)
+			g.sharedBy[first] = append(g.sharedBy[first], name)
+			return first
+		}
+		g.leaves[body] = name
+	}
+	g.bodies[name] = fmt.Sprintf("func %s(c *schema.Checker, p string, v any) {\n%s}\n", name, body)
+	return name
 }
 
 func (g *validatorGen) sub(parent, suffix string, sr *openapi3.SchemaRef) string {
@@ -334,6 +355,9 @@ func (g *validatorGen) render() (string, []string) {
 	}
 	b.WriteString("// validateAny accepts every value (a schema without constraints).\nfunc validateAny(c *schema.Checker, p string, v any) {}\n\n")
 	for _, f := range g.funcs {
+		if users := g.sharedBy[f]; len(users) > 0 {
+			fmt.Fprintf(&b, "// %s also validates the identical schemas of %s.\n", f, strings.Join(users, ", "))
+		}
 		b.WriteString(g.bodies[f])
 		b.WriteString("\n")
 	}

@@ -54,7 +54,7 @@ func validateAggregateBatchResultEvent(c *schema.Checker, p string, v any) {
 			validateCubeID(c, schema.Ptr(p, "cube_id"), y)
 		}
 		if y, ok := x["error"]; ok {
-			validateAggregateBatchResultEvent_Error(c, schema.Ptr(p, "error"), y)
+			validateCubeID(c, schema.Ptr(p, "error"), y)
 		}
 		if y, ok := x["event_type"]; ok {
 			validateAggregateBatchResultEvent_EventType(c, schema.Ptr(p, "event_type"), y)
@@ -66,7 +66,7 @@ func validateAggregateBatchResultEvent(c *schema.Checker, p string, v any) {
 			validateOrgID(c, schema.Ptr(p, "org_id"), y)
 		}
 		if y, ok := x["project_id"]; ok {
-			validateAggregateBatchResultEvent_ProjectId(c, schema.Ptr(p, "project_id"), y)
+			validateOrgID(c, schema.Ptr(p, "project_id"), y)
 		}
 	}
 }
@@ -81,11 +81,12 @@ func validateContext(c *schema.Checker, p string, v any) {
 			validateOrgID(c, schema.Ptr(p, "org_id"), y)
 		}
 		if y, ok := x["project_id"]; ok {
-			validateContext_ProjectId(c, schema.Ptr(p, "project_id"), y)
+			validateOrgID(c, schema.Ptr(p, "project_id"), y)
 		}
 	}
 }
 
+// validateOrgID also validates the identical schemas of validateContext_ProjectId, validateAggregateBatchResultEvent_ProjectId, validateAggregateBatchStartedEvent_ProjectId, validateAggregatePruneResultEvent_ProjectId, validatePublishSchemaResponseEvent_CallbackUrl, validatePublishSchemaResponseEvent_CreatedByUser, validatePublishSchemaResponseEvent_ProjectId, validatePublishSchemaResponseEvent_SchemaId, validateSlowAggBuildsEvent_DefinitionId, validateSlowAggBuildsEvent_Message, validateSlowAggBuildsEvent_ProjectId, validateSlowAggBuildsEvent_Status, validateSlowAggBuildsEvent_TriggeringQueryId, validateSlowAggBuildsEvent_Type, validateSlowAggBuildsEvent_UserDefinedId, validateSlowAggBuildsEvent_UserDefinedName, validateSlowQueryEvent_ProjectId, validateUnpublishSchemaSuccessEvent_ProjectId.
 func validateOrgID(c *schema.Checker, p string, v any) {
 	if !(schema.HasType(v, "string")) {
 		c.TypeError(p, v, "string")
@@ -93,24 +94,8 @@ func validateOrgID(c *schema.Checker, p string, v any) {
 	}
 }
 
-func validateContext_ProjectId(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
+// validateCubeID also validates the identical schemas of validateAggregateBatchResultEvent_Error.
 func validateCubeID(c *schema.Checker, p string, v any) {
-	if v == nil {
-		return
-	}
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string", "null")
-		return
-	}
-}
-
-func validateAggregateBatchResultEvent_Error(c *schema.Checker, p string, v any) {
 	if v == nil {
 		return
 	}
@@ -142,13 +127,6 @@ func validateAtScaleID(c *schema.Checker, p string, v any) {
 	}
 }
 
-func validateAggregateBatchResultEvent_ProjectId(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
 func validateAggregateBatchStartedEvent(c *schema.Checker, p string, v any) {
 	if !(schema.HasType(v, "object")) {
 		c.TypeError(p, v, "object")
@@ -175,7 +153,7 @@ func validateAggregateBatchStartedEvent(c *schema.Checker, p string, v any) {
 			validateOrgID(c, schema.Ptr(p, "org_id"), y)
 		}
 		if y, ok := x["project_id"]; ok {
-			validateAggregateBatchStartedEvent_ProjectId(c, schema.Ptr(p, "project_id"), y)
+			validateOrgID(c, schema.Ptr(p, "project_id"), y)
 		}
 	}
 }
@@ -192,16 +170,10 @@ func validateAggregateBatchStartedEvent_EventType(c *schema.Checker, p string, v
 	}
 }
 
+// validateAggregateBatchStartedEvent_IsFullBuild also validates the identical schemas of validateSlowQueryEvent_QuerySuccess.
 func validateAggregateBatchStartedEvent_IsFullBuild(c *schema.Checker, p string, v any) {
 	if !(schema.HasType(v, "boolean")) {
 		c.TypeError(p, v, "boolean")
-		return
-	}
-}
-
-func validateAggregateBatchStartedEvent_ProjectId(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
 		return
 	}
 }
@@ -229,7 +201,7 @@ func validateAggregatePruneResultEvent(c *schema.Checker, p string, v any) {
 			validateOrgID(c, schema.Ptr(p, "org_id"), y)
 		}
 		if y, ok := x["project_id"]; ok {
-			validateAggregatePruneResultEvent_ProjectId(c, schema.Ptr(p, "project_id"), y)
+			validateOrgID(c, schema.Ptr(p, "project_id"), y)
 		}
 	}
 }
@@ -246,13 +218,6 @@ func validateAggregatePruneResultEvent_EventType(c *schema.Checker, p string, v 
 	}
 }
 
-func validateAggregatePruneResultEvent_ProjectId(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
 func validatePublishSchemaResponseEvent(c *schema.Checker, p string, v any) {
 	if !(schema.HasType(v, "object")) {
 		c.TypeError(p, v, "object")
@@ -261,13 +226,13 @@ func validatePublishSchemaResponseEvent(c *schema.Checker, p string, v any) {
 	if x, ok := v.(map[string]any); ok {
 		c.Required(p, x, "event_type")
 		if y, ok := x["callback_url"]; ok {
-			validatePublishSchemaResponseEvent_CallbackUrl(c, schema.Ptr(p, "callback_url"), y)
+			validateOrgID(c, schema.Ptr(p, "callback_url"), y)
 		}
 		if y, ok := x["context"]; ok {
 			validateContext(c, schema.Ptr(p, "context"), y)
 		}
 		if y, ok := x["created_by_user"]; ok {
-			validatePublishSchemaResponseEvent_CreatedByUser(c, schema.Ptr(p, "created_by_user"), y)
+			validateOrgID(c, schema.Ptr(p, "created_by_user"), y)
 		}
 		if y, ok := x["event_type"]; ok {
 			validatePublishSchemaResponseEvent_EventType(c, schema.Ptr(p, "event_type"), y)
@@ -276,28 +241,14 @@ func validatePublishSchemaResponseEvent(c *schema.Checker, p string, v any) {
 			validateOrgID(c, schema.Ptr(p, "org_id"), y)
 		}
 		if y, ok := x["project_id"]; ok {
-			validatePublishSchemaResponseEvent_ProjectId(c, schema.Ptr(p, "project_id"), y)
+			validateOrgID(c, schema.Ptr(p, "project_id"), y)
 		}
 		if y, ok := x["schema_id"]; ok {
-			validatePublishSchemaResponseEvent_SchemaId(c, schema.Ptr(p, "schema_id"), y)
+			validateOrgID(c, schema.Ptr(p, "schema_id"), y)
 		}
 		if y, ok := x["status"]; ok {
 			validatePublishSchemaResponseEvent_Status(c, schema.Ptr(p, "status"), y)
 		}
-	}
-}
-
-func validatePublishSchemaResponseEvent_CallbackUrl(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validatePublishSchemaResponseEvent_CreatedByUser(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
 	}
 }
 
@@ -310,20 +261,6 @@ func validatePublishSchemaResponseEvent_EventType(c *schema.Checker, p string, v
 		c.EnumString(p, x, "publish_schema_response")
 	} else if v != nil || !false {
 		c.EnumAny(p, v, "\"publish_schema_response\"")
-	}
-}
-
-func validatePublishSchemaResponseEvent_ProjectId(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validatePublishSchemaResponseEvent_SchemaId(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
 	}
 }
 
@@ -353,7 +290,7 @@ func validateSlowAggBuildsEvent(c *schema.Checker, p string, v any) {
 			validateCubeID(c, schema.Ptr(p, "cube_id"), y)
 		}
 		if y, ok := x["definition_id"]; ok {
-			validateSlowAggBuildsEvent_DefinitionId(c, schema.Ptr(p, "definition_id"), y)
+			validateOrgID(c, schema.Ptr(p, "definition_id"), y)
 		}
 		if y, ok := x["duration"]; ok {
 			validateSlowAggBuildsEvent_Duration(c, schema.Ptr(p, "duration"), y)
@@ -365,36 +302,29 @@ func validateSlowAggBuildsEvent(c *schema.Checker, p string, v any) {
 			validateAtScaleID(c, schema.Ptr(p, "instance_id"), y)
 		}
 		if y, ok := x["message"]; ok {
-			validateSlowAggBuildsEvent_Message(c, schema.Ptr(p, "message"), y)
+			validateOrgID(c, schema.Ptr(p, "message"), y)
 		}
 		if y, ok := x["org_id"]; ok {
 			validateOrgID(c, schema.Ptr(p, "org_id"), y)
 		}
 		if y, ok := x["project_id"]; ok {
-			validateSlowAggBuildsEvent_ProjectId(c, schema.Ptr(p, "project_id"), y)
+			validateOrgID(c, schema.Ptr(p, "project_id"), y)
 		}
 		if y, ok := x["status"]; ok {
-			validateSlowAggBuildsEvent_Status(c, schema.Ptr(p, "status"), y)
+			validateOrgID(c, schema.Ptr(p, "status"), y)
 		}
 		if y, ok := x["triggering_query_id"]; ok {
-			validateSlowAggBuildsEvent_TriggeringQueryId(c, schema.Ptr(p, "triggering_query_id"), y)
+			validateOrgID(c, schema.Ptr(p, "triggering_query_id"), y)
 		}
 		if y, ok := x["type"]; ok {
-			validateSlowAggBuildsEvent_Type(c, schema.Ptr(p, "type"), y)
+			validateOrgID(c, schema.Ptr(p, "type"), y)
 		}
 		if y, ok := x["user_defined_id"]; ok {
-			validateSlowAggBuildsEvent_UserDefinedId(c, schema.Ptr(p, "user_defined_id"), y)
+			validateOrgID(c, schema.Ptr(p, "user_defined_id"), y)
 		}
 		if y, ok := x["user_defined_name"]; ok {
-			validateSlowAggBuildsEvent_UserDefinedName(c, schema.Ptr(p, "user_defined_name"), y)
+			validateOrgID(c, schema.Ptr(p, "user_defined_name"), y)
 		}
-	}
-}
-
-func validateSlowAggBuildsEvent_DefinitionId(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
 	}
 }
 
@@ -414,55 +344,6 @@ func validateSlowAggBuildsEvent_EventType(c *schema.Checker, p string, v any) {
 		c.EnumString(p, x, "slow_agg_builds")
 	} else if v != nil || !false {
 		c.EnumAny(p, v, "\"slow_agg_builds\"")
-	}
-}
-
-func validateSlowAggBuildsEvent_Message(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateSlowAggBuildsEvent_ProjectId(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateSlowAggBuildsEvent_Status(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateSlowAggBuildsEvent_TriggeringQueryId(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateSlowAggBuildsEvent_Type(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateSlowAggBuildsEvent_UserDefinedId(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateSlowAggBuildsEvent_UserDefinedName(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
 	}
 }
 
@@ -489,13 +370,13 @@ func validateSlowQueryEvent(c *schema.Checker, p string, v any) {
 			validateOrgID(c, schema.Ptr(p, "org_id"), y)
 		}
 		if y, ok := x["project_id"]; ok {
-			validateSlowQueryEvent_ProjectId(c, schema.Ptr(p, "project_id"), y)
+			validateOrgID(c, schema.Ptr(p, "project_id"), y)
 		}
 		if y, ok := x["query_id"]; ok {
 			validateAtScaleID(c, schema.Ptr(p, "query_id"), y)
 		}
 		if y, ok := x["query_success"]; ok {
-			validateSlowQueryEvent_QuerySuccess(c, schema.Ptr(p, "query_success"), y)
+			validateAggregateBatchStartedEvent_IsFullBuild(c, schema.Ptr(p, "query_success"), y)
 		}
 		if y, ok := x["time_taken"]; ok {
 			validateSlowQueryEvent_TimeTaken(c, schema.Ptr(p, "time_taken"), y)
@@ -525,20 +406,6 @@ func validateSlowQueryEvent_FinishedAt(c *schema.Checker, p string, v any) {
 	}
 }
 
-func validateSlowQueryEvent_ProjectId(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateSlowQueryEvent_QuerySuccess(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "boolean")) {
-		c.TypeError(p, v, "boolean")
-		return
-	}
-}
-
 func validateSlowQueryEvent_TimeTaken(c *schema.Checker, p string, v any) {
 	if !(schema.HasType(v, "number")) {
 		c.TypeError(p, v, "number")
@@ -563,7 +430,7 @@ func validateUnpublishSchemaSuccessEvent(c *schema.Checker, p string, v any) {
 			validateOrgID(c, schema.Ptr(p, "org_id"), y)
 		}
 		if y, ok := x["project_id"]; ok {
-			validateUnpublishSchemaSuccessEvent_ProjectId(c, schema.Ptr(p, "project_id"), y)
+			validateOrgID(c, schema.Ptr(p, "project_id"), y)
 		}
 	}
 }
@@ -577,12 +444,5 @@ func validateUnpublishSchemaSuccessEvent_EventType(c *schema.Checker, p string, 
 		c.EnumString(p, x, "unpublish_schema_success")
 	} else if v != nil || !false {
 		c.EnumAny(p, v, "\"unpublish_schema_success\"")
-	}
-}
-
-func validateUnpublishSchemaSuccessEvent_ProjectId(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
 	}
 }

@@ -50,16 +50,16 @@ func validateReloadTaskEvent(c *schema.Checker, p string, v any) {
 			validateReloadTaskEvent_AppName(c, schema.Ptr(p, "appName"), y)
 		}
 		if y, ok := x["appOwnerEmail"]; ok {
-			validateReloadTaskEvent_AppOwnerEmail(c, schema.Ptr(p, "appOwnerEmail"), y)
+			validateReloadTaskEvent_AppName(c, schema.Ptr(p, "appOwnerEmail"), y)
 		}
 		if y, ok := x["appOwnerName"]; ok {
-			validateReloadTaskEvent_AppOwnerName(c, schema.Ptr(p, "appOwnerName"), y)
+			validateReloadTaskEvent_AppName(c, schema.Ptr(p, "appOwnerName"), y)
 		}
 		if y, ok := x["appOwnerUserDirectory"]; ok {
-			validateReloadTaskEvent_AppOwnerUserDirectory(c, schema.Ptr(p, "appOwnerUserDirectory"), y)
+			validateReloadTaskEvent_AppName(c, schema.Ptr(p, "appOwnerUserDirectory"), y)
 		}
 		if y, ok := x["appOwnerUserId"]; ok {
-			validateReloadTaskEvent_AppOwnerUserId(c, schema.Ptr(p, "appOwnerUserId"), y)
+			validateReloadTaskEvent_AppName(c, schema.Ptr(p, "appOwnerUserId"), y)
 		}
 		if y, ok := x["event"]; ok {
 			validateReloadTaskEvent_Event(c, schema.Ptr(p, "event"), y)
@@ -68,13 +68,13 @@ func validateReloadTaskEvent(c *schema.Checker, p string, v any) {
 			validateQlikGUID(c, schema.Ptr(p, "executionId"), y)
 		}
 		if y, ok := x["hostName"]; ok {
-			validateReloadTaskEvent_HostName(c, schema.Ptr(p, "hostName"), y)
+			validateReloadTaskEvent_AppName(c, schema.Ptr(p, "hostName"), y)
 		}
 		if y, ok := x["logLevel"]; ok {
-			validateReloadTaskEvent_LogLevel(c, schema.Ptr(p, "logLevel"), y)
+			validateReloadTaskEvent_AppName(c, schema.Ptr(p, "logLevel"), y)
 		}
 		if y, ok := x["logMessage"]; ok {
-			validateReloadTaskEvent_LogMessage(c, schema.Ptr(p, "logMessage"), y)
+			validateReloadTaskEvent_AppName(c, schema.Ptr(p, "logMessage"), y)
 		}
 		if y, ok := x["logTimeStamp"]; ok {
 			validateQlikLogTimeStamp(c, schema.Ptr(p, "logTimeStamp"), y)
@@ -83,14 +83,15 @@ func validateReloadTaskEvent(c *schema.Checker, p string, v any) {
 			validateQlikGUID(c, schema.Ptr(p, "taskId"), y)
 		}
 		if y, ok := x["taskName"]; ok {
-			validateReloadTaskEvent_TaskName(c, schema.Ptr(p, "taskName"), y)
+			validateReloadTaskEvent_AppName(c, schema.Ptr(p, "taskName"), y)
 		}
 		if y, ok := x["user"]; ok {
-			validateReloadTaskEvent_User(c, schema.Ptr(p, "user"), y)
+			validateReloadTaskEvent_AppName(c, schema.Ptr(p, "user"), y)
 		}
 	}
 }
 
+// validateQlikGUID also validates the identical schemas of validateServiceMonitorEvent_Host, validateServiceMonitorEvent_ServiceName.
 func validateQlikGUID(c *schema.Checker, p string, v any) {
 	if !(schema.HasType(v, "string")) {
 		c.TypeError(p, v, "string")
@@ -101,35 +102,8 @@ func validateQlikGUID(c *schema.Checker, p string, v any) {
 	}
 }
 
+// validateReloadTaskEvent_AppName also validates the identical schemas of validateReloadTaskEvent_AppOwnerEmail, validateReloadTaskEvent_AppOwnerName, validateReloadTaskEvent_AppOwnerUserDirectory, validateReloadTaskEvent_AppOwnerUserId, validateReloadTaskEvent_HostName, validateReloadTaskEvent_LogLevel, validateReloadTaskEvent_LogMessage, validateReloadTaskEvent_TaskName, validateReloadTaskEvent_User, validateServiceMonitorEvent_ServiceDisplayName, validateServiceMonitorEvent_ServiceStartType.
 func validateReloadTaskEvent_AppName(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateReloadTaskEvent_AppOwnerEmail(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateReloadTaskEvent_AppOwnerName(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateReloadTaskEvent_AppOwnerUserDirectory(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateReloadTaskEvent_AppOwnerUserId(c *schema.Checker, p string, v any) {
 	if !(schema.HasType(v, "string")) {
 		c.TypeError(p, v, "string")
 		return
@@ -148,27 +122,6 @@ func validateReloadTaskEvent_Event(c *schema.Checker, p string, v any) {
 	}
 }
 
-func validateReloadTaskEvent_HostName(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateReloadTaskEvent_LogLevel(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateReloadTaskEvent_LogMessage(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
 func validateQlikLogTimeStamp(c *schema.Checker, p string, v any) {
 	if !(schema.HasType(v, "string")) {
 		c.TypeError(p, v, "string")
@@ -176,20 +129,6 @@ func validateQlikLogTimeStamp(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(string); ok {
 		c.Pattern(p, x, pattern0, "^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2},\\d{3}$")
-	}
-}
-
-func validateReloadTaskEvent_TaskName(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateReloadTaskEvent_User(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
 	}
 }
 
@@ -207,19 +146,19 @@ func validateServiceMonitorEvent(c *schema.Checker, p string, v any) {
 			validateServiceMonitorEvent_Event(c, schema.Ptr(p, "event"), y)
 		}
 		if y, ok := x["host"]; ok {
-			validateServiceMonitorEvent_Host(c, schema.Ptr(p, "host"), y)
+			validateQlikGUID(c, schema.Ptr(p, "host"), y)
 		}
 		if y, ok := x["prevState"]; ok {
 			validateWindowsServiceState(c, schema.Ptr(p, "prevState"), y)
 		}
 		if y, ok := x["serviceDisplayName"]; ok {
-			validateServiceMonitorEvent_ServiceDisplayName(c, schema.Ptr(p, "serviceDisplayName"), y)
+			validateReloadTaskEvent_AppName(c, schema.Ptr(p, "serviceDisplayName"), y)
 		}
 		if y, ok := x["serviceName"]; ok {
-			validateServiceMonitorEvent_ServiceName(c, schema.Ptr(p, "serviceName"), y)
+			validateQlikGUID(c, schema.Ptr(p, "serviceName"), y)
 		}
 		if y, ok := x["serviceStartType"]; ok {
-			validateServiceMonitorEvent_ServiceStartType(c, schema.Ptr(p, "serviceStartType"), y)
+			validateReloadTaskEvent_AppName(c, schema.Ptr(p, "serviceStartType"), y)
 		}
 		if y, ok := x["serviceStatus"]; ok {
 			validateWindowsServiceState(c, schema.Ptr(p, "serviceStatus"), y)
@@ -254,40 +193,7 @@ func validateServiceMonitorEvent_Event(c *schema.Checker, p string, v any) {
 	}
 }
 
-func validateServiceMonitorEvent_Host(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-	if x, ok := v.(string); ok {
-		c.Length(p, x, 1, -1)
-	}
-}
-
-func validateServiceMonitorEvent_ServiceDisplayName(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateServiceMonitorEvent_ServiceName(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-	if x, ok := v.(string); ok {
-		c.Length(p, x, 1, -1)
-	}
-}
-
-func validateServiceMonitorEvent_ServiceStartType(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
+// validateServiceMonitorEvent_StateChanged also validates the identical schemas of validateLicenseEvent_LicenseExpired.
 func validateServiceMonitorEvent_StateChanged(c *schema.Checker, p string, v any) {
 	if !(schema.HasType(v, "boolean")) {
 		c.TypeError(p, v, "boolean")
@@ -312,7 +218,7 @@ func validateLicenseEvent(c *schema.Checker, p string, v any) {
 			validateLicenseEvent_ExpiryDateStr(c, schema.Ptr(p, "expiryDateStr"), y)
 		}
 		if y, ok := x["licenseExpired"]; ok {
-			validateLicenseEvent_LicenseExpired(c, schema.Ptr(p, "licenseExpired"), y)
+			validateServiceMonitorEvent_StateChanged(c, schema.Ptr(p, "licenseExpired"), y)
 		}
 	}
 }
@@ -345,13 +251,6 @@ func validateLicenseEvent_ExpiryDateStr(c *schema.Checker, p string, v any) {
 	}
 	if !(schema.HasType(v, "string")) {
 		c.TypeError(p, v, "string", "null")
-		return
-	}
-}
-
-func validateLicenseEvent_LicenseExpired(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "boolean")) {
-		c.TypeError(p, v, "boolean")
 		return
 	}
 }

@@ -32,16 +32,16 @@ func validateBackupCompleted(c *schema.Checker, p string, v any) {
 			validatePolicyID(c, schema.Ptr(p, "accountPolicyId"), y)
 		}
 		if y, ok := x["accountPolicyName"]; ok {
-			validateBackupCompleted_AccountPolicyName(c, schema.Ptr(p, "accountPolicyName"), y)
+			validateBackupCompleted_Account(c, schema.Ptr(p, "accountPolicyName"), y)
 		}
 		if y, ok := x["finishedDate"]; ok {
 			validateBackupCompleted_FinishedDate(c, schema.Ptr(p, "finishedDate"), y)
 		}
 		if y, ok := x["restorePointId"]; ok {
-			validateBackupCompleted_RestorePointId(c, schema.Ptr(p, "restorePointId"), y)
+			validatePolicyID(c, schema.Ptr(p, "restorePointId"), y)
 		}
 		if y, ok := x["server"]; ok {
-			validateBackupCompleted_Server(c, schema.Ptr(p, "server"), y)
+			validateBackupCompleted_Account(c, schema.Ptr(p, "server"), y)
 		}
 		if y, ok := x["serverPolicyId"]; ok {
 			validatePolicyID(c, schema.Ptr(p, "serverPolicyId"), y)
@@ -50,11 +50,12 @@ func validateBackupCompleted(c *schema.Checker, p string, v any) {
 			validateBackupCompleted_Status(c, schema.Ptr(p, "status"), y)
 		}
 		if y, ok := x["text"]; ok {
-			validateBackupCompleted_Text(c, schema.Ptr(p, "text"), y)
+			validateBackupCompleted_Account(c, schema.Ptr(p, "text"), y)
 		}
 	}
 }
 
+// validateBackupCompleted_Account also validates the identical schemas of validateBackupCompleted_AccountPolicyName, validateBackupCompleted_Server, validateBackupCompleted_Text, validateMissingBackup_Account, validateMissingBackup_AccountPolicyName, validateMissingBackup_Server, validateMissingBackup_Text.
 func validateBackupCompleted_Account(c *schema.Checker, p string, v any) {
 	if !(schema.HasType(v, "string")) {
 		c.TypeError(p, v, "string")
@@ -62,6 +63,7 @@ func validateBackupCompleted_Account(c *schema.Checker, p string, v any) {
 	}
 }
 
+// validatePolicyID also validates the identical schemas of validateBackupCompleted_RestorePointId.
 func validatePolicyID(c *schema.Checker, p string, v any) {
 	if !(schema.HasType(v, "string")) {
 		c.TypeError(p, v, "string")
@@ -72,13 +74,6 @@ func validatePolicyID(c *schema.Checker, p string, v any) {
 	}
 }
 
-func validateBackupCompleted_AccountPolicyName(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
 func validateBackupCompleted_FinishedDate(c *schema.Checker, p string, v any) {
 	if !(schema.HasType(v, "string")) {
 		c.TypeError(p, v, "string")
@@ -86,23 +81,6 @@ func validateBackupCompleted_FinishedDate(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(string); ok {
 		c.Pattern(p, x, pattern0, "^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} UTC$")
-	}
-}
-
-func validateBackupCompleted_RestorePointId(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-	if x, ok := v.(string); ok {
-		c.Length(p, x, 1, -1)
-	}
-}
-
-func validateBackupCompleted_Server(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
 	}
 }
 
@@ -118,13 +96,6 @@ func validateBackupCompleted_Status(c *schema.Checker, p string, v any) {
 	}
 }
 
-func validateBackupCompleted_Text(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
 func validateMissingBackup(c *schema.Checker, p string, v any) {
 	if !(schema.HasType(v, "object")) {
 		c.TypeError(p, v, "object")
@@ -133,40 +104,26 @@ func validateMissingBackup(c *schema.Checker, p string, v any) {
 	if x, ok := v.(map[string]any); ok {
 		c.Required(p, x, "serverPolicyId", "expectedDate")
 		if y, ok := x["account"]; ok {
-			validateMissingBackup_Account(c, schema.Ptr(p, "account"), y)
+			validateBackupCompleted_Account(c, schema.Ptr(p, "account"), y)
 		}
 		if y, ok := x["accountPolicyId"]; ok {
 			validatePolicyID(c, schema.Ptr(p, "accountPolicyId"), y)
 		}
 		if y, ok := x["accountPolicyName"]; ok {
-			validateMissingBackup_AccountPolicyName(c, schema.Ptr(p, "accountPolicyName"), y)
+			validateBackupCompleted_Account(c, schema.Ptr(p, "accountPolicyName"), y)
 		}
 		if y, ok := x["expectedDate"]; ok {
 			validateMissingBackup_ExpectedDate(c, schema.Ptr(p, "expectedDate"), y)
 		}
 		if y, ok := x["server"]; ok {
-			validateMissingBackup_Server(c, schema.Ptr(p, "server"), y)
+			validateBackupCompleted_Account(c, schema.Ptr(p, "server"), y)
 		}
 		if y, ok := x["serverPolicyId"]; ok {
 			validatePolicyID(c, schema.Ptr(p, "serverPolicyId"), y)
 		}
 		if y, ok := x["text"]; ok {
-			validateMissingBackup_Text(c, schema.Ptr(p, "text"), y)
+			validateBackupCompleted_Account(c, schema.Ptr(p, "text"), y)
 		}
-	}
-}
-
-func validateMissingBackup_Account(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateMissingBackup_AccountPolicyName(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
 	}
 }
 
@@ -177,19 +134,5 @@ func validateMissingBackup_ExpectedDate(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(string); ok {
 		c.Format(p, x, "date-time")
-	}
-}
-
-func validateMissingBackup_Server(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateMissingBackup_Text(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
 	}
 }

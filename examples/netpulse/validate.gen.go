@@ -38,7 +38,7 @@ func validateResultV042(c *schema.Checker, p string, v any) {
 			validateResultV042_Duration(c, schema.Ptr(p, "duration"), y)
 		}
 		if y, ok := x["ended_at"]; ok {
-			validateResultV042_EndedAt(c, schema.Ptr(p, "ended_at"), y)
+			validateResultV042_DeviceName(c, schema.Ptr(p, "ended_at"), y)
 		}
 		if y, ok := x["event_type"]; ok {
 			validateResultV042_EventType(c, schema.Ptr(p, "event_type"), y)
@@ -53,13 +53,13 @@ func validateResultV042(c *schema.Checker, p string, v any) {
 			validateJobResult(c, schema.Ptr(p, "result"), y)
 		}
 		if y, ok := x["started_at"]; ok {
-			validateResultV042_StartedAt(c, schema.Ptr(p, "started_at"), y)
+			validateResultV042_DeviceName(c, schema.Ptr(p, "started_at"), y)
 		}
 		if y, ok := x["status"]; ok {
 			validateResultV042_Status(c, schema.Ptr(p, "status"), y)
 		}
 		if y, ok := x["task_id"]; ok {
-			validateResultV042_TaskId(c, schema.Ptr(p, "task_id"), y)
+			validateResultV042_DeviceName(c, schema.Ptr(p, "task_id"), y)
 		}
 		if y, ok := x["timestamp"]; ok {
 			validateResultV042_Timestamp(c, schema.Ptr(p, "timestamp"), y)
@@ -82,6 +82,7 @@ func validateResultV042_Command(c *schema.Checker, p string, v any) {
 	}
 }
 
+// validateResultV042_Command_Item also validates the identical schemas of validateDevice_DeviceType, validateDevice_Host, validateJobError_Message, validateJobError_Type, validateDriverExecutionResult_Command, validateDriverExecutionResult_Stderr, validateResultV03_Command, validateResultV03_Config, validateResultV03_Driver, validateResultV03_Result, validateResultV02_Result.
 func validateResultV042_Command_Item(c *schema.Checker, p string, v any) {
 	if !(schema.HasType(v, "string")) {
 		c.TypeError(p, v, "string")
@@ -99,28 +100,15 @@ func validateDevice(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(map[string]any); ok {
 		if y, ok := x["device_type"]; ok {
-			validateDevice_DeviceType(c, schema.Ptr(p, "device_type"), y)
+			validateResultV042_Command_Item(c, schema.Ptr(p, "device_type"), y)
 		}
 		if y, ok := x["host"]; ok {
-			validateDevice_Host(c, schema.Ptr(p, "host"), y)
+			validateResultV042_Command_Item(c, schema.Ptr(p, "host"), y)
 		}
 	}
 }
 
-func validateDevice_DeviceType(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateDevice_Host(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
+// validateResultV042_DeviceName also validates the identical schemas of validateResultV042_EndedAt, validateDriverExecutionResult_DownloadUrl, validateResultV042_StartedAt, validateResultV042_TaskId.
 func validateResultV042_DeviceName(c *schema.Checker, p string, v any) {
 	if v == nil {
 		return
@@ -137,16 +125,6 @@ func validateResultV042_Duration(c *schema.Checker, p string, v any) {
 	}
 	if !(schema.HasType(v, "number")) {
 		c.TypeError(p, v, "number", "null")
-		return
-	}
-}
-
-func validateResultV042_EndedAt(c *schema.Checker, p string, v any) {
-	if v == nil {
-		return
-	}
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string", "null")
 		return
 	}
 }
@@ -211,25 +189,11 @@ func validateJobError(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(map[string]any); ok {
 		if y, ok := x["message"]; ok {
-			validateJobError_Message(c, schema.Ptr(p, "message"), y)
+			validateResultV042_Command_Item(c, schema.Ptr(p, "message"), y)
 		}
 		if y, ok := x["type"]; ok {
-			validateJobError_Type(c, schema.Ptr(p, "type"), y)
+			validateResultV042_Command_Item(c, schema.Ptr(p, "type"), y)
 		}
-	}
-}
-
-func validateJobError_Message(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateJobError_Type(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
 	}
 }
 
@@ -255,10 +219,10 @@ func validateDriverExecutionResult(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(map[string]any); ok {
 		if y, ok := x["command"]; ok {
-			validateDriverExecutionResult_Command(c, schema.Ptr(p, "command"), y)
+			validateResultV042_Command_Item(c, schema.Ptr(p, "command"), y)
 		}
 		if y, ok := x["download_url"]; ok {
-			validateDriverExecutionResult_DownloadUrl(c, schema.Ptr(p, "download_url"), y)
+			validateResultV042_DeviceName(c, schema.Ptr(p, "download_url"), y)
 		}
 		if y, ok := x["exit_status"]; ok {
 			validateDriverExecutionResult_ExitStatus(c, schema.Ptr(p, "exit_status"), y)
@@ -270,28 +234,11 @@ func validateDriverExecutionResult(c *schema.Checker, p string, v any) {
 			validateDriverExecutionResult_Parsed(c, schema.Ptr(p, "parsed"), y)
 		}
 		if y, ok := x["stderr"]; ok {
-			validateDriverExecutionResult_Stderr(c, schema.Ptr(p, "stderr"), y)
+			validateResultV042_Command_Item(c, schema.Ptr(p, "stderr"), y)
 		}
 		if y, ok := x["stdout"]; ok {
 			validateDriverExecutionResult_Stdout(c, schema.Ptr(p, "stdout"), y)
 		}
-	}
-}
-
-func validateDriverExecutionResult_Command(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateDriverExecutionResult_DownloadUrl(c *schema.Checker, p string, v any) {
-	if v == nil {
-		return
-	}
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string", "null")
-		return
 	}
 }
 
@@ -319,13 +266,6 @@ func validateDriverExecutionResult_Parsed(c *schema.Checker, p string, v any) {
 	}
 }
 
-func validateDriverExecutionResult_Stderr(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
 func validateDriverExecutionResult_Stdout(c *schema.Checker, p string, v any) {
 	if v == nil {
 		return
@@ -348,16 +288,6 @@ func validateJobResult_Type(c *schema.Checker, p string, v any) {
 	}
 }
 
-func validateResultV042_StartedAt(c *schema.Checker, p string, v any) {
-	if v == nil {
-		return
-	}
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string", "null")
-		return
-	}
-}
-
 func validateResultV042_Status(c *schema.Checker, p string, v any) {
 	if !(schema.HasType(v, "string")) {
 		c.TypeError(p, v, "string")
@@ -367,16 +297,6 @@ func validateResultV042_Status(c *schema.Checker, p string, v any) {
 		c.EnumString(p, x, "finished", "failed")
 	} else if v != nil || !false {
 		c.EnumAny(p, v, "\"finished\"", "\"failed\"")
-	}
-}
-
-func validateResultV042_TaskId(c *schema.Checker, p string, v any) {
-	if v == nil {
-		return
-	}
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string", "null")
-		return
 	}
 }
 
@@ -399,22 +319,22 @@ func validateResultV03(c *schema.Checker, p string, v any) {
 	if x, ok := v.(map[string]any); ok {
 		c.Required(p, x, "id", "status", "result")
 		if y, ok := x["command"]; ok {
-			validateResultV03_Command(c, schema.Ptr(p, "command"), y)
+			validateResultV042_Command_Item(c, schema.Ptr(p, "command"), y)
 		}
 		if y, ok := x["config"]; ok {
-			validateResultV03_Config(c, schema.Ptr(p, "config"), y)
+			validateResultV042_Command_Item(c, schema.Ptr(p, "config"), y)
 		}
 		if y, ok := x["device"]; ok {
 			validateDevice(c, schema.Ptr(p, "device"), y)
 		}
 		if y, ok := x["driver"]; ok {
-			validateResultV03_Driver(c, schema.Ptr(p, "driver"), y)
+			validateResultV042_Command_Item(c, schema.Ptr(p, "driver"), y)
 		}
 		if y, ok := x["id"]; ok {
 			validateJobID(c, schema.Ptr(p, "id"), y)
 		}
 		if y, ok := x["result"]; ok {
-			validateResultV03_Result(c, schema.Ptr(p, "result"), y)
+			validateResultV042_Command_Item(c, schema.Ptr(p, "result"), y)
 		}
 		if y, ok := x["status"]; ok {
 			validateResultV03_Status(c, schema.Ptr(p, "status"), y)
@@ -422,37 +342,10 @@ func validateResultV03(c *schema.Checker, p string, v any) {
 	}
 }
 
+// validateResultV03_not also validates the identical schemas of validateResultV02_not_anyOf1.
 func validateResultV03_not(c *schema.Checker, p string, v any) {
 	if x, ok := v.(map[string]any); ok {
 		c.Required(p, x, "event_type")
-	}
-}
-
-func validateResultV03_Command(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateResultV03_Config(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateResultV03_Driver(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateResultV03_Result(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
 	}
 }
 
@@ -480,30 +373,17 @@ func validateResultV02(c *schema.Checker, p string, v any) {
 			validateJobID(c, schema.Ptr(p, "id"), y)
 		}
 		if y, ok := x["result"]; ok {
-			validateResultV02_Result(c, schema.Ptr(p, "result"), y)
+			validateResultV042_Command_Item(c, schema.Ptr(p, "result"), y)
 		}
 	}
 }
 
 func validateResultV02_not(c *schema.Checker, p string, v any) {
-	c.AnyOf(p, v, validateResultV02_not_anyOf0, validateResultV02_not_anyOf1)
+	c.AnyOf(p, v, validateResultV02_not_anyOf0, validateResultV03_not)
 }
 
 func validateResultV02_not_anyOf0(c *schema.Checker, p string, v any) {
 	if x, ok := v.(map[string]any); ok {
 		c.Required(p, x, "status")
-	}
-}
-
-func validateResultV02_not_anyOf1(c *schema.Checker, p string, v any) {
-	if x, ok := v.(map[string]any); ok {
-		c.Required(p, x, "event_type")
-	}
-}
-
-func validateResultV02_Result(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
 	}
 }

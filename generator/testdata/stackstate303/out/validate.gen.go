@@ -53,20 +53,21 @@ func validateComponent(c *schema.Checker, p string, v any) {
 			validateComponent_Identifier(c, schema.Ptr(p, "identifier"), y)
 		}
 		if y, ok := x["link"]; ok {
-			validateComponent_Link(c, schema.Ptr(p, "link"), y)
+			validateComponent_Identifier(c, schema.Ptr(p, "link"), y)
 		}
 		if y, ok := x["name"]; ok {
-			validateComponent_Name(c, schema.Ptr(p, "name"), y)
+			validateComponent_Identifier(c, schema.Ptr(p, "name"), y)
 		}
 		if y, ok := x["tags"]; ok {
 			validateComponent_Tags(c, schema.Ptr(p, "tags"), y)
 		}
 		if y, ok := x["type"]; ok {
-			validateComponent_Type(c, schema.Ptr(p, "type"), y)
+			validateComponent_Identifier(c, schema.Ptr(p, "type"), y)
 		}
 	}
 }
 
+// validateComponent_Identifier also validates the identical schemas of validateComponent_Link, validateComponent_Name, validateComponent_Tags_Item, validateComponent_Type, validateOpenEvent_Reason, validateOpenEvent_Title, validateEnvelope_Metadata_additional, validateMonitor_Identifier, validateMonitor_Link, validateMonitor_Name, validateMonitor_Tags_Item, validateNotificationConfiguration_Identifier, validateNotificationConfiguration_Link, validateNotificationConfiguration_Name.
 func validateComponent_Identifier(c *schema.Checker, p string, v any) {
 	if !(schema.HasType(v, "string")) {
 		c.TypeError(p, v, "string")
@@ -74,20 +75,7 @@ func validateComponent_Identifier(c *schema.Checker, p string, v any) {
 	}
 }
 
-func validateComponent_Link(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateComponent_Name(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
+// validateComponent_Tags also validates the identical schemas of validateMonitor_Tags.
 func validateComponent_Tags(c *schema.Checker, p string, v any) {
 	if !(schema.HasType(v, "array")) {
 		c.TypeError(p, v, "array")
@@ -95,22 +83,8 @@ func validateComponent_Tags(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.([]any); ok {
 		for i, y := range x {
-			validateComponent_Tags_Item(c, schema.Index(p, i), y)
+			validateComponent_Identifier(c, schema.Index(p, i), y)
 		}
-	}
-}
-
-func validateComponent_Tags_Item(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateComponent_Type(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
 	}
 }
 
@@ -185,13 +159,13 @@ func validateOpenEvent(c *schema.Checker, p string, v any) {
 	if x, ok := v.(map[string]any); ok {
 		c.Required(p, x, "type", "state", "title", "triggeredTimeMs")
 		if y, ok := x["reason"]; ok {
-			validateOpenEvent_Reason(c, schema.Ptr(p, "reason"), y)
+			validateComponent_Identifier(c, schema.Ptr(p, "reason"), y)
 		}
 		if y, ok := x["state"]; ok {
 			validateOpenEvent_State(c, schema.Ptr(p, "state"), y)
 		}
 		if y, ok := x["title"]; ok {
-			validateOpenEvent_Title(c, schema.Ptr(p, "title"), y)
+			validateComponent_Identifier(c, schema.Ptr(p, "title"), y)
 		}
 		if y, ok := x["triggeredTimeMs"]; ok {
 			validateOpenEvent_TriggeredTimeMs(c, schema.Ptr(p, "triggeredTimeMs"), y)
@@ -199,13 +173,6 @@ func validateOpenEvent(c *schema.Checker, p string, v any) {
 		if y, ok := x["type"]; ok {
 			validateOpenEvent_Type(c, schema.Ptr(p, "type"), y)
 		}
-	}
-}
-
-func validateOpenEvent_Reason(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
 	}
 }
 
@@ -218,13 +185,6 @@ func validateOpenEvent_State(c *schema.Checker, p string, v any) {
 		c.EnumString(p, x, "DEVIATING", "CRITICAL")
 	} else if v != nil || !false {
 		c.EnumAny(p, v, "\"DEVIATING\"", "\"CRITICAL\"")
-	}
-}
-
-func validateOpenEvent_Title(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
 	}
 }
 
@@ -253,14 +213,7 @@ func validateEnvelope_Metadata(c *schema.Checker, p string, v any) {
 		return
 	}
 	if x, ok := v.(map[string]any); ok {
-		c.Extra(p, x, func(k string) bool { return false }, validateEnvelope_Metadata_additional)
-	}
-}
-
-func validateEnvelope_Metadata_additional(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
+		c.Extra(p, x, func(k string) bool { return false }, validateComponent_Identifier)
 	}
 }
 
@@ -272,57 +225,17 @@ func validateMonitor(c *schema.Checker, p string, v any) {
 	if x, ok := v.(map[string]any); ok {
 		c.Required(p, x, "name", "tags")
 		if y, ok := x["identifier"]; ok {
-			validateMonitor_Identifier(c, schema.Ptr(p, "identifier"), y)
+			validateComponent_Identifier(c, schema.Ptr(p, "identifier"), y)
 		}
 		if y, ok := x["link"]; ok {
-			validateMonitor_Link(c, schema.Ptr(p, "link"), y)
+			validateComponent_Identifier(c, schema.Ptr(p, "link"), y)
 		}
 		if y, ok := x["name"]; ok {
-			validateMonitor_Name(c, schema.Ptr(p, "name"), y)
+			validateComponent_Identifier(c, schema.Ptr(p, "name"), y)
 		}
 		if y, ok := x["tags"]; ok {
-			validateMonitor_Tags(c, schema.Ptr(p, "tags"), y)
+			validateComponent_Tags(c, schema.Ptr(p, "tags"), y)
 		}
-	}
-}
-
-func validateMonitor_Identifier(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateMonitor_Link(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateMonitor_Name(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateMonitor_Tags(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "array")) {
-		c.TypeError(p, v, "array")
-		return
-	}
-	if x, ok := v.([]any); ok {
-		for i, y := range x {
-			validateMonitor_Tags_Item(c, schema.Index(p, i), y)
-		}
-	}
-}
-
-func validateMonitor_Tags_Item(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
 	}
 }
 
@@ -334,35 +247,14 @@ func validateNotificationConfiguration(c *schema.Checker, p string, v any) {
 	if x, ok := v.(map[string]any); ok {
 		c.Required(p, x, "name")
 		if y, ok := x["identifier"]; ok {
-			validateNotificationConfiguration_Identifier(c, schema.Ptr(p, "identifier"), y)
+			validateComponent_Identifier(c, schema.Ptr(p, "identifier"), y)
 		}
 		if y, ok := x["link"]; ok {
-			validateNotificationConfiguration_Link(c, schema.Ptr(p, "link"), y)
+			validateComponent_Identifier(c, schema.Ptr(p, "link"), y)
 		}
 		if y, ok := x["name"]; ok {
-			validateNotificationConfiguration_Name(c, schema.Ptr(p, "name"), y)
+			validateComponent_Identifier(c, schema.Ptr(p, "name"), y)
 		}
-	}
-}
-
-func validateNotificationConfiguration_Identifier(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateNotificationConfiguration_Link(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
-	}
-}
-
-func validateNotificationConfiguration_Name(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "string")) {
-		c.TypeError(p, v, "string")
-		return
 	}
 }
 
