@@ -63,7 +63,7 @@ func DynamicFamily(doc *openapi3.T, cfg Config) (*runtime.Family, *Model, error)
 	for _, w := range m.Webhooks {
 		bw := bind.Webhook{Name: w.Name, Path: w.Path, ContentTypes: w.ContentTypes}
 		for _, o := range w.Operations {
-			bo := bind.Operation{Method: o.Method, Key: o.Key}
+			bo := bind.Operation{Methods: o.Methods, Key: o.Key}
 			if o.IsQuery {
 				bo.Query = []query.Field{}
 				for _, q := range o.Query {

@@ -97,9 +97,11 @@ type Webhook struct {
 	Operations   []*Operation
 }
 
-// Operation is one method of a webhook.
+// Operation is one method of a webhook, or several that bind identically
+// (Methods lists them all; Method is the first).
 type Operation struct {
-	Method string
+	Method  string
+	Methods []string
 	// Query is non-nil for query-encoded operations.
 	Query []QueryField
 	// IsQuery reports whether the payload comes from query parameters.
@@ -230,6 +232,7 @@ func BuildModel(doc *openapi3.T, cfg Config) (*Model, error) {
 				}
 			}
 		}
+		w.Operations = groupOperations(w.Operations)
 		sort.Strings(w.ContentTypes)
 		if w.Path == "" {
 			if it.isPath {
@@ -333,7 +336,7 @@ func methodRank(m string) int {
 }
 
 func buildOperation(doc *openapi3.T, vg *validatorGen, m *Model, it pathItem, method string, op *openapi3.Operation, events map[string]*Event) (*Operation, error) {
-	o := &Operation{Method: method}
+	o := &Operation{Method: method, Methods: []string{method}}
 	var bodyRef *openapi3.SchemaRef
 	if stringExt(op.Extensions, extBodyFrom, "") == "query" {
 		o.IsQuery = true
@@ -806,4 +809,30 @@ func queryType(s *openapi3.Schema) (typ string, nullable bool) {
 		typ = "string"
 	}
 	return typ, nullable
+}
+
+// groupOperations merges operations that bind identically (same encoding,
+// validator, events, keys and ordering) into one with several methods, so
+// NetPulse's five methods share one binding in the generated code.
+func groupOperations(ops []*Operation) []*Operation {
+	var out []*Operation
+	seen := map[string]*Operation{}
+	for _, o := range ops {
+		sig := operationSignature(o)
+		if g, ok := seen[sig]; ok {
+			g.Methods = append(g.Methods, o.Method)
+			continue
+		}
+		seen[sig] = o
+		out = append(out, o)
+	}
+	return out
+}
+
+func operationSignature(o *Operation) string {
+	evs := make([]string, len(o.Events))
+	for i, e := range o.Events {
+		evs[i] = fmt.Sprintf("%s|%v|%v", e.Event.Name, e.Match, e.Key)
+	}
+	return fmt.Sprintf("%v|%v|%s|%v|%v|%v", o.IsQuery, o.Query, o.Validator, o.Key, o.Ordering, evs)
 }

@@ -216,7 +216,7 @@ func Family() (*runtime.Family, error) {
 		ContentTypes: []string{"application/json"},
 		Operations: []bind.Operation{
 			{
-				Method:   "POST",
+				Methods:  []string{"POST"},
 				Validate: validateEngineEvent,
 				Key:      []string{"$request.body"},
 				Events: []bind.Event{

@@ -195,7 +195,7 @@ func Family() (*runtime.Family, error) {
 		ContentTypes: []string{"application/json"},
 		Operations: []bind.Operation{
 			{
-				Method:   "POST",
+				Methods:  []string{"POST", "PUT"},
 				Validate: validateButlerEvent,
 				Key:      []string{"$request.body#/event", "$request.body#/executionId"},
 				Events: []bind.Event{
@@ -250,62 +250,7 @@ func Family() (*runtime.Family, error) {
 				},
 			},
 			{
-				Method:   "PUT",
-				Validate: validateButlerEvent,
-				Key:      []string{"$request.body#/event", "$request.body#/executionId"},
-				Events: []bind.Event{
-					{
-						Name: EventReloadTaskFailed,
-						Match: map[string][]string{
-							"$request.body#/event": {"Qlik Sense reload failed"},
-						},
-						Key:    []string{"$request.body#/executionId", "$request.body#/event"},
-						Decode: decodeReloadTaskFailed,
-					},
-					{
-						Name: EventReloadTaskAborted,
-						Match: map[string][]string{
-							"$request.body#/event": {"Qlik Sense reload aborted"},
-						},
-						Key:    []string{"$request.body#/executionId", "$request.body#/event"},
-						Decode: decodeReloadTaskAborted,
-					},
-					{
-						Name: EventServiceStateChanged,
-						Match: map[string][]string{
-							"$request.body#/event": {"Windows service monitor"},
-						},
-						Key:    []string{"$request.body#/host", "$request.body#/serviceName", "$request.body#/currState", "$request.body#/prevState"},
-						Decode: decodeServiceStateChanged,
-					},
-					{
-						Name: EventLicenseStatus,
-						Match: map[string][]string{
-							"$request.body#/event": {"server license status"},
-						},
-						Key:    []string{"$request.body#/event", "$request.body#/licenseExpired", "$request.body#/expiryDateStr", "$request.body#/daysUntilExpiry"},
-						Decode: decodeLicenseStatus,
-					},
-					{
-						Name: EventLicenseExpired,
-						Match: map[string][]string{
-							"$request.body#/event": {"server license has expired alert"},
-						},
-						Key:    []string{"$request.body#/event", "$request.body#/licenseExpired", "$request.body#/expiryDateStr", "$request.body#/daysUntilExpiry"},
-						Decode: decodeLicenseExpired,
-					},
-					{
-						Name: EventLicenseAboutToExpire,
-						Match: map[string][]string{
-							"$request.body#/event": {"server license about to expire alert"},
-						},
-						Key:    []string{"$request.body#/event", "$request.body#/licenseExpired", "$request.body#/expiryDateStr", "$request.body#/daysUntilExpiry"},
-						Decode: decodeLicenseAboutToExpire,
-					},
-				},
-			},
-			{
-				Method: "GET",
+				Methods: []string{"GET"},
 				Query: []query.Field{
 					{Query: "event", Property: "event", Type: "string"},
 					{Query: "hostName", Property: "hostName", Type: "string"},

@@ -176,7 +176,7 @@ func Family() (*runtime.Family, error) {
 		ContentTypes: []string{"application/json"},
 		Operations: []bind.Operation{
 			{
-				Method:   "POST",
+				Methods:  []string{"POST"},
 				Validate: validateBackupCompleted,
 				Key:      []string{"$request.body#/restorePointId"},
 				Events: []bind.Event{
@@ -196,7 +196,7 @@ func Family() (*runtime.Family, error) {
 		ContentTypes: []string{"application/json"},
 		Operations: []bind.Operation{
 			{
-				Method:   "POST",
+				Methods:  []string{"POST"},
 				Validate: validateBackupCompleted,
 				Key:      []string{"$request.body#/restorePointId"},
 				Events: []bind.Event{
@@ -216,7 +216,7 @@ func Family() (*runtime.Family, error) {
 		ContentTypes: []string{"application/json"},
 		Operations: []bind.Operation{
 			{
-				Method:   "POST",
+				Methods:  []string{"POST"},
 				Validate: validateBackupCompleted,
 				Key:      []string{"$request.body#/restorePointId"},
 				Events: []bind.Event{
@@ -236,7 +236,7 @@ func Family() (*runtime.Family, error) {
 		ContentTypes: []string{"application/json"},
 		Operations: []bind.Operation{
 			{
-				Method:   "POST",
+				Methods:  []string{"POST"},
 				Validate: validateMissingBackup,
 				Key:      []string{"$request.body#/serverPolicyId", "$request.body#/expectedDate"},
 				Events: []bind.Event{

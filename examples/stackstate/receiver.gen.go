@@ -125,7 +125,7 @@ func Family() (*runtime.Family, error) {
 		ContentTypes: []string{"application/json"},
 		Operations: []bind.Operation{
 			{
-				Method:   "POST",
+				Methods:  []string{"POST"},
 				Validate: validateEnvelope,
 				Key:      []string{"$request.body#/notificationId", "$request.body#/event/type", "$request.body#/event/state", "$request.body#/event/title", "$request.body#/event/triggeredTimeMs", "$request.body#/event/reason"},
 				Ordering: &bind.Ordering{

@@ -40,10 +40,11 @@ type Ordering struct {
 	Terminal []string
 }
 
-// Operation binds one HTTP method of a webhook.
+// Operation binds one or more HTTP methods of a webhook that take the same
+// payloads the same way (NetPulse's five methods all carry one JSON body).
 type Operation struct {
-	// Method is the HTTP method, upper case.
-	Method string
+	// Methods are the HTTP methods bound, upper case.
+	Methods []string
 	// Query, when non-nil, says the payload comes from query parameters
 	// (x-hookgen-body-from: query) with these field mappings.
 	Query []query.Field
@@ -108,21 +109,26 @@ func Build(w Webhook) (runtime.Webhook, error) {
 		out.ContentTypes = []string{"application/json"}
 	}
 	for _, op := range w.Operations {
-		m := strings.ToUpper(op.Method)
-		if _, dup := ops[m]; dup {
-			return runtime.Webhook{}, fmt.Errorf("bind: webhook %q: method %s bound twice", w.Name, m)
+		if len(op.Methods) == 0 {
+			return runtime.Webhook{}, fmt.Errorf("bind: webhook %q: an operation binds no method", w.Name)
 		}
 		b, err := bindOp(op)
 		if err != nil {
-			return runtime.Webhook{}, fmt.Errorf("bind: webhook %q %s: %w", w.Name, m, err)
+			return runtime.Webhook{}, fmt.Errorf("bind: webhook %q %s: %w", w.Name, strings.Join(op.Methods, ","), err)
 		}
-		ops[m] = b
-		out.Methods = append(out.Methods, m)
-		if op.Query != nil {
-			out.Encoding[m] = runtime.QueryParams
-			out.Query = op.Query
-		} else {
-			out.Encoding[m] = runtime.JSONBody
+		for _, m := range op.Methods {
+			m = strings.ToUpper(m)
+			if _, dup := ops[m]; dup {
+				return runtime.Webhook{}, fmt.Errorf("bind: webhook %q: method %s bound twice", w.Name, m)
+			}
+			ops[m] = b
+			out.Methods = append(out.Methods, m)
+			if op.Query != nil {
+				out.Encoding[m] = runtime.QueryParams
+				out.Query = op.Query
+			} else {
+				out.Encoding[m] = runtime.JSONBody
+			}
 		}
 	}
 	if out.Query != nil {

@@ -134,7 +134,7 @@ func Family() (*runtime.Family, error) {
 		ContentTypes: []string{"application/json"},
 		Operations: []bind.Operation{
 			{
-				Method:   "POST",
+				Methods:  []string{"POST"},
 				Validate: validateBillingEvent,
 				Key:      []string{"$request.header.webhook-id"},
 				Events: []bind.Event{

@@ -104,7 +104,7 @@ func Family() (*runtime.Family, error) {
 		ContentTypes: []string{"application/json"},
 		Operations: []bind.Operation{
 			{
-				Method:   "POST",
+				Methods:  []string{"POST"},
 				Validate: validateEnvelope,
 				Events: []bind.Event{
 					{
