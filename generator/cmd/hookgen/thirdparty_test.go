@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -67,4 +68,16 @@ func corpusSecrets(sp *specrun.Spec) []string {
 		out = append(out, "-secret", n+"="+v)
 	}
 	return out
+}
+
+// TestValidateWithConfigFile: validate takes a hookgen.yaml as -spec too
+// and checks payloads against the spec it names.
+func TestValidateWithConfigFile(t *testing.T) {
+	cfg := filepath.Join("..", "..", "testdata", "thirdparty", "oai-webhook-example", "hookgen.yaml")
+	code, stdout, stderr := cli(t, strings.NewReader(`{"id": 1, "name": "Rex"}`), "validate", "-spec", cfg, "-")
+	assert.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "ok - NewPet")
+	code, stdout, _ = cli(t, strings.NewReader(`{"id": 1}`), "validate", "-spec", cfg, "-")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stdout, "/name")
 }
