@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/big"
 	"regexp"
 	"sort"
 	"strconv"
@@ -339,30 +340,112 @@ func (c *Checker) Bounds(p string, n json.Number, min, max *float64, exMin, exMa
 	}
 }
 
-// MultipleOf checks n is a multiple of m.
+// MultipleOf checks n is a multiple of m, exactly: both are read as
+// decimal fractions, so 0.0075 is a multiple of 0.0001. Numbers whose
+// exponent is too large for exact arithmetic to be cheap are compared in
+// float64.
 func (c *Checker) MultipleOf(p string, n json.Number, m float64) {
-	f, err := n.Float64()
-	if err != nil || m == 0 {
+	if m <= 0 || math.IsInf(m, 0) || math.IsNaN(m) {
 		return
 	}
-	q := f / m
-	if math.Abs(q-math.Round(q)) > 1e-9 {
+	if !isMultiple(string(n), m) {
 		c.Fail(p, "multipleOf", fmt.Sprintf("%s is not a multiple of %v", n, m))
 	}
 }
 
+// maxExactExponent bounds the decimal exponent multipleOf works on
+// exactly; beyond it a hostile "1e999999999" would cost gigabytes.
+const maxExactExponent = 400
+
+func isMultiple(n string, m float64) bool {
+	if exponentOf(n) <= maxExactExponent {
+		x, ok1 := new(big.Rat).SetString(n)
+		y, ok2 := new(big.Rat).SetString(strconv.FormatFloat(m, 'g', -1, 64))
+		if ok1 && ok2 {
+			return x.Quo(x, y).IsInt()
+		}
+	}
+	f, err := strconv.ParseFloat(n, 64)
+	if err != nil && !math.IsInf(f, 0) {
+		return false
+	}
+	q := f / m
+	if math.IsInf(q, 0) {
+		return false
+	}
+	return q == math.Trunc(q)
+}
+
+// exponentOf returns the absolute value of the exponent of a JSON number
+// text (0 when it has none, a large value when it does not fit).
+func exponentOf(n string) int {
+	i := strings.IndexAny(n, "eE")
+	if i < 0 {
+		return 0
+	}
+	e := strings.TrimLeft(n[i+1:], "+-")
+	if len(e) > 6 {
+		return math.MaxInt32
+	}
+	v, _ := strconv.Atoi(e)
+	return v
+}
+
 // Canon returns the canonical JSON text of a generic value (object keys
-// sorted), used for enum, const and uniqueItems comparisons.
+// sorted, numbers by value at any depth, so 1 and 1.0 are equal), used for
+// enum, const and uniqueItems comparisons.
 func Canon(v any) string {
+	var b strings.Builder
+	canon(&b, v)
+	return b.String()
+}
+
+func canon(b *strings.Builder, v any) {
 	switch x := v.(type) {
 	case json.Number:
 		if f, err := x.Float64(); err == nil {
-			return strconv.FormatFloat(f, 'g', -1, 64)
+			b.WriteString(canonFloat(f))
+			return
 		}
-		return string(x)
+		b.WriteString(string(x))
 	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
+		b.WriteString(canonFloat(x))
+	case map[string]any:
+		b.WriteByte('{')
+		for i, k := range sortedKeys(x) {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			canonString(b, k)
+			b.WriteByte(':')
+			canon(b, x[k])
+		}
+		b.WriteByte('}')
+	case []any:
+		b.WriteByte('[')
+		for i, y := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			canon(b, y)
+		}
+		b.WriteByte(']')
+	case string:
+		canonString(b, x)
+	default:
+		j, _ := json.Marshal(v)
+		b.Write(j)
 	}
-	b, _ := json.Marshal(v) // maps marshal with sorted keys
-	return string(b)
+}
+
+func canonString(b *strings.Builder, s string) {
+	j, _ := json.Marshal(s)
+	b.Write(j)
+}
+
+func canonFloat(f float64) string {
+	if f == 0 {
+		return "0" // -0 equals 0
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
 }

@@ -1,0 +1,177 @@
+package generator
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// ErrUnsupportedKeyword marks a schema that uses a JSON Schema keyword the
+// validators do not implement. hookgen refuses such a spec rather than
+// validate less than it says.
+var ErrUnsupportedKeyword = errors.New("unsupported JSON Schema keyword")
+
+// KeywordError names the refused keyword and the JSON pointer (into the
+// spec) of the schema that uses it.
+type KeywordError struct {
+	Keyword string
+	Pointer string
+	Reason  string
+}
+
+func (e *KeywordError) Error() string {
+	return fmt.Sprintf("%s %q at %s: %s", ErrUnsupportedKeyword, e.Keyword, e.Pointer, e.Reason)
+}
+
+// Unwrap makes errors.Is(err, ErrUnsupportedKeyword) hold.
+func (e *KeywordError) Unwrap() error { return ErrUnsupportedKeyword }
+
+// dialect2020 is the JSON Schema dialect of OpenAPI 3.1 schemas.
+var dialects = map[string]bool{
+	"": true,
+	"https://json-schema.org/draft/2020-12/schema":  true,
+	"https://json-schema.org/draft/2020-12/schema#": true,
+	"https://spec.openapis.org/oas/3.1/dialect/base": true,
+}
+
+// refusedExtensions are JSON Schema keywords (of 2020-12 or of the drafts
+// before it) that the loader keeps only as unknown members; they would
+// change what a schema accepts, so they are refused, not ignored.
+var refusedExtensions = map[string]string{
+	"$vocabulary":      "custom vocabularies are not supported",
+	"$recursiveRef":    "draft 2019-09 keyword; dynamic references are not supported",
+	"$recursiveAnchor": "draft 2019-09 keyword; dynamic references are not supported",
+	"dependencies":     "draft-07 keyword; use dependentRequired or dependentSchemas",
+	"additionalItems":  "draft 2019-09 keyword; use prefixItems and items",
+}
+
+// checkKeywords walks the schema sr (found at JSON pointer ptr) and every
+// schema it reaches, and returns a *KeywordError for the first keyword the
+// validators do not implement. References are followed; a referenced
+// schema is reported at its own pointer.
+func checkKeywords(sr *openapi3.SchemaRef, ptr string) error {
+	seen := map[*openapi3.Schema]bool{}
+	return walkKeywords(sr, ptr, seen)
+}
+
+func walkKeywords(sr *openapi3.SchemaRef, ptr string, seen map[*openapi3.Schema]bool) error {
+	if sr == nil || sr.Value == nil {
+		return nil
+	}
+	if strings.HasPrefix(sr.Ref, "#") {
+		ptr = sr.Ref
+	}
+	s := sr.Value
+	if seen[s] || s.Always != nil {
+		return nil
+	}
+	seen[s] = true
+	refuse := func(kw, reason string) error {
+		return &KeywordError{Keyword: kw, Pointer: ptr, Reason: reason}
+	}
+	switch {
+	case s.SchemaID != "":
+		return refuse("$id", "schema resources with their own base URI are not supported; move the schema under components and use a local $ref")
+	case s.Anchor != "":
+		return refuse("$anchor", "anchors are not supported; use a JSON pointer $ref")
+	case s.DynamicRef != "":
+		return refuse("$dynamicRef", "dynamic references are not supported")
+	case s.DynamicAnchor != "":
+		return refuse("$dynamicAnchor", "dynamic references are not supported")
+	case !dialects[s.SchemaDialect]:
+		return refuse("$schema", "only the JSON Schema 2020-12 dialect is supported, not "+strconv.Quote(s.SchemaDialect))
+	case refusesAll(s.UnevaluatedProperties):
+		return refuse("unevaluatedProperties", "not implemented; list the allowed properties with properties/patternProperties and additionalProperties")
+	case refusesAll(s.UnevaluatedItems):
+		return refuse("unevaluatedItems", "not implemented; use prefixItems and items")
+	}
+	for _, k := range sortedKeys(s.Extensions) {
+		if reason, ok := refusedExtensions[k]; ok {
+			return refuse(k, reason)
+		}
+	}
+	if s.Pattern != "" {
+		if _, err := regexp.Compile(s.Pattern); err != nil {
+			return refuse("pattern", "the regular expression is not supported by Go's RE2 syntax: "+err.Error())
+		}
+	}
+	for _, p := range sortedSchemaNames(s.PatternProperties) {
+		if _, err := regexp.Compile(p); err != nil {
+			return refuse("patternProperties", "the regular expression "+strconv.Quote(p)+" is not supported by Go's RE2 syntax: "+err.Error())
+		}
+	}
+	type sub struct {
+		ptr string
+		sr  *openapi3.SchemaRef
+	}
+	var subs []sub
+	list := func(kw string, refs openapi3.SchemaRefs) {
+		for i, r := range refs {
+			subs = append(subs, sub{ptr + "/" + kw + "/" + strconv.Itoa(i), r})
+		}
+	}
+	named := func(kw string, m openapi3.Schemas) {
+		for _, k := range sortedSchemaNames(m) {
+			subs = append(subs, sub{ptr + "/" + kw + "/" + escapePointer(k), m[k]})
+		}
+	}
+	one := func(kw string, r *openapi3.SchemaRef) {
+		if r != nil {
+			subs = append(subs, sub{ptr + "/" + kw, r})
+		}
+	}
+	list("allOf", s.AllOf)
+	list("anyOf", s.AnyOf)
+	list("oneOf", s.OneOf)
+	one("not", s.Not)
+	one("if", s.If)
+	one("then", s.Then)
+	one("else", s.Else)
+	named("properties", s.Properties)
+	named("patternProperties", s.PatternProperties)
+	one("additionalProperties", s.AdditionalProperties.Schema)
+	one("propertyNames", s.PropertyNames)
+	named("dependentSchemas", s.DependentSchemas)
+	list("prefixItems", s.PrefixItems)
+	one("items", s.Items)
+	one("contains", s.Contains)
+	for _, x := range subs {
+		if err := walkKeywords(x.sr, x.ptr, seen); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refusesAll reports whether an unevaluated* keyword constrains anything:
+// absent and true do not.
+func refusesAll(b openapi3.BoolSchema) bool {
+	if b.Has != nil {
+		return !*b.Has
+	}
+	if b.Schema == nil || b.Schema.Value == nil {
+		return false
+	}
+	a := b.Schema.Value.Always
+	return a == nil || !*a
+}
+
+// bodyPointer is the JSON pointer of the request body schema of method on
+// the webhook or path it.
+func bodyPointer(it pathItem, method string, content openapi3.Content, mt *openapi3.MediaType) string {
+	where := "#/webhooks/" + escapePointer(it.key)
+	if it.isPath {
+		where = "#/paths/" + escapePointer(it.path)
+	}
+	ct := ""
+	for k, v := range content {
+		if v == mt {
+			ct = k
+		}
+	}
+	return where + "/" + strings.ToLower(method) + "/requestBody/content/" + escapePointer(ct) + "/schema"
+}
