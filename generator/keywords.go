@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"go.yaml.in/yaml/v3"
 )
 
 // ErrUnsupportedKeyword marks a schema that uses a JSON Schema keyword the
@@ -174,4 +175,50 @@ func bodyPointer(it pathItem, method string, content openapi3.Content, mt *opena
 		}
 	}
 	return where + "/" + strings.ToLower(method) + "/requestBody/content/" + escapePointer(ct) + "/schema"
+}
+
+// notData lists the members whose values are instances (examples, enum
+// values), not schemas; the raw scan does not look inside them.
+var notData = map[string]bool{"example": true, "examples": true, "default": true, "enum": true, "const": true}
+
+// checkRawKeywords scans the spec text for what the OpenAPI loader cannot
+// represent: "const": null decodes to the same schema as no const at all,
+// so it would be ignored. It is refused with its pointer.
+func checkRawKeywords(data []byte) error {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil // the loader reports syntax errors
+	}
+	return scanRaw(&root, "#")
+}
+
+func scanRaw(n *yaml.Node, ptr string) error {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if err := scanRaw(c, ptr); err != nil {
+				return err
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			if err := scanRaw(c, ptr+"/"+strconv.Itoa(i)); err != nil {
+				return err
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i].Value, n.Content[i+1]
+			if k == "const" && v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+				return &KeywordError{Keyword: "const", Pointer: ptr, Reason: "const: null cannot be told from an absent const by the OpenAPI loader; write enum: [null]"}
+			}
+			if notData[k] || strings.HasPrefix(k, "x-") {
+				continue
+			}
+			if err := scanRaw(v, ptr+"/"+escapePointer(k)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -21,8 +21,12 @@ var ErrSpec = errors.New("spec error")
 // not make the generator fetch from the network). External component schemas
 // are internalised so that every type lands in the one generated package.
 func Load(ctx context.Context, cfg Config) (*openapi3.T, error) {
-	if _, err := os.Stat(cfg.Spec); err != nil {
+	raw, err := os.ReadFile(cfg.Spec)
+	if err != nil {
 		return nil, fmt.Errorf("%w: cannot read spec %s: %v", ErrSpec, cfg.Spec, err)
+	}
+	if err := checkRawKeywords(raw); err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrSpec, cfg.Spec, err)
 	}
 	doc, err := util.LoadSwaggerWithOverlay(cfg.Spec, util.LoadSwaggerWithOverlayOpts{
 		Path:                cfg.Overlay,
