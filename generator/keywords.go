@@ -34,8 +34,8 @@ func (e *KeywordError) Unwrap() error { return ErrUnsupportedKeyword }
 // dialect2020 is the JSON Schema dialect of OpenAPI 3.1 schemas.
 var dialects = map[string]bool{
 	"": true,
-	"https://json-schema.org/draft/2020-12/schema":  true,
-	"https://json-schema.org/draft/2020-12/schema#": true,
+	"https://json-schema.org/draft/2020-12/schema":   true,
+	"https://json-schema.org/draft/2020-12/schema#":  true,
 	"https://spec.openapis.org/oas/3.1/dialect/base": true,
 }
 
