@@ -133,6 +133,9 @@ func (g *validatorGen) body(b *strings.Builder, name string, s *openapi3.Schema)
 		conds := make([]string, len(types))
 		for i, t := range types {
 			conds[i] = fmt.Sprintf("schema.HasType(v, %q)", t)
+			if t == "null" {
+				conds[i] = "v == nil"
+			}
 		}
 		want := types
 		if s.Nullable && !contains(types, "null") {
