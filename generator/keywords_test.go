@@ -75,6 +75,8 @@ func TestRefusedWithoutLoaderValidation(t *testing.T) {
 		{"draft-07 dependencies", `{"dependencies": {"a": ["b"]}}`, "dependencies"},
 		{"draft 2019-09 additionalItems", `{"prefixItems": [{"type": "string"}], "additionalItems": false}`, "additionalItems"},
 		{"$recursiveRef", `{"$recursiveRef": "#"}`, "$recursiveRef"},
+		{"$recursiveAnchor", `{"$recursiveAnchor": true}`, "$recursiveAnchor"},
+		{"$vocabulary", `{"$vocabulary": {"https://json-schema.org/draft/2020-12/vocab/core": true}}`, "$vocabulary"},
 		{"ecma regex", `{"type": "string", "pattern": "^(?!x)"}`, "pattern"},
 		{"ecma regex in patternProperties", `{"patternProperties": {"^(?=a)": true}}`, "patternProperties"},
 	}

@@ -148,7 +148,7 @@ func TestSchemaSuite(t *testing.T) {
 	tmp := t.TempDir()
 	stats := map[string]*suiteStats{}
 	var cases []*suiteCase
-	var progFiles []string
+	var progFiles, refusedGroups []string
 	gi := 0
 	for _, path := range files {
 		file := filepath.Base(path)
@@ -175,6 +175,7 @@ func TestSchemaSuite(t *testing.T) {
 				st.cases += 2 * len(g.Tests)
 				st.refused += 2 * len(g.Tests)
 				st.refusals[refusalReason(err, tmp)] = true
+				refusedGroups = append(refusedGroups, fmt.Sprintf("| %s | %s | %s |", strings.TrimSuffix(file, ".json"), strings.ReplaceAll(g.Description, "|", "\\|"), refusalReason(err, tmp)))
 				continue
 			}
 			it := newInterpreter(doc)
@@ -255,7 +256,7 @@ func TestSchemaSuite(t *testing.T) {
 			t.Errorf("compiled: %s", f)
 		}
 	}
-	table := suiteTable(names, stats, compiled != nil)
+	table := suiteTable(names, stats, compiled != nil) + "\n## Refused groups\n\n| file | group | refused for |\n|---|---|---|\n" + strings.Join(refusedGroups, "\n") + "\n"
 	t.Log("\n" + table)
 	if u := flag.Lookup("update"); u != nil && u.Value.String() == "true" {
 		require.NoError(t, os.WriteFile(filepath.Join(suiteDir, "RESULTS.md"), []byte(table), 0o644))
