@@ -190,7 +190,7 @@ func TestSchemaSuite(t *testing.T) {
 			prefix := fmt.Sprintf("g%d_", gi)
 			src, err := renameValidators(m.Validators, m.ValidatorImports, prefix)
 			require.NoError(t, err, "group %s/%s", file, g.Description)
-			name := filepath.Join(fmt.Sprintf("g%d.go", gi))
+			name := fmt.Sprintf("g%d.go", gi)
 			progFiles = append(progFiles, name, src)
 			for _, tc := range g.Tests {
 				for _, nested := range []bool{false, true} {
