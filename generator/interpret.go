@@ -17,12 +17,13 @@ import (
 // generated; the differential test runs it against kin-openapi too.
 type interpreter struct {
 	cache map[*openapi3.Schema]schema.ValidateFunc
+	anns  map[*openapi3.Schema]schema.AnnotateFunc
 	res   map[string]*regexp.Regexp
 	doc   *openapi3.T
 }
 
 func newInterpreter(doc *openapi3.T) *interpreter {
-	return &interpreter{cache: map[*openapi3.Schema]schema.ValidateFunc{}, res: map[string]*regexp.Regexp{}, doc: doc}
+	return &interpreter{cache: map[*openapi3.Schema]schema.ValidateFunc{}, anns: map[*openapi3.Schema]schema.AnnotateFunc{}, res: map[string]*regexp.Regexp{}, doc: doc}
 }
 
 func (it *interpreter) fn(sr *openapi3.SchemaRef) schema.ValidateFunc {
@@ -106,6 +107,9 @@ func (it *interpreter) build(s *openapi3.Schema) schema.ValidateFunc {
 		add(f)
 	}
 	if f := it.number(s); f != nil {
+		add(f)
+	}
+	if f := it.unevaluated(s); f != nil {
 		add(f)
 	}
 	return func(c *schema.Checker, p string, v any) {
@@ -383,3 +387,128 @@ func (it *interpreter) re(p string) *regexp.Regexp {
 	it.res[p] = r
 	return r
 }
+
+// unevaluated returns the check of unevaluatedProperties and
+// unevaluatedItems, nil when s constrains neither.
+func (it *interpreter) unevaluated(s *openapi3.Schema) schema.ValidateFunc {
+	propsOn, props := it.unevalFunc(s.UnevaluatedProperties)
+	itemsOn, items := it.unevalFunc(s.UnevaluatedItems)
+	if !propsOn && !itemsOn {
+		return nil
+	}
+	core := it.annotator(s, true)
+	return func(c *schema.Checker, p string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if propsOn {
+				e := &schema.Evaluated{}
+				core(c, p, v, e)
+				c.UnevaluatedProps(p, x, e, props)
+			}
+		case []any:
+			if itemsOn {
+				e := &schema.Evaluated{}
+				core(c, p, v, e)
+				c.UnevaluatedItems(p, x, e, items)
+			}
+		}
+	}
+}
+
+// unevalFunc reads an unevaluated* keyword: on is false when it constrains
+// nothing (absent or true); f is nil for false.
+func (it *interpreter) unevalFunc(b openapi3.BoolSchema) (on bool, f schema.ValidateFunc) {
+	if b.Has != nil {
+		return !*b.Has, nil
+	}
+	if b.Schema == nil || b.Schema.Value == nil {
+		return false, nil
+	}
+	if a := b.Schema.Value.Always; a != nil {
+		return !*a, nil
+	}
+	return true, it.fn(b.Schema)
+}
+
+// ann returns the annotation collector of sr (what it evaluates in place).
+func (it *interpreter) ann(sr *openapi3.SchemaRef) schema.AnnotateFunc {
+	if sr == nil || sr.Value == nil || sr.Value.Always != nil {
+		return schema.NoAnnotations
+	}
+	s := sr.Value
+	if f, ok := it.anns[s]; ok {
+		return f
+	}
+	var built schema.AnnotateFunc
+	it.anns[s] = func(c *schema.Checker, p string, v any, e *schema.Evaluated) { built(c, p, v, e) }
+	built = it.annotator(s, false)
+	it.anns[s] = built
+	return built
+}
+
+// annotator builds the annotation collector of s; self leaves out s's own
+// unevaluated* keywords (the collector unevaluated* itself runs).
+func (it *interpreter) annotator(s *openapi3.Schema, self bool) schema.AnnotateFunc {
+	var steps []schema.AnnotateFunc
+	step := func(f schema.AnnotateFunc) { steps = append(steps, f) }
+	if names := sortedSchemaNames(s.Properties); len(names) > 0 {
+		step(func(_ *schema.Checker, _ string, _ any, e *schema.Evaluated) { e.Props(names...) })
+	}
+	for _, pat := range sortedSchemaNames(s.PatternProperties) {
+		re := it.re(pat)
+		step(func(_ *schema.Checker, _ string, v any, e *schema.Evaluated) { e.PatternProps(v, re) })
+	}
+	if s.AdditionalProperties.Has != nil || s.AdditionalProperties.Schema != nil || (!self && hasUneval(s.UnevaluatedProperties)) {
+		step(func(_ *schema.Checker, _ string, _ any, e *schema.Evaluated) { e.AllProps() })
+	}
+	if n := len(s.PrefixItems); n > 0 {
+		step(func(_ *schema.Checker, _ string, _ any, e *schema.Evaluated) { e.Prefix(n) })
+	}
+	if s.Items != nil || (!self && hasUneval(s.UnevaluatedItems)) {
+		step(func(_ *schema.Checker, _ string, _ any, e *schema.Evaluated) { e.AllItems() })
+	}
+	if s.Contains != nil {
+		f := it.fn(s.Contains)
+		step(func(c *schema.Checker, p string, v any, e *schema.Evaluated) { c.EvalContains(p, v, f, e) })
+	}
+	for _, x := range s.AllOf {
+		step(it.ann(x))
+	}
+	for _, x := range append(append(openapi3.SchemaRefs{}, s.AnyOf...), s.OneOf...) {
+		f, a := it.fn(x), it.ann(x)
+		step(func(c *schema.Checker, p string, v any, e *schema.Evaluated) {
+			if c.Passes(p, v, f) {
+				a(c, p, v, e)
+			}
+		})
+	}
+	if s.If != nil {
+		f, a, then, els := it.fn(s.If), it.ann(s.If), it.ann(s.Then), it.ann(s.Else)
+		step(func(c *schema.Checker, p string, v any, e *schema.Evaluated) {
+			if c.Passes(p, v, f) {
+				a(c, p, v, e)
+				then(c, p, v, e)
+			} else {
+				els(c, p, v, e)
+			}
+		})
+	}
+	for _, n := range sortedSchemaNames(s.DependentSchemas) {
+		a := it.ann(s.DependentSchemas[n])
+		step(func(c *schema.Checker, p string, v any, e *schema.Evaluated) {
+			if o, ok := v.(map[string]any); ok {
+				if _, ok := o[n]; ok {
+					a(c, p, v, e)
+				}
+			}
+		})
+	}
+	return func(c *schema.Checker, p string, v any, e *schema.Evaluated) {
+		for _, f := range steps {
+			f(c, p, v, e)
+		}
+	}
+}
+
+// hasUneval reports whether an unevaluated* keyword is present at all.
+func hasUneval(b openapi3.BoolSchema) bool { return b.Has != nil || b.Schema != nil }

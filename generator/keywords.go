@@ -63,6 +63,11 @@ func walkKeywords(sr *openapi3.SchemaRef, ptr string, seen map[*openapi3.Schema]
 	if sr == nil || sr.Value == nil {
 		return nil
 	}
+	if sr.Ref != "" {
+		if kw := unevaluatedNextToRef(sr); kw != "" {
+			return &KeywordError{Keyword: kw, Pointer: ptr, Reason: "next to a $ref with sibling keywords: the loader merges the referenced schema with its siblings, which changes what " + kw + " sees; move the siblings into an allOf entry"}
+		}
+	}
 	if strings.HasPrefix(sr.Ref, "#") {
 		ptr = sr.Ref
 	}
@@ -85,10 +90,6 @@ func walkKeywords(sr *openapi3.SchemaRef, ptr string, seen map[*openapi3.Schema]
 		return refuse("$dynamicAnchor", "dynamic references are not supported")
 	case !dialects[s.SchemaDialect]:
 		return refuse("$schema", "only the JSON Schema 2020-12 dialect is supported, not "+strconv.Quote(s.SchemaDialect))
-	case refusesAll(s.UnevaluatedProperties):
-		return refuse("unevaluatedProperties", "not implemented; list the allowed properties with properties/patternProperties and additionalProperties")
-	case refusesAll(s.UnevaluatedItems):
-		return refuse("unevaluatedItems", "not implemented; use prefixItems and items")
 	}
 	for _, k := range sortedKeys(s.Extensions) {
 		if reason, ok := refusedExtensions[k]; ok {
@@ -140,25 +141,14 @@ func walkKeywords(sr *openapi3.SchemaRef, ptr string, seen map[*openapi3.Schema]
 	list("prefixItems", s.PrefixItems)
 	one("items", s.Items)
 	one("contains", s.Contains)
+	one("unevaluatedProperties", s.UnevaluatedProperties.Schema)
+	one("unevaluatedItems", s.UnevaluatedItems.Schema)
 	for _, x := range subs {
 		if err := walkKeywords(x.sr, x.ptr, seen); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// refusesAll reports whether an unevaluated* keyword constrains anything:
-// absent and true do not.
-func refusesAll(b openapi3.BoolSchema) bool {
-	if b.Has != nil {
-		return !*b.Has
-	}
-	if b.Schema == nil || b.Schema.Value == nil {
-		return false
-	}
-	a := b.Schema.Value.Always
-	return a == nil || !*a
 }
 
 // bodyPointer is the JSON pointer of the request body schema of method on
@@ -221,4 +211,44 @@ func scanRaw(n *yaml.Node, ptr string) error {
 		}
 	}
 	return nil
+}
+
+// refAnnotations are the sibling keywords of a $ref that the loader copies
+// onto the referenced schema instead of adding them as an allOf entry.
+var refAnnotations = map[string]bool{"$comment": true, "allowEmptyValue": true, "default": true, "deprecated": true, "description": true,
+	"discriminator": true, "example": true, "examples": true, "externalDocs": true, "nullable": true, "readOnly": true, "title": true, "writeOnly": true, "xml": true}
+
+// unevaluatedNextToRef names the unevaluated* keyword that a $ref with
+// assertion siblings would evaluate wrongly, "" when there is none. The
+// loader turns {$ref: T, <siblings>} into a copy of T with the siblings as
+// one more allOf entry: an unevaluated* of T would then see the siblings'
+// annotations, and one among the siblings would miss T's.
+func unevaluatedNextToRef(sr *openapi3.SchemaRef) string {
+	out, err := sr.MarshalYAML()
+	if err != nil {
+		return ""
+	}
+	m, ok := out.(map[string]any)
+	if !ok {
+		return ""
+	}
+	assertions := false
+	for k := range m {
+		if k != "$ref" && !strings.HasPrefix(k, "x-") && !refAnnotations[k] {
+			assertions = true
+		}
+	}
+	if !assertions {
+		return ""
+	}
+	s := sr.Value
+	_, sibProps := m["unevaluatedProperties"]
+	_, sibItems := m["unevaluatedItems"]
+	switch {
+	case sibProps || s.UnevaluatedProperties.Has != nil || s.UnevaluatedProperties.Schema != nil:
+		return "unevaluatedProperties"
+	case sibItems || s.UnevaluatedItems.Has != nil || s.UnevaluatedItems.Schema != nil:
+		return "unevaluatedItems"
+	}
+	return ""
 }

@@ -35,8 +35,24 @@ func TestRefusedKeywords(t *testing.T) {
 	cases := []struct {
 		name, spec, keyword, pointer string
 	}{
-		{"unevaluatedProperties", body("{type: object, unevaluatedProperties: false}"), "unevaluatedProperties", inline},
-		{"unevaluatedItems", body("{type: array, unevaluatedItems: {type: string}}"), "unevaluatedItems", inline},
+		{"unevaluatedProperties next to a $ref", specHead + `webhooks:
+  a:
+    post:
+      requestBody: {content: {application/json: {schema: {type: object, properties: {inner: {$ref: "#/components/schemas/T", properties: {b: true}, unevaluatedProperties: false}}}}}}
+      responses: {"200": {description: ok}}
+components:
+  schemas:
+    T: {properties: {a: true}}
+`, "unevaluatedProperties", inline},
+		{"unevaluatedItems in a $ref target with siblings", specHead + `webhooks:
+  a:
+    post:
+      requestBody: {content: {application/json: {schema: {type: object, properties: {inner: {$ref: "#/components/schemas/T", prefixItems: [true]}}}}}}
+      responses: {"200": {description: ok}}
+components:
+  schemas:
+    T: {unevaluatedItems: false}
+`, "unevaluatedItems", inline},
 		{"dynamicRef", body(`{items: {$dynamicRef: "#meta"}}`), "$dynamicRef", inline + "/items"},
 		{"anchor", body(`{$anchor: here, type: string}`), "$anchor", inline},
 		{"id", body(`{$id: "https://example.com/s", type: string}`), "$id", inline},
@@ -50,8 +66,8 @@ func TestRefusedKeywords(t *testing.T) {
 components:
   schemas:
     Outer: {type: object, properties: {deep: {$ref: "#/components/schemas/Deep"}}}
-    Deep: {type: object, properties: {x: {unevaluatedProperties: false}}}
-`, "unevaluatedProperties", "#/components/schemas/Deep/properties/x"},
+    Deep: {type: object, properties: {x: {$dynamicRef: "#node"}}}
+`, "$dynamicRef", "#/components/schemas/Deep/properties/x"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -117,8 +133,8 @@ func requireRefused(t *testing.T, err error, keyword, pointer string) {
 }
 
 // TestAcceptedKeywords checks that the implemented 2020-12 keywords, and
-// the annotations, load without refusal, including unevaluated* set to
-// true (which constrains nothing) and "const" used as a property name.
+// the annotations, load without refusal, including unevaluated* (also
+// through an allOf $ref) and "const" used as a property name.
 func TestAcceptedKeywords(t *testing.T) {
 	spec := specHead + `webhooks:
   a:
@@ -135,9 +151,13 @@ func TestAcceptedKeywords(t *testing.T) {
                 b: {prefixItems: [true, {type: string}], items: false, contains: {const: x}, minContains: 1, maxContains: 2}
                 c: {patternProperties: {"^x-": {type: integer}}, additionalProperties: false, propertyNames: {maxLength: 5}}
                 d: {dependentRequired: {a: [b]}, dependentSchemas: {a: {required: [c]}}, unevaluatedProperties: true}
+                f: {allOf: [{$ref: "#/components/schemas/T"}], unevaluatedProperties: false, unevaluatedItems: {type: string}}
                 e: {type: "null", enum: [], $comment: annotation, contentMediaType: application/json, deprecated: true}
               example: {const: x, d: {const: null}}
       responses: {"200": {description: ok}}
+components:
+  schemas:
+    T: {properties: {a: true}}
 `
 	cfg := generator.Config{Spec: writeSpec(t, spec), Package: "p"}
 	_, err := generator.Run(context.Background(), cfg)

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -431,7 +432,14 @@ func main() {
 	require.NoError(t, err)
 	bin := filepath.Join(t.TempDir(), "suite")
 	out, err := exec.Command("go", "build", "-o", bin, "./"+filepath.ToSlash(dir)).CombinedOutput()
-	require.NoError(t, err, "compiled suite validators do not build:\n%s", out)
+	if err != nil {
+		// Show the first file the compiler complains about.
+		if m := regexp.MustCompile(`(g\d+\.go):`).FindSubmatch(out); m != nil {
+			src, _ := os.ReadFile(filepath.Join(dir, string(m[1])))
+			out = append(append(out, '\n'), src...)
+		}
+		require.NoError(t, err, "compiled suite validators do not build:\n%s", out)
+	}
 	cmd := exec.Command(bin)
 	cmd.Stdin = bytes.NewReader(stdin)
 	var stderr bytes.Buffer

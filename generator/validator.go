@@ -29,10 +29,12 @@ type validatorGen struct {
 	// per shared function, the schemas that reuse it.
 	leaves   map[string]string
 	sharedBy map[string][]string
+	// anns maps a schema to its annotation collector (for unevaluated*).
+	anns map[*openapi3.Schema]string
 }
 
 func newValidatorGen(doc *openapi3.T) *validatorGen {
-	return &validatorGen{doc: doc, byRef: map[string]string{}, byPtr: map[*openapi3.Schema]string{}, used: map[string]bool{}, bodies: map[string]string{}, reIdx: map[string]int{}, leaves: map[string]string{}, sharedBy: map[string][]string{}}
+	return &validatorGen{doc: doc, byRef: map[string]string{}, byPtr: map[*openapi3.Schema]string{}, used: map[string]bool{}, bodies: map[string]string{}, reIdx: map[string]int{}, leaves: map[string]string{}, sharedBy: map[string][]string{}, anns: map[*openapi3.Schema]string{}}
 }
 
 // fn returns the name of the validator function for sr, emitting it (and
@@ -186,6 +188,123 @@ func (g *validatorGen) body(b *strings.Builder, name string, s *openapi3.Schema)
 	g.arrayChecks(b, name, s)
 	g.stringChecks(b, s)
 	g.numberChecks(b, s)
+	g.unevaluatedChecks(b, name, s)
+}
+
+// unevaluatedChecks emits unevaluatedProperties and unevaluatedItems: the
+// annotations of s's own keywords and in-place sub-schemas are collected,
+// then what they leave out is validated.
+func (g *validatorGen) unevaluatedChecks(b *strings.Builder, name string, s *openapi3.Schema) {
+	propsOn, props := g.unevalFunc(name, "unevaluatedProperties", s.UnevaluatedProperties)
+	itemsOn, items := g.unevalFunc(name, "unevaluatedItems", s.UnevaluatedItems)
+	if !propsOn && !itemsOn {
+		return
+	}
+	b.WriteString("\tswitch x := v.(type) {\n")
+	if propsOn {
+		b.WriteString("\tcase map[string]any:\n\t\te := &schema.Evaluated{}\n")
+		g.annBody(b, name, s, true, "\t\t")
+		fmt.Fprintf(b, "\t\tc.UnevaluatedProps(p, x, e, %s)\n", props)
+	}
+	if itemsOn {
+		b.WriteString("\tcase []any:\n\t\te := &schema.Evaluated{}\n")
+		g.annBody(b, name, s, true, "\t\t")
+		fmt.Fprintf(b, "\t\tc.UnevaluatedItems(p, x, e, %s)\n", items)
+	}
+	b.WriteString("\t}\n")
+}
+
+// unevalFunc reads an unevaluated* keyword: on is false when it constrains
+// nothing (absent or true); fn is "nil" for false.
+func (g *validatorGen) unevalFunc(name, kw string, bs openapi3.BoolSchema) (on bool, fn string) {
+	if bs.Has != nil {
+		return !*bs.Has, "nil"
+	}
+	if bs.Schema == nil || bs.Schema.Value == nil {
+		return false, ""
+	}
+	if a := bs.Schema.Value.Always; a != nil {
+		return !*a, "nil"
+	}
+	return true, g.sub(name, kw, bs.Schema)
+}
+
+// ann returns the name of the annotation collector of sr, emitting it on
+// first use.
+func (g *validatorGen) ann(sr *openapi3.SchemaRef, hint string) string {
+	if sr == nil || sr.Value == nil || sr.Value.Always != nil {
+		return "schema.NoAnnotations"
+	}
+	if name, ok := g.anns[sr.Value]; ok {
+		return name
+	}
+	name := g.unique("annotate" + strings.TrimPrefix(g.fn(sr, hint), "validate"))
+	g.anns[sr.Value] = name
+	g.funcs = append(g.funcs, name)
+	g.bodies[name] = ""
+	var b strings.Builder
+	g.annBody(&b, name, sr.Value, false, "\t")
+	g.bodies[name] = fmt.Sprintf("func %s(c *schema.Checker, p string, v any, e *schema.Evaluated) {\n%s}\n", name, b.String())
+	return name
+}
+
+// annBody writes the statements collecting into e what s evaluates in
+// place; self leaves out s's own unevaluated* keywords.
+func (g *validatorGen) annBody(b *strings.Builder, name string, s *openapi3.Schema, self bool, ind string) {
+	if names := sortedSchemaNames(s.Properties); len(names) > 0 {
+		fmt.Fprintf(b, "%se.Props(%s)\n", ind, quoteAll(names))
+	}
+	for _, pat := range sortedSchemaNames(s.PatternProperties) {
+		fmt.Fprintf(b, "%se.PatternProps(v, %s)\n", ind, g.re(pat))
+	}
+	if s.AdditionalProperties.Has != nil || s.AdditionalProperties.Schema != nil || (!self && hasUneval(s.UnevaluatedProperties)) {
+		fmt.Fprintf(b, "%se.AllProps()\n", ind)
+	}
+	if n := len(s.PrefixItems); n > 0 {
+		fmt.Fprintf(b, "%se.Prefix(%d)\n", ind, n)
+	}
+	if s.Items != nil || (!self && hasUneval(s.UnevaluatedItems)) {
+		fmt.Fprintf(b, "%se.AllItems()\n", ind)
+	}
+	if s.Contains != nil {
+		fmt.Fprintf(b, "%sc.EvalContains(p, v, %s, e)\n", ind, g.sub(name, "contains", s.Contains))
+	}
+	call := func(a string) {
+		if a != "schema.NoAnnotations" {
+			fmt.Fprintf(b, "%s\t%s(c, p, v, e)\n", ind, a)
+		}
+	}
+	for i, x := range s.AllOf {
+		if a := g.ann(x, name+"_allOf"+strconv.Itoa(i)); a != "schema.NoAnnotations" {
+			fmt.Fprintf(b, "%s%s(c, p, v, e)\n", ind, a)
+		}
+	}
+	for _, group := range []struct {
+		kw   string
+		refs openapi3.SchemaRefs
+	}{{"anyOf", s.AnyOf}, {"oneOf", s.OneOf}} {
+		for i, x := range group.refs {
+			hint := name + "_" + group.kw + strconv.Itoa(i)
+			if a := g.ann(x, hint); a != "schema.NoAnnotations" {
+				fmt.Fprintf(b, "%sif c.Passes(p, v, %s) {\n", ind, g.fn(x, hint))
+				call(a)
+				fmt.Fprintf(b, "%s}\n", ind)
+			}
+		}
+	}
+	if s.If != nil {
+		fmt.Fprintf(b, "%sif c.Passes(p, v, %s) {\n", ind, g.sub(name, "if", s.If))
+		call(g.ann(s.If, name+"_if"))
+		call(g.ann(s.Then, name+"_then"))
+		fmt.Fprintf(b, "%s} else {\n", ind)
+		call(g.ann(s.Else, name+"_else"))
+		fmt.Fprintf(b, "%s}\n", ind)
+	}
+	for i, k := range sortedSchemaNames(s.DependentSchemas) {
+		if a := g.ann(s.DependentSchemas[k], name+"_dependent"+strconv.Itoa(i)); a != "schema.NoAnnotations" {
+			fmt.Fprintf(b, "%sif o, ok := v.(map[string]any); ok {\n%s\tif _, ok := o[%q]; ok {\n%s\t\t%s(c, p, v, e)\n%s\t}\n%s}\n", ind, ind, k, ind, a, ind, ind)
+		}
+	}
 }
 
 // optSub is sub for an optional sub-schema: "nil" when it is absent.
@@ -275,7 +394,8 @@ func (g *validatorGen) objectChecks(b *strings.Builder, name string, s *openapi3
 		len(s.DependentRequired) == 0 && len(s.DependentSchemas) == 0 && s.PropertyNames == nil {
 		return
 	}
-	b.WriteString("\tif x, ok := v.(map[string]any); ok {\n")
+	outer := b
+	b = &strings.Builder{}
 	if len(s.Required) > 0 {
 		fmt.Fprintf(b, "\t\tc.Required(p, x, %s)\n", quoteAll(s.Required))
 	}
@@ -324,7 +444,9 @@ func (g *validatorGen) objectChecks(b *strings.Builder, name string, s *openapi3
 	for i, k := range sortedSchemaNames(s.DependentSchemas) {
 		fmt.Fprintf(b, "\t\tif _, ok := x[%q]; ok {\n\t\t\t%s(c, p, v)\n\t\t}\n", k, g.sub(name, "dependent"+strconv.Itoa(i), s.DependentSchemas[k]))
 	}
-	b.WriteString("\t}\n")
+	if b.Len() > 0 {
+		fmt.Fprintf(outer, "\tif x, ok := v.(map[string]any); ok {\n%s\t}\n", b.String())
+	}
 }
 
 func (g *validatorGen) arrayChecks(b *strings.Builder, name string, s *openapi3.Schema) {

@@ -160,3 +160,38 @@ func ExampleChecker_Contains() {
 	fmt.Println(c.Errors)
 	// Output: [/tags: 3 items match the contains schema, at most 2 allowed (maxContains)]
 }
+
+func TestUnevaluated(t *testing.T) {
+	o := parse(t, `{"a": 1, "x-b": 2, "c": 3}`).(map[string]any)
+	e := &schema.Evaluated{}
+	e.Props("a")
+	e.PatternProps(o, regexp.MustCompile(`^x-`))
+	c := &schema.Checker{}
+	c.UnevaluatedProps("/o", o, e, nil)
+	assert.Equal(t, []string{"/o/c unevaluatedProperties"}, rules(c))
+	c = &schema.Checker{}
+	c.UnevaluatedProps("/o", o, e, isString)
+	assert.Equal(t, []string{"/o/c type"}, rules(c), "a schema validates what is left")
+	e.AllProps()
+	c = &schema.Checker{}
+	c.UnevaluatedProps("/o", o, e, nil)
+	assert.True(t, c.OK())
+
+	a := parse(t, `[1, "s", 2, "t", 3]`).([]any)
+	e = &schema.Evaluated{}
+	e.Prefix(1)
+	c = &schema.Checker{}
+	c.EvalContains("/l", a, isString, e)
+	assert.True(t, c.OK(), "collecting annotations records no findings")
+	c.UnevaluatedItems("/l", a, e, nil)
+	assert.Equal(t, []string{"/l/2 unevaluatedItems", "/l/4 unevaluatedItems"}, rules(c))
+	e.AllItems()
+	c = &schema.Checker{}
+	c.UnevaluatedItems("/l", a, e, nil)
+	assert.True(t, c.OK())
+
+	c = &schema.Checker{}
+	assert.False(t, c.Passes("", 1, isString))
+	assert.True(t, c.Passes("", "s", isString))
+	assert.True(t, c.OK(), "Passes records nothing")
+}
