@@ -14,8 +14,7 @@ func Nothing(c *Checker, p string, _ any) {
 // IfThenElse applies then when v passes cond, and els otherwise; then and
 // els may be nil (absent). Findings of cond itself are never reported.
 func (c *Checker) IfThenElse(p string, v any, cond, then, els ValidateFunc) {
-	s := c.Sub()
-	cond(s, p, v)
+	s := c.try(p, v, cond)
 	switch {
 	case s.OK() && then != nil:
 		then(c, p, v)
@@ -51,8 +50,7 @@ func (c *Checker) PatternProps(p string, o map[string]any, re *regexp.Regexp, va
 // validate (propertyNames). Findings point at the property.
 func (c *Checker) PropertyNames(p string, o map[string]any, validate ValidateFunc) {
 	for _, k := range sortedKeys(o) {
-		s := c.Sub()
-		validate(s, Ptr(p, k), k)
+		s := c.try(Ptr(p, k), k, validate)
 		if !s.OK() {
 			c.Fail(Ptr(p, k), "propertyNames", "property name "+strconv.Quote(k)+" is not allowed")
 		}
@@ -74,8 +72,7 @@ func (c *Checker) Items(p string, a []any, from int, validate ValidateFunc) {
 func (c *Checker) Contains(p string, a []any, validate ValidateFunc, lo, hi int) {
 	n := 0
 	for i, y := range a {
-		s := c.Sub()
-		validate(s, Index(p, i), y)
+		s := c.try(Index(p, i), y, validate)
 		if s.OK() {
 			n++
 		}

@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hookgen/hookgen/runtime"
 	"github.com/hookgen/hookgen/runtime/schema"
 )
 
@@ -194,4 +196,27 @@ func TestUnevaluated(t *testing.T) {
 	assert.False(t, c.Passes("", 1, isString))
 	assert.True(t, c.Passes("", "s", isString))
 	assert.True(t, c.OK(), "Passes records nothing")
+}
+
+// A schema that evaluates the same value twice per nesting level costs
+// 2^depth; the branch budget refuses such a payload in bounded time.
+func TestBranchBudget(t *testing.T) {
+	var twice schema.ValidateFunc
+	twice = func(c *schema.Checker, p string, v any) {
+		if a, ok := v.([]any); ok && len(a) > 0 {
+			c.OneOf(schema.Index(p, 0), a[0], twice, twice)
+		}
+	}
+	body := []byte(strings.Repeat("[", 60) + strings.Repeat("]", 60))
+	start := time.Now()
+	_, err := schema.Check(body, true, twice)
+	require.Error(t, err)
+	var ve *runtime.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "complexity", ve.Errors[len(ve.Errors)-1].Rule)
+	assert.Less(t, time.Since(start), 10*time.Second)
+
+	// A shallow payload stays well within the budget.
+	_, err = schema.Check([]byte("[[[[]]]]"), true, func(c *schema.Checker, p string, v any) { c.Not(p, v, schema.Nothing) })
+	require.NoError(t, err)
 }

@@ -24,10 +24,39 @@ type Checker struct {
 	Errors []runtime.FieldError
 	// Warnings are soft findings tolerated in lenient mode.
 	Warnings []runtime.FieldError
+
+	work *budget // shared with every sub-checker
 }
 
-// OK reports whether no error was recorded.
-func (c *Checker) OK() bool { return len(c.Errors) == 0 }
+// MaxBranchChecks bounds the branch evaluations (anyOf, oneOf, not, if,
+// contains, propertyNames, unevaluated*) one payload may cost. A recursive
+// schema that evaluates the same value twice per level costs 2^depth; past
+// the bound the payload is refused with rule "complexity" instead of
+// occupying the receiver.
+const MaxBranchChecks = 1 << 20
+
+type budget struct {
+	left  int
+	spent bool
+}
+
+// OK reports whether no error was recorded (and the branch budget was not
+// spent).
+func (c *Checker) OK() bool { return len(c.Errors) == 0 && (c.work == nil || !c.work.spent) }
+
+// Spent reports whether the payload used up MaxBranchChecks; Check then
+// refuses it with rule "complexity".
+func (c *Checker) Spent() bool { return c.work != nil && c.work.spent }
+
+// try runs validate on a fresh sub-checker and returns it; once the branch
+// budget is spent it returns a failed sub-checker without running anything.
+func (c *Checker) try(p string, v any, validate ValidateFunc) *Checker {
+	s := c.Sub()
+	if !s.Spent() {
+		validate(s, p, v)
+	}
+	return s
+}
 
 // Fail records an error at pointer p for rule.
 func (c *Checker) Fail(p, rule, msg string) {
@@ -45,7 +74,15 @@ func (c *Checker) Soft(p, rule, msg string) {
 
 // Sub returns an empty checker with the same mode, for trying oneOf/anyOf
 // branches without polluting c.
-func (c *Checker) Sub() *Checker { return &Checker{Strict: c.Strict} }
+func (c *Checker) Sub() *Checker {
+	if c.work == nil {
+		c.work = &budget{left: MaxBranchChecks}
+	}
+	if c.work.left--; c.work.left < 0 {
+		c.work.spent = true
+	}
+	return &Checker{Strict: c.Strict, work: c.work}
+}
 
 // Merge copies the findings of a sub-checker into c.
 func (c *Checker) Merge(s *Checker) {
@@ -173,8 +210,7 @@ func (c *Checker) OneOf(p string, v any, alts ...ValidateFunc) {
 	var best *Checker
 	var okSub *Checker
 	for _, alt := range alts {
-		s := c.Sub()
-		alt(s, p, v)
+		s := c.try(p, v, alt)
 		if s.OK() {
 			passed++
 			okSub = s
@@ -199,8 +235,7 @@ func (c *Checker) OneOf(p string, v any, alts ...ValidateFunc) {
 func (c *Checker) AnyOf(p string, v any, alts ...ValidateFunc) {
 	var best *Checker
 	for _, alt := range alts {
-		s := c.Sub()
-		alt(s, p, v)
+		s := c.try(p, v, alt)
 		if s.OK() {
 			c.Warnings = append(c.Warnings, s.Warnings...)
 			return
@@ -217,8 +252,7 @@ func (c *Checker) AnyOf(p string, v any, alts ...ValidateFunc) {
 
 // Not checks that v does not pass validate.
 func (c *Checker) Not(p string, v any, validate ValidateFunc) {
-	s := c.Sub()
-	validate(s, p, v)
+	s := c.try(p, v, validate)
 	if s.OK() {
 		c.Fail(p, "not", "matches a schema it must not match")
 	}

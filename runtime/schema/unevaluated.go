@@ -72,9 +72,7 @@ func (e *Evaluated) item(i int) bool { return e.allItems || i < e.prefix || e.it
 // Passes reports whether v passes validate, discarding the findings: the
 // annotations of an anyOf/oneOf branch or an if count only when it passes.
 func (c *Checker) Passes(p string, v any, validate ValidateFunc) bool {
-	s := c.Sub()
-	validate(s, p, v)
-	return s.OK()
+	return c.try(p, v, validate).OK()
 }
 
 // EvalContains marks the items of v that pass validate evaluated
