@@ -140,7 +140,9 @@ type suiteStats struct {
 // through the interpreted validators and (unless -short) the compiled ones,
 // with the test schema at the root of a request body and nested under a
 // property. A schema the model step refuses counts as refused; every other
-// case must get the suite's verdict. -update rewrites RESULTS.md.
+// case must get the suite's verdict, and the compiled and interpreted
+// validators must report the same findings (pointer, rule, message).
+// -update rewrites RESULTS.md.
 func TestSchemaSuite(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join(suiteDir, "tests", "draft2020-12", "*.json"))
 	require.NoError(t, err)
@@ -212,7 +214,7 @@ func TestSchemaSuite(t *testing.T) {
 			}
 		}
 	}
-	var compiled []bool
+	var compiled []string
 	if !testing.Short() {
 		compiled = runCompiledSuite(t, progFiles, cases)
 	}
@@ -236,7 +238,14 @@ func TestSchemaSuite(t *testing.T) {
 			t.Errorf("%s (%s): listed as a deviation but now agrees with the suite; drop it from suiteDeviation", c.key(), where)
 		}
 		if compiled != nil {
-			if verdict(compiled[i]) {
+			ierr := ""
+			if c.interpreted != nil {
+				ierr = c.interpreted.Error()
+			}
+			if compiled[i] != ierr {
+				t.Errorf("%s (%s): the compiled validator says %q, the interpreted one %q", c.key(), where, compiled[i], ierr)
+			}
+			if verdict(compiled[i] == "") {
 				st.compiledPass++
 			} else {
 				st.compiledFailed = append(st.compiledFailed, fmt.Sprintf("%s (%s): want valid=%t", c.key(), where, c.valid))
@@ -368,8 +377,9 @@ func renameValidators(src string, imports []string, prefix string) (string, erro
 
 // runCompiledSuite builds every group's compiled validators into one
 // program (in a directory of this module, removed afterwards), feeds it
-// every case and returns its verdicts in order.
-func runCompiledSuite(t *testing.T, files []string, cases []*suiteCase) []bool {
+// every case and returns its verdicts in order: "" for valid, else the
+// error text.
+func runCompiledSuite(t *testing.T, files []string, cases []*suiteCase) []string {
 	t.Helper()
 	dir, err := os.MkdirTemp(".", "_suite")
 	require.NoError(t, err)
@@ -413,10 +423,11 @@ func main() {
 	if err := json.NewDecoder(os.Stdin).Decode(&in); err != nil {
 		panic(err)
 	}
-	out := make([]bool, len(in))
+	out := make([]string, len(in))
 	for i, c := range in {
-		_, err := schema.Check(c.Body, true, table[c.Fn])
-		out[i] = err == nil
+		if _, err := schema.Check(c.Body, true, table[c.Fn]); err != nil {
+			out[i] = err.Error()
+		}
 	}
 	_ = json.NewEncoder(os.Stdout).Encode(out)
 }
@@ -448,7 +459,7 @@ func main() {
 	cmd.Stderr = &stderr
 	out, err = cmd.Output()
 	require.NoError(t, err, "%s", stderr.String())
-	var verdicts []bool
+	var verdicts []string
 	require.NoError(t, json.Unmarshal(out, &verdicts))
 	require.Len(t, verdicts, len(cases))
 	return verdicts
