@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hookgen/hookgen/generator"
+	"github.com/hookgen/hookgen/runtime/dynamic"
 )
 
 // TestRefusedKeywords checks that a schema using a JSON Schema keyword the
@@ -75,7 +76,7 @@ components:
 			cfg := generator.Config{Spec: path, Package: "p"}
 			_, err := generator.Run(context.Background(), cfg)
 			requireRefused(t, err, c.keyword, c.pointer)
-			_, _, err = generator.LoadDynamic(context.Background(), cfg)
+			_, err = dynamic.LoadFamily(context.Background(), cfg.Dynamic())
 			requireRefused(t, err, c.keyword, c.pointer)
 		})
 	}
@@ -162,6 +163,6 @@ components:
 	cfg := generator.Config{Spec: writeSpec(t, spec), Package: "p"}
 	_, err := generator.Run(context.Background(), cfg)
 	require.NoError(t, err)
-	_, _, err = generator.LoadDynamic(context.Background(), cfg)
+	_, err = dynamic.LoadFamily(context.Background(), cfg.Dynamic())
 	require.NoError(t, err)
 }

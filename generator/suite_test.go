@@ -21,6 +21,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hookgen/hookgen/runtime/dynamic"
 	"github.com/hookgen/hookgen/runtime/schema"
 )
 
@@ -137,7 +138,8 @@ type suiteStats struct {
 
 // TestSchemaSuite runs every case of the JSON-Schema-Test-Suite (draft
 // 2020-12) through the load and model step of hookgen generate/serve, then
-// through the interpreted validators and (unless -short) the compiled ones,
+// through the interpreted validators of the dynamic path (hookgen serve)
+// and (unless -short) the compiled ones,
 // with the test schema at the root of a request body and nested under a
 // property. A schema the model step refuses counts as refused; every other
 // case must get the suite's verdict, and the compiled and interpreted
@@ -168,20 +170,28 @@ func TestSchemaSuite(t *testing.T) {
 			specPath := filepath.Join(tmp, fmt.Sprintf("g%d.json", gi))
 			require.NoError(t, os.WriteFile(specPath, spec, 0o644))
 			cfg := Config{Spec: specPath, Package: "suite"}
+			// generate's model step, and serve's (the dynamic spec), on
+			// documents of their own: the model adds components to its.
 			doc, err := Load(ctx, cfg)
 			var m *Model
 			if err == nil {
 				m, err = BuildModel(doc, cfg)
 			}
+			var dspec *dynamic.Spec
+			ddoc, derr := dynamic.Load(ctx, cfg.Dynamic())
+			if derr == nil {
+				dspec, derr = dynamic.Build(ddoc, "", "suite")
+			}
+			require.Equal(t, err == nil, derr == nil, "%s/%s: generate says %v, serve says %v", file, g.Description, err, derr)
 			if err != nil {
 				require.ErrorIs(t, err, ErrSpec)
+				require.ErrorIs(t, derr, ErrSpec)
 				st.cases += 2 * len(g.Tests)
 				st.refused += 2 * len(g.Tests)
 				st.refusals[refusalReason(err, tmp)] = true
 				refusedGroups = append(refusedGroups, fmt.Sprintf("| %s | %s | %s |", strings.TrimSuffix(file, ".json"), strings.ReplaceAll(g.Description, "|", "\\|"), refusalReason(err, tmp)))
 				continue
 			}
-			it := newInterpreter(doc)
 			ops := map[string]*Operation{}
 			for _, w := range m.Webhooks {
 				for _, o := range w.Operations {
@@ -190,6 +200,14 @@ func TestSchemaSuite(t *testing.T) {
 			}
 			require.Contains(t, ops, "root")
 			require.Contains(t, ops, "nested")
+			interpreted := map[string]schema.ValidateFunc{}
+			for _, w := range dspec.Webhooks {
+				for _, o := range w.Operations {
+					interpreted[w.Name] = dynamic.Validator(ddoc, o.Body)
+				}
+			}
+			require.Contains(t, interpreted, "root")
+			require.Contains(t, interpreted, "nested")
 			prefix := fmt.Sprintf("g%d_", gi)
 			src, err := renameValidators(m.Validators, m.ValidatorImports, prefix)
 			require.NoError(t, err, "group %s/%s", file, g.Description)
@@ -198,12 +216,13 @@ func TestSchemaSuite(t *testing.T) {
 			for _, tc := range g.Tests {
 				for _, nested := range []bool{false, true} {
 					c := &suiteCase{file: file, group: g.Description, test: tc.Description, nested: nested, valid: tc.Valid, body: tc.Data}
-					o := ops["root"]
+					which := "root"
 					if nested {
-						o = ops["nested"]
+						which = "nested"
 						c.body = append(append([]byte(`{"value":`), tc.Data...), '}')
 					}
-					_, c.interpreted = schema.Check(c.body, true, it.fn(o.bodyRef))
+					o := ops[which]
+					_, c.interpreted = schema.Check(c.body, true, interpreted[which])
 					c.fn = o.Validator
 					if !strings.Contains(c.fn, ".") {
 						c.fn = prefix + c.fn

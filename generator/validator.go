@@ -614,3 +614,6 @@ func fmtFloat(f float64) string {
 	}
 	return s
 }
+
+// hasUneval reports whether an unevaluated* keyword is present at all.
+func hasUneval(b openapi3.BoolSchema) bool { return b.Has != nil || b.Schema != nil }

@@ -1,7 +1,8 @@
-package generator
+package dynamic
 
 import (
 	"encoding/json"
+	"math"
 	"regexp"
 	"sort"
 
@@ -512,3 +513,21 @@ func (it *interpreter) annotator(s *openapi3.Schema, self bool) schema.AnnotateF
 
 // hasUneval reports whether an unevaluated* keyword is present at all.
 func hasUneval(b openapi3.BoolSchema) bool { return b.Has != nil || b.Schema != nil }
+// optU converts an optional schema bound to the checker's int, -1 for
+// absent and clamped to MaxInt32.
+func optU(p *uint64) int {
+	if p == nil {
+		return -1
+	}
+	if *p > math.MaxInt32 {
+		return math.MaxInt32
+	}
+	return int(*p)
+}
+
+// Validator returns the interpreted validator of the schema sr of doc: the
+// function a dynamic family runs for it, with the semantics of the compiled
+// validators.
+func Validator(doc *openapi3.T, sr *openapi3.SchemaRef) schema.ValidateFunc {
+	return newInterpreter(doc).fn(sr)
+}
