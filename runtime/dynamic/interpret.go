@@ -513,6 +513,7 @@ func (it *interpreter) annotator(s *openapi3.Schema, self bool) schema.AnnotateF
 
 // hasUneval reports whether an unevaluated* keyword is present at all.
 func hasUneval(b openapi3.BoolSchema) bool { return b.Has != nil || b.Schema != nil }
+
 // optU converts an optional schema bound to the checker's int, -1 for
 // absent and clamped to MaxInt32.
 func optU(p *uint64) int {
