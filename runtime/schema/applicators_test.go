@@ -220,3 +220,15 @@ func TestBranchBudget(t *testing.T) {
 	_, err = schema.Check([]byte("[[[[]]]]"), true, func(c *schema.Checker, p string, v any) { c.Not(p, v, schema.Nothing) })
 	require.NoError(t, err)
 }
+
+// The empty enum allows nothing: an error in strict mode, a warning in
+// lenient mode like every enum mismatch.
+func TestEmptyEnum(t *testing.T) {
+	strict := &schema.Checker{Strict: true}
+	strict.EnumAny("/e", "x")
+	assert.Equal(t, []string{"/e enum"}, rules(strict))
+	lenient := &schema.Checker{}
+	lenient.EnumAny("/e", nil)
+	assert.True(t, lenient.OK())
+	assert.Len(t, lenient.Warnings, 1)
+}
