@@ -101,7 +101,9 @@ func validateTagMap(c *schema.Checker, p string, v any) {
 		return
 	}
 	if x, ok := v.(map[string]any); ok {
-		c.Extra(p, x, func(k string) bool { return false }, validateComponent_Identifier)
+		c.Extra(p, x, func(k string) bool {
+			return false
+		}, validateComponent_Identifier)
 	}
 }
 
@@ -144,7 +146,7 @@ func validateCloseReason(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "ConfigRemoved", "ConfigChanged", "ComponentRemoved", "ComponentChanged", "HealthStateResolved", "ChannelRemoved")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"ConfigRemoved\"", "\"ConfigChanged\"", "\"ComponentRemoved\"", "\"ComponentChanged\"", "\"HealthStateResolved\"", "\"ChannelRemoved\"")
 	}
 }
@@ -156,7 +158,7 @@ func validateCloseEvent_Type(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "close")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"close\"")
 	}
 }
@@ -193,7 +195,7 @@ func validateHealthState(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "DEVIATING", "CRITICAL")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"DEVIATING\"", "\"CRITICAL\"")
 	}
 }
@@ -212,7 +214,7 @@ func validateOpenEvent_Type(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "open")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"open\"")
 	}
 }
