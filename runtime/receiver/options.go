@@ -15,6 +15,12 @@ import (
 // decoded. It must wrap runtime.ErrUnauthorized in the errors it returns,
 // must not put secrets into them, and must be safe for concurrent use.
 // *auth.Authenticator implements it.
+//
+// The receiver authenticates after the bounded body read, unless the
+// authenticator reads only headers, query parameters and path: an
+// authenticator built by WithSecrets for a family without body signature
+// schemes, or one that has a method HeadersOnly() bool returning true, is
+// called before the body is read, with Request.Raw and Request.Body nil.
 type Authenticator interface {
 	Authenticate(req *runtime.Request) error
 }

@@ -49,6 +49,10 @@ type Receiver struct {
 	timeout   time.Duration
 	idHeaders []string
 	redact    redaction
+	// headerAuth is true when the authenticator reads only headers, query
+	// and path, so that it runs before the body is read.
+	headerAuth bool
+	stages     []stage
 
 	endpoints []*endpoint
 	byPath    map[string]*endpoint
@@ -105,6 +109,7 @@ func New(fam *runtime.Family, dispatch runtime.Dispatch, opts ...Option) (*Recei
 		byPath:    make(map[string]*endpoint),
 		idle:      make(chan struct{}),
 		redact:    newRedaction(fam),
+		stages:    syncStages,
 	}
 	r.bufs.New = func() any { return bytes.NewBuffer(make([]byte, 0, 8<<10)) }
 	if r.log == nil {
@@ -164,6 +169,9 @@ func (r *Receiver) setupAuth(cfg config) error {
 		return fmt.Errorf("%w: receiver: family %s: WithAuthenticator and WithSecrets are exclusive", runtime.ErrConfig, fam.Name)
 	case cfg.auth != nil:
 		r.auth = cfg.auth
+		if ho, ok := cfg.auth.(interface{ HeadersOnly() bool }); ok {
+			r.headerAuth = ho.HeadersOnly()
+		}
 		return nil
 	case cfg.secretsSet:
 		a, err := auth.New(fam, cfg.secrets, auth.WithClock(r.clock))
@@ -172,6 +180,7 @@ func (r *Receiver) setupAuth(cfg config) error {
 		}
 		if a.Enforced() {
 			r.auth = a
+			r.headerAuth = !usesSignature(fam)
 		}
 		return nil
 	}
@@ -190,6 +199,19 @@ func (r *Receiver) setupAuth(cfg config) error {
 	}
 	return fmt.Errorf("%w: receiver: family %s requires a secret for security scheme %s: use WithSecrets or WithAuthenticator",
 		runtime.ErrConfig, fam.Name, quoteJoin(names))
+}
+
+// usesSignature reports whether any security requirement of fam names a
+// body signature scheme (which needs the body to be checked).
+func usesSignature(fam *runtime.Family) bool {
+	for _, req := range fam.Security {
+		for _, name := range req {
+			if sc, ok := fam.Schemes[name]; !ok || sc.Kind == runtime.Signature {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func quoteJoin(names []string) string {
