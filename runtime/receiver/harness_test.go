@@ -118,7 +118,12 @@ func newHarnessWrap(t *testing.T, fam *runtime.Family, wrap func(*store.Memory) 
 		base = append(base, receiver.WithAuthenticator(fixture.TokenAuth{Header: fixture.TokenHeader, Tokens: []string{token}}))
 	}
 	if wrap != nil {
-		base = append(base, receiver.WithStore(wrap(h.mem)), receiver.WithOrderStore(h.mem))
+		ws := wrap(h.mem)
+		os, ok := ws.(store.OrderStore)
+		if !ok {
+			os = h.mem
+		}
+		base = append(base, receiver.WithStore(ws), receiver.WithOrderStore(os))
 	}
 	rcv, err := receiver.New(fam, h.dispatch, append(base, opts...)...)
 	require.NoError(t, err)

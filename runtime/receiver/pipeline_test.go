@@ -20,7 +20,8 @@ import (
 // faultyStore fails the operations it is told to.
 type faultyStore struct {
 	store.Store
-	failGet, failClaim, failComplete bool
+	failGet, failClaim, failComplete, failRelease bool
+	failCheck, failCommit                         bool
 }
 
 var errDisk = errors.New("disk on fire")
@@ -44,6 +45,30 @@ func (f *faultyStore) Complete(ctx context.Context, key, tok string, retention t
 		return errDisk
 	}
 	return f.Store.Complete(ctx, key, tok, retention)
+}
+
+func (f *faultyStore) Release(ctx context.Context, key, tok string) error {
+	if f.failRelease {
+		_ = f.Store.Release(ctx, key, tok) // fail after the fact: the caller cannot tell
+		return errDisk
+	}
+	return f.Store.Release(ctx, key, tok)
+}
+
+// Check and Commit make faultyStore the order store too, on the memory
+// store it wraps.
+func (f *faultyStore) Check(ctx context.Context, entity string, version int64, hasVersion, terminal bool) (store.Verdict, error) {
+	if f.failCheck {
+		return 0, errDisk
+	}
+	return f.Store.(store.OrderStore).Check(ctx, entity, version, hasVersion, terminal)
+}
+
+func (f *faultyStore) Commit(ctx context.Context, entity string, version int64, hasVersion, terminal bool, retention time.Duration) error {
+	if f.failCommit {
+		return errDisk
+	}
+	return f.Store.(store.OrderStore).Commit(ctx, entity, version, hasVersion, terminal, retention)
 }
 
 // failingDeadLetter cannot store anything.
@@ -456,6 +481,77 @@ func TestPipeline(t *testing.T) {
 			storeFn:    func(m *store.Memory) store.Store { return &faultyStore{Store: m, failComplete: true} },
 			req:        request{body: open1},
 			wantStatus: 503, wantOutcome: "store-error", wantRetryAfter: "5", wantProblem: "store-unavailable", wantCalls: 1,
+		},
+		{
+			name:       "order store failure on check is 503, handler not called",
+			storeFn:    func(m *store.Memory) store.Store { return &faultyStore{Store: m, failCheck: true} },
+			req:        request{body: open1},
+			wantStatus: 503, wantOutcome: "store-error", wantRetryAfter: "5", wantProblem: "store-unavailable",
+		},
+		{
+			name:       "order store failure on commit is never acknowledged (the retry is a duplicate)",
+			storeFn:    func(m *store.Memory) store.Store { return &faultyStore{Store: m, failCommit: true} },
+			req:        request{body: open1},
+			wantStatus: 503, wantOutcome: "store-error", wantRetryAfter: "5", wantProblem: "store-unavailable", wantCalls: 1,
+		},
+		{
+			name:       "quarantine failure after a reject is 503 and the key is released",
+			opts:       []receiver.Option{receiver.WithDeadLetter(failingDeadLetter{})},
+			behave:     rejectErr,
+			req:        request{body: open1},
+			wantStatus: 503, wantOutcome: "store-error", wantRetryAfter: "5", wantProblem: "store-unavailable", wantCalls: 1,
+			check: func(t *testing.T, h *harness, _ response) {
+				st, err := h.mem.Get(context.Background(), "stackstate:"+nid+":open:1000")
+				require.NoError(t, err)
+				assert.Equal(t, store.Failed, st, "released: the retry wins at once")
+			},
+		},
+		{
+			name:       "an event the handler does not handle is acknowledged as unhandled",
+			behave:     func(int, *runtime.Delivery, runtime.Event) error { return runtime.ErrNotHandled },
+			req:        request{body: open1},
+			wantStatus: 200, wantOutcome: "unhandled", wantCalls: 1,
+			check: func(t *testing.T, h *harness, _ response) {
+				r := h.send(request{body: open1})
+				assert.Equal(t, "duplicate", r.header.Get(receiver.OutcomeHeader), "the key is completed")
+			},
+		},
+		{
+			name:       "an event the dispatch does not know is acknowledged in lenient mode",
+			behave:     func(int, *runtime.Delivery, runtime.Event) error { return runtime.ErrUnknownEvent },
+			req:        request{body: open1},
+			wantStatus: 200, wantOutcome: "unhandled", wantCalls: 1,
+		},
+		{
+			name:       "an event the dispatch does not know is 400 in strict mode, and the key is released",
+			opts:       []receiver.Option{receiver.WithStrict(true)},
+			behave:     func(int, *runtime.Delivery, runtime.Event) error { return runtime.ErrUnknownEvent },
+			req:        request{body: open1},
+			wantStatus: 400, wantOutcome: "unknown-event", wantProblem: "unknown-event", wantCalls: 1,
+			check: func(t *testing.T, h *harness, _ response) {
+				st, err := h.mem.Get(context.Background(), "stackstate:"+nid+":open:1000")
+				require.NoError(t, err)
+				assert.Equal(t, store.Failed, st)
+			},
+		},
+		{
+			name:       "release failure keeps the retry answer",
+			storeFn:    func(m *store.Memory) store.Store { return &faultyStore{Store: m, failRelease: true} },
+			behave:     retryErr,
+			req:        request{body: open1},
+			wantStatus: 503, wantOutcome: "retry", wantRetryAfter: "5", wantProblem: "transient", wantCalls: 1,
+			check: func(t *testing.T, _ *harness, _ response) {
+				waitFor(t, func() bool { return strings.Contains(logs.String(), `"msg":"release failed"`) })
+			},
+		},
+		{
+			name: "a receiver shutting down answers 503 with Retry-After",
+			setup: func(t *testing.T, h *harness) func() {
+				require.NoError(t, h.rcv.Shutdown(context.Background()))
+				return nil
+			},
+			req:        request{body: open1},
+			wantStatus: 503, wantOutcome: "shutting-down", wantRetryAfter: "5", wantProblem: "transient",
 		},
 	}
 	for _, tt := range tests {
