@@ -87,6 +87,9 @@ type harness struct {
 	// behave decides the handler's outcome for its n-th call (1-based);
 	// nil means success.
 	behave func(n int, d *runtime.Delivery, ev runtime.Event) error
+	// withCtx, when set, runs after behave's turn with the handler's
+	// context and decides the outcome instead.
+	withCtx func(ctx context.Context) error
 
 	mu   sync.Mutex
 	seen []*runtime.Delivery
@@ -136,13 +139,16 @@ func newHarnessWrap(t *testing.T, fam *runtime.Family, wrap func(*store.Memory) 
 	return h
 }
 
-func (h *harness) dispatch(_ context.Context, d *runtime.Delivery, ev runtime.Event) error {
+func (h *harness) dispatch(ctx context.Context, d *runtime.Delivery, ev runtime.Event) error {
 	n := int(h.calls.Add(1))
 	cp := *d
 	cp.Raw = bytes.Clone(d.Raw)
 	h.mu.Lock()
 	h.seen = append(h.seen, &cp)
 	h.mu.Unlock()
+	if h.withCtx != nil {
+		return h.withCtx(ctx)
+	}
 	if h.behave != nil {
 		return h.behave(n, d, ev)
 	}

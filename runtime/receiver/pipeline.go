@@ -84,6 +84,9 @@ type flight struct {
 
 	claim store.Claim
 	won   bool // the flight holds claim and must complete or release it
+	// orderToken is the hold on the entity ("" when none): settle commits
+	// or abandons it.
+	orderToken string
 }
 
 // verdict is what a stage decided: the outcome, the error behind it and,
@@ -114,8 +117,8 @@ var syncStages = []stage{
 	{"read", (*flight).readBody},
 	{"authenticate", (*flight).authenticateBody},
 	{"decode", (*flight).decode},
-	{"guard", (*flight).guard},
 	{"claim", (*flight).claimKey},
+	{"guard", (*flight).guard},
 	{"handle", (*flight).handle},
 }
 
@@ -215,41 +218,49 @@ func (f *flight) decode() *verdict {
 	return nil
 }
 
-// guard is the ordering stage: an identical repeat of a completed message
-// is a duplicate; a stale or after-terminal message is dropped.
+// guard is the ordering stage, after the claim: the entity is checked and
+// held in one atomic step (Acquire), so that no other message of the entity runs until this
+// one settles. A stale or after-terminal message is dropped; an entity
+// held by another message is answered like a delivery in flight.
 func (f *flight) guard() *verdict {
 	if !f.ordered {
 		return nil
 	}
 	r, ctx := f.e.r, f.storeCtx()
-	if f.skey != "" {
-		st, err := r.store.Get(ctx, f.skey)
-		if err != nil {
-			return storeFailed("get", err)
-		}
-		if st == store.Done {
-			// Commit again (idempotent, monotonic) in case the first
-			// commit failed.
-			if err := r.order.Commit(ctx, f.entity, f.pos.Version, f.pos.HasVersion, f.pos.Terminal, r.retention); err != nil {
-				f.logLine(slog.LevelWarn, "ordering commit on duplicate failed", OutcomeDuplicate, r.policy.SuccessStatus, err)
-			}
-			return &verdict{out: OutcomeDuplicate}
-		}
-	}
-	v, err := r.order.Check(ctx, f.entity, f.pos.Version, f.pos.HasVersion, f.pos.Terminal)
+	oc, err := r.order.Acquire(ctx, f.entity, storePosition(f.pos), f.holder(), r.lease)
 	if err != nil {
-		return storeFailed("order check", err)
+		return storeFailed("order acquire", err)
 	}
-	switch v {
+	switch oc.Verdict {
+	case store.Accept:
+		f.orderToken = oc.Token
+		return nil
 	case store.Stale:
 		return &verdict{out: OutcomeDroppedStale}
 	case store.AfterTerminal:
 		return &verdict{out: OutcomeDroppedAfterTerminal}
+	default: // Busy
+		return &verdict{out: OutcomeInFlight, err: runtime.ErrInFlight, after: time.Until(oc.Until)}
 	}
-	return nil
 }
 
-// claimKey is the claim stage: the idempotency claim on the key. A
+// holder names the flight to the order store: the store key when the
+// delivery has one (a retry of it may take its own hold over), else the
+// delivery id.
+func (f *flight) holder() string {
+	if f.skey != "" {
+		return f.skey
+	}
+	return f.e.r.fam.Name + ":" + f.id
+}
+
+// storePosition converts a runtime position to the store's.
+func storePosition(p runtime.Position) store.Position {
+	return store.Position{Version: p.Version, HasVersion: p.HasVersion, Terminal: p.Terminal}
+}
+
+// claimKey is the claim stage: the idempotency claim on the key, before the
+// entity is held, so that a duplicate never takes its original's hold. A
 // completed duplicate is acknowledged; one in flight is asked to come back.
 func (f *flight) claimKey() *verdict {
 	if f.skey == "" {
@@ -262,6 +273,13 @@ func (f *flight) claimKey() *verdict {
 	}
 	if !c.Won {
 		if c.State == store.Done {
+			if f.ordered {
+				// Commit again (idempotent, monotonic) in case the first
+				// commit failed.
+				if err := r.order.Commit(f.storeCtx(), f.entity, f.pos.Version, f.pos.HasVersion, f.pos.Terminal, r.retention); err != nil {
+					f.logLine(slog.LevelWarn, "ordering commit on duplicate failed", OutcomeDuplicate, r.policy.SuccessStatus, err)
+				}
+			}
 			return &verdict{out: OutcomeDuplicate}
 		}
 		return &verdict{out: OutcomeInFlight, err: runtime.ErrInFlight}
@@ -273,8 +291,8 @@ func (f *flight) claimKey() *verdict {
 	return nil
 }
 
-// handle is the handle stage: it calls the handler and turns its result
-// into a verdict.
+// handle is the handle stage: it calls the handler, with its claim and
+// entity hold kept alive, and turns its result into a verdict.
 func (f *flight) handle() *verdict {
 	r := f.e.r
 	d := &runtime.Delivery{
@@ -287,9 +305,41 @@ func (f *flight) handle() *verdict {
 		Header:     f.hr.Header,
 		ReceivedAt: f.start,
 		Raw:        f.req.Raw,
+		Fence:      f.claim.Fence,
 	}
-	v := r.judge(r.call(f.hr.Context(), d, f.ev))
+	ctx, stop := r.keepAlive(f.hr.Context(), f.extend)
+	herr := r.call(ctx, d, f.ev)
+	if lost := stop(); lost != nil {
+		// The claim was lost while the handler ran: another delivery may
+		// hold the key now. Never acknowledge; settle will be refused.
+		f.logLine(slog.LevelWarn, "lease lost while the handler ran", OutcomeStoreError, 0, lost)
+	}
+	v := r.judge(herr)
 	return &v
+}
+
+// extend renews the flight's claim and entity hold. It is called every
+// lease/3 while the handler runs.
+func (f *flight) extend(ctx context.Context) error {
+	r := f.e.r
+	if f.won {
+		if _, err := r.store.Extend(ctx, f.skey, f.claim.Token, r.lease); err != nil {
+			return err
+		}
+	}
+	if f.orderToken != "" {
+		// The order store renews a hold by a new Acquire of the same
+		// holder, which takes the hold over with a new token.
+		oc, err := r.order.Acquire(ctx, f.entity, storePosition(f.pos), f.holder(), r.lease)
+		if err != nil {
+			return err
+		}
+		if oc.Verdict != store.Accept {
+			return fmt.Errorf("entity hold: %s: %w", oc.Verdict, store.ErrLeaseLost)
+		}
+		f.orderToken = oc.Token
+	}
+	return nil
 }
 
 // judge maps a handler's result to a verdict, by the sender's delivery
@@ -330,6 +380,41 @@ func (r *Receiver) judge(herr error) verdict {
 // its cancellation, so that a sender hanging up cannot leave a claim
 // half-settled.
 func (f *flight) storeCtx() context.Context { return context.WithoutCancel(f.hr.Context()) }
+
+// keepAlive runs extend every lease/3 until stop is called. When extend
+// fails with store.ErrLeaseLost the returned context is cancelled (the
+// handler should stop: another holder may run the same delivery), and stop
+// returns that error. Other extend errors are retried at the next tick.
+func (r *Receiver) keepAlive(parent context.Context, extend func(context.Context) error) (context.Context, func() error) {
+	ctx, cancel := context.WithCancelCause(parent)
+	done := make(chan struct{})
+	var lost error
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(max(r.lease/3, time.Millisecond))
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				err := extend(context.WithoutCancel(ctx))
+				if errors.Is(err, store.ErrLeaseLost) {
+					lost = err
+					cancel(err)
+					return
+				}
+			}
+		}
+	}()
+	return ctx, func() error {
+		close(done)
+		<-finished
+		cancel(nil)
+		return lost
+	}
+}
 
 // call runs the handler, bounded by the handler timeout, turning a panic
 // into an error wrapping runtime.ErrHandlerPanic.

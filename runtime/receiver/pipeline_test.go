@@ -17,9 +17,15 @@ import (
 	"github.com/hookgen/hookgen/runtime/store"
 )
 
+// orderedStore is what the memory store is: claims and ordering.
+type orderedStore interface {
+	store.Store
+	store.OrderStore
+}
+
 // faultyStore fails the operations it is told to.
 type faultyStore struct {
-	store.Store
+	orderedStore
 	failGet, failClaim, failComplete, failRelease bool
 	failCheck, failCommit                         bool
 }
@@ -30,51 +36,54 @@ func (f *faultyStore) Get(ctx context.Context, key string) (store.State, error) 
 	if f.failGet {
 		return 0, errDisk
 	}
-	return f.Store.Get(ctx, key)
+	return f.orderedStore.Get(ctx, key)
 }
 
 func (f *faultyStore) Claim(ctx context.Context, key string, lease time.Duration) (store.Claim, error) {
 	if f.failClaim {
 		return store.Claim{}, errDisk
 	}
-	return f.Store.Claim(ctx, key, lease)
+	return f.orderedStore.Claim(ctx, key, lease)
 }
 
 func (f *faultyStore) Complete(ctx context.Context, key, tok string, retention time.Duration) error {
 	if f.failComplete {
 		return errDisk
 	}
-	return f.Store.Complete(ctx, key, tok, retention)
+	return f.orderedStore.Complete(ctx, key, tok, retention)
 }
 
 func (f *faultyStore) Release(ctx context.Context, key, tok string) error {
 	if f.failRelease {
-		_ = f.Store.Release(ctx, key, tok) // fail after the fact: the caller cannot tell
+		_ = f.orderedStore.Release(ctx, key, tok) // fail after the fact: the caller cannot tell
 		return errDisk
 	}
-	return f.Store.Release(ctx, key, tok)
+	return f.orderedStore.Release(ctx, key, tok)
 }
 
-// Check and Commit make faultyStore the order store too, on the memory
-// store it wraps.
-func (f *faultyStore) Check(ctx context.Context, entity string, version int64, hasVersion, terminal bool) (store.Verdict, error) {
+// Acquire and CommitOrder fail on demand; the rest of the order store is
+// the memory store's.
+func (f *faultyStore) Acquire(ctx context.Context, entity string, pos store.Position, holder string, lease time.Duration) (store.OrderClaim, error) {
 	if f.failCheck {
-		return 0, errDisk
+		return store.OrderClaim{}, errDisk
 	}
-	return f.Store.(store.OrderStore).Check(ctx, entity, version, hasVersion, terminal)
+	return f.orderedStore.Acquire(ctx, entity, pos, holder, lease)
 }
 
-func (f *faultyStore) Commit(ctx context.Context, entity string, version int64, hasVersion, terminal bool, retention time.Duration) error {
+func (f *faultyStore) CommitOrder(ctx context.Context, entity, token string, pos store.Position, retention time.Duration) error {
 	if f.failCommit {
 		return errDisk
 	}
-	return f.Store.(store.OrderStore).Commit(ctx, entity, version, hasVersion, terminal, retention)
+	return f.orderedStore.CommitOrder(ctx, entity, token, pos, retention)
 }
 
 // failingDeadLetter cannot store anything.
 type failingDeadLetter struct{}
 
 func (failingDeadLetter) Quarantine(context.Context, receiver.Quarantined) error { return errDisk }
+
+// syncMode runs a single-attempt family in synchronous mode.
+var syncMode = []receiver.Option{receiver.WithMode(receiver.Sync)}
 
 const nid = "836f628c-1258-4500-b1c7-23884e00f439"
 
@@ -160,7 +169,8 @@ func TestPipeline(t *testing.T) {
 			wantStatus: 503, wantOutcome: "retry", wantRetryAfter: "5", wantProblem: "transient", wantCalls: 1,
 		},
 		{
-			name:       "handler retry to a single-attempt sender is 503 too",
+			name:       "handler retry to a single-attempt sender is 503 too (sync mode)",
+			opts:       syncMode,
 			fam:        fixture.SingleAttempt,
 			behave:     retryErr,
 			req:        request{path: fixture.TaskPath, body: fixture.TaskBody("t1")},
@@ -188,7 +198,8 @@ func TestPipeline(t *testing.T) {
 			},
 		},
 		{
-			name:       "reject to a single-attempt sender is 422",
+			name:       "reject to a single-attempt sender is 422 (sync mode)",
+			opts:       syncMode,
 			fam:        fixture.SingleAttempt,
 			behave:     rejectErr,
 			req:        request{path: fixture.TaskPath, body: fixture.TaskBody("t1")},
@@ -215,7 +226,8 @@ func TestPipeline(t *testing.T) {
 			},
 		},
 		{
-			name:       "panic to a single-attempt sender is 500",
+			name:       "panic to a single-attempt sender is 500 (sync mode)",
+			opts:       syncMode,
 			fam:        fixture.SingleAttempt,
 			behave:     panics,
 			req:        request{path: fixture.TaskPath, body: fixture.TaskBody("t1")},
@@ -234,7 +246,8 @@ func TestPipeline(t *testing.T) {
 			wantStatus: 200, wantOutcome: "duplicate", wantCalls: 1,
 		},
 		{
-			name: "duplicate of a completed delivery (claim)",
+			name: "duplicate of a completed delivery (claim) (sync mode)",
+			opts: syncMode,
 			fam:  fixture.SingleAttempt,
 			setup: func(t *testing.T, h *harness) func() {
 				require.Equal(t, 200, h.send(request{path: fixture.TaskPath, body: fixture.TaskBody("t1")}).status)
@@ -307,7 +320,8 @@ func TestPipeline(t *testing.T) {
 			wantStatus: 400, wantOutcome: "invalid", wantProblem: "invalid-payload", wantPointer: "/notificationId",
 		},
 		{
-			name:       "invalid payload to a single-attempt sender is 400 with the pointer",
+			name:       "invalid payload to a single-attempt sender is 400 with the pointer (sync mode)",
+			opts:       syncMode,
 			fam:        fixture.SingleAttempt,
 			req:        request{path: fixture.TaskPath, body: []byte(`{"status":"failed"}`)},
 			wantStatus: 400, wantOutcome: "invalid", wantProblem: "invalid-payload", wantPointer: "/taskId",
@@ -364,7 +378,8 @@ func TestPipeline(t *testing.T) {
 			},
 		},
 		{
-			name:       "wrong method on a multi-method webhook lists every method",
+			name:       "wrong method on a multi-method webhook lists every method (sync mode)",
+			opts:       syncMode,
 			fam:        fixture.SingleAttempt,
 			req:        request{method: http.MethodDelete, path: fixture.TaskPath},
 			wantStatus: 405, wantOutcome: "method-not-allowed", wantProblem: "method-not-allowed",
@@ -373,7 +388,8 @@ func TestPipeline(t *testing.T) {
 			},
 		},
 		{
-			name:       "query-encoded GET is decoded from the query",
+			name:       "query-encoded GET is decoded from the query (sync mode)",
+			opts:       syncMode,
 			fam:        fixture.SingleAttempt,
 			req:        request{method: http.MethodGet, path: fixture.TaskPath + "?taskId=t9&status=failed", contentType: "-"},
 			wantStatus: 200, wantOutcome: "processed", wantCalls: 1,
@@ -448,7 +464,8 @@ func TestPipeline(t *testing.T) {
 			wantStatus: 200, wantOutcome: "processed", wantCalls: 2,
 		},
 		{
-			name: "empty key is not deduplicated",
+			name: "empty key is not deduplicated (sync mode)",
+			opts: syncMode,
 			fam: func() *runtime.Family {
 				f := fixture.SingleAttempt()
 				f.Webhooks[0].Key = func(*runtime.Request, runtime.Event) (string, error) { return "", nil }
@@ -463,7 +480,7 @@ func TestPipeline(t *testing.T) {
 		},
 		{
 			name:       "store failure on claim is 503, handler not called",
-			storeFn:    func(m *store.Memory) store.Store { return &faultyStore{Store: m, failClaim: true} },
+			storeFn:    func(m *store.Memory) store.Store { return &faultyStore{orderedStore: m, failClaim: true} },
 			req:        request{body: open1},
 			wantStatus: 503, wantOutcome: "store-error", wantRetryAfter: "5", wantProblem: "store-unavailable",
 			check: func(t *testing.T, _ *harness, r response) {
@@ -471,26 +488,20 @@ func TestPipeline(t *testing.T) {
 			},
 		},
 		{
-			name:       "store failure on lookup is 503",
-			storeFn:    func(m *store.Memory) store.Store { return &faultyStore{Store: m, failGet: true} },
-			req:        request{body: open1},
-			wantStatus: 503, wantOutcome: "store-error", wantRetryAfter: "5", wantProblem: "store-unavailable",
-		},
-		{
 			name:       "store failure on complete is never acknowledged",
-			storeFn:    func(m *store.Memory) store.Store { return &faultyStore{Store: m, failComplete: true} },
+			storeFn:    func(m *store.Memory) store.Store { return &faultyStore{orderedStore: m, failComplete: true} },
 			req:        request{body: open1},
 			wantStatus: 503, wantOutcome: "store-error", wantRetryAfter: "5", wantProblem: "store-unavailable", wantCalls: 1,
 		},
 		{
 			name:       "order store failure on check is 503, handler not called",
-			storeFn:    func(m *store.Memory) store.Store { return &faultyStore{Store: m, failCheck: true} },
+			storeFn:    func(m *store.Memory) store.Store { return &faultyStore{orderedStore: m, failCheck: true} },
 			req:        request{body: open1},
 			wantStatus: 503, wantOutcome: "store-error", wantRetryAfter: "5", wantProblem: "store-unavailable",
 		},
 		{
 			name:       "order store failure on commit is never acknowledged (the retry is a duplicate)",
-			storeFn:    func(m *store.Memory) store.Store { return &faultyStore{Store: m, failCommit: true} },
+			storeFn:    func(m *store.Memory) store.Store { return &faultyStore{orderedStore: m, failCommit: true} },
 			req:        request{body: open1},
 			wantStatus: 503, wantOutcome: "store-error", wantRetryAfter: "5", wantProblem: "store-unavailable", wantCalls: 1,
 		},
@@ -536,7 +547,7 @@ func TestPipeline(t *testing.T) {
 		},
 		{
 			name:       "release failure keeps the retry answer",
-			storeFn:    func(m *store.Memory) store.Store { return &faultyStore{Store: m, failRelease: true} },
+			storeFn:    func(m *store.Memory) store.Store { return &faultyStore{orderedStore: m, failRelease: true} },
 			behave:     retryErr,
 			req:        request{body: open1},
 			wantStatus: 503, wantOutcome: "retry", wantRetryAfter: "5", wantProblem: "transient", wantCalls: 1,

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hookgen/hookgen/runtime"
+	"github.com/hookgen/hookgen/runtime/store"
 )
 
 // answer is how a delivery is answered.
@@ -47,6 +48,12 @@ type rule struct {
 	key    keyStep
 	// commitOrder advances the entity's ordering position.
 	commitOrder bool
+	// record is the Reason of the record kept in the store's inbox for the
+	// outcome ("" keeps none).
+	record string
+	// recordLenient: a failure to keep the record is only logged (the
+	// handler ran: answering a retry would run it again).
+	recordLenient bool
 }
 
 // ackTable is the acknowledgement table: for every outcome, how the
@@ -55,16 +62,17 @@ type rule struct {
 // verdict carries keep are kept in the dead letter first, and answered 503
 // when that fails.
 var ackTable = map[Outcome]rule{
-	OutcomeProcessed:            {answer: ackSuccess, key: keyComplete, commitOrder: true},
-	OutcomeDuplicate:            {answer: ackSuccess},
+	OutcomeProcessed:            {answer: ackSuccess, key: keyComplete, commitOrder: true, record: store.ReasonProcessed, recordLenient: true},
+	OutcomeAccepted:             {answer: ackSuccess},
+	OutcomeDuplicate:            {answer: ackSuccess, record: store.ReasonProcessed, recordLenient: true},
 	OutcomeInFlight:             {answer: ackRetry},
 	OutcomeRetry:                {answer: ackRetry, key: keyRelease},
 	OutcomeQuarantined:          {answer: ackSuccess, key: keyCompleteLenient},
 	OutcomeRejected:             {answer: ackProblem, key: keyCompleteLenient},
 	OutcomePanic:                {answer: ackProblem, key: keyCompleteLenient},
-	OutcomeDroppedStale:         {answer: ackSuccess},
-	OutcomeDroppedAfterTerminal: {answer: ackSuccess},
-	OutcomeUnhandled:            {answer: ackSuccess, key: keyComplete},
+	OutcomeDroppedStale:         {answer: ackSuccess, record: store.ReasonStale},
+	OutcomeDroppedAfterTerminal: {answer: ackSuccess, record: store.ReasonAfterClose},
+	OutcomeUnhandled:            {answer: ackSuccess, key: keyComplete, record: store.ReasonUnhandled},
 	OutcomeUnknownEvent:         {answer: ackProblem, key: keyRelease},
 	OutcomeInvalid:              {answer: ackProblem},
 	OutcomeUnauthorized:         {answer: ackTerse},
@@ -89,17 +97,25 @@ func (f *flight) settle(v verdict) {
 		}
 	}
 	rl := ackTable[v.out]
+	// In durable mode the persist stage counted the duplicate already.
+	if rl.record != "" && f.e.r.inbox != nil && f.req != nil && (f.e.r.mode == Sync || v.out != OutcomeDuplicate) {
+		if err := f.record(ctx, store.EntryDone, recordReason(rl.record, v.err), v.err); err != nil {
+			if !rl.recordLenient {
+				v = *storeFailed("record", err)
+				rl = ackTable[v.out]
+			} else {
+				f.logLine(slog.LevelWarn, "record failed", v.out, 0, err)
+			}
+		}
+	}
 	if f.won {
 		f.won = false
 		v = f.settleKey(ctx, rl.key, v)
 		rl = ackTable[v.out]
 	}
-	if rl.commitOrder && f.ordered {
-		r := f.e.r
-		if err := r.order.Commit(ctx, f.entity, f.pos.Version, f.pos.HasVersion, f.pos.Terminal, r.retention); err != nil {
-			v = *storeFailed("order commit", err)
-			rl = ackTable[v.out]
-		}
+	if f.orderToken != "" {
+		v = f.settleOrder(ctx, rl.commitOrder, v)
+		rl = ackTable[v.out]
 	}
 	switch rl.answer {
 	case ackSuccess:
@@ -137,22 +153,51 @@ func (f *flight) settleKey(ctx context.Context, step keyStep, v verdict) verdict
 	return v
 }
 
+// settleOrder commits (the table says the message moved its entity) or
+// abandons the entity hold. A failed commit becomes a store error.
+func (f *flight) settleOrder(ctx context.Context, commit bool, v verdict) verdict {
+	r, tok := f.e.r, f.orderToken
+	f.orderToken = ""
+	if commit {
+		if err := r.order.CommitOrder(ctx, f.entity, tok, storePosition(f.pos), r.retention); err != nil {
+			return *storeFailed("order commit", err)
+		}
+		return v
+	}
+	if err := r.order.AbandonOrder(ctx, f.entity, tok); err != nil {
+		// The hold ends with its lease; the answer stands.
+		f.logLine(slog.LevelWarn, "abandon order failed", v.out, 0, err)
+	}
+	return v
+}
+
 // storeFailed is the verdict for a store or dead letter failure: 503 +
 // Retry-After, never an acknowledgement.
 func storeFailed(op string, err error) *verdict {
 	return &verdict{out: OutcomeStoreError, err: fmt.Errorf("%w: %s: %w", runtime.ErrStore, op, err)}
 }
 
-// quarantine stores the raw delivery in the dead letter.
+// quarantine keeps the raw delivery as a dead entry of the store's inbox
+// (Reason "quarantined", or "invalid" for a payload that failed
+// validation) and in the dead letter.
 func (f *flight) quarantine(ctx context.Context, why string, cause error) error {
 	r := f.e.r
+	if r.inbox != nil {
+		reason := store.ReasonQuarantined
+		if why == "invalid" {
+			reason = store.ReasonInvalid
+		}
+		if err := f.record(ctx, store.Dead, reason, cause); err != nil {
+			return err
+		}
+	}
 	if f.id == "" {
 		f.id = r.deliveryID(f.req, f.key)
 	}
 	h, q := r.redact.apply(f.req.Header, f.hr.URL.RawQuery)
-	reason := ""
+	text := ""
 	if cause != nil {
-		reason = runtime.Truncate(cause.Error(), runtime.MaxDetail)
+		text = runtime.Truncate(cause.Error(), runtime.MaxDetail)
 	}
 	return r.dl.Quarantine(ctx, Quarantined{
 		ID:         f.id,
@@ -166,10 +211,34 @@ func (f *flight) quarantine(ctx context.Context, why string, cause error) error 
 		Header:     h,
 		Body:       bytes.Clone(f.req.Raw),
 		Outcome:    why,
-		Reason:     reason,
+		Reason:     text,
 		Attempt:    f.attempt,
 		ReceivedAt: f.start,
 	})
+}
+
+// record keeps the delivery in the store's inbox in state st with reason.
+// A record the inbox already holds counts a duplicate on it and is no
+// failure.
+func (f *flight) record(ctx context.Context, st store.EntryState, reason string, cause error) error {
+	e := f.entry()
+	e.State, e.Reason = st, reason
+	if cause != nil {
+		e.LastError = runtime.Truncate(cause.Error(), runtime.MaxDetail)
+	}
+	if err := f.e.r.inbox.Put(ctx, e); err != nil && !errors.Is(err, store.ErrDuplicate) {
+		return err
+	}
+	return nil
+}
+
+// recordReason refines the table's reason: an unhandled delivery whose
+// event is unknown is kept as "unknown-event".
+func recordReason(reason string, cause error) string {
+	if reason == store.ReasonUnhandled && errors.Is(cause, runtime.ErrUnknownEvent) {
+		return store.ReasonUnknownEvent
+	}
+	return reason
 }
 
 // answerSuccess acknowledges the delivery with the success status and an

@@ -130,7 +130,7 @@ func TestBoundedAnswersAndLogs(t *testing.T) {
 		return decode(req, strict)
 	}
 	var lines syncBuffer
-	h := newHarness(t, fam, receiver.WithLogger(slog.New(slog.NewJSONHandler(io.MultiWriter(&logs, &lines), nil))))
+	h := newHarness(t, fam, receiver.WithMode(receiver.Sync), receiver.WithLogger(slog.New(slog.NewJSONHandler(io.MultiWriter(&logs, &lines), nil))))
 	h.behave = func(int, *runtime.Delivery, runtime.Event) error {
 		return runtime.Retry(io.ErrUnexpectedEOF, 0) // with the key in the error below
 	}
