@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/mux"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -379,4 +380,30 @@ func TestSyncRecords(t *testing.T) {
 	assert.Equal(t, store.EntryDone, got["unknown-event"].State)
 	assert.Equal(t, store.Dead, got["quarantined"].State)
 	assert.Equal(t, "[REDACTED]", got["quarantined"].Header.Get(fixture.TokenHeader))
+}
+
+// TestDurablePathParams: a worker sees the path variables of the request.
+func TestDurablePathParams(t *testing.T) {
+	got := make(chan string, 1)
+	fam := fixture.SingleAttempt()
+	decode := fam.Webhooks[0].Decode
+	fam.Webhooks[0].Decode = func(req *runtime.Request, strict bool) (runtime.Event, error) {
+		if req.PathParams["tenant"] != "" {
+			got <- req.PathParams["tenant"]
+		}
+		return decode(req, strict)
+	}
+	rcv, err := receiver.New(fam, func(context.Context, *runtime.Delivery, runtime.Event) error { return nil },
+		receiver.WithPath("taskFailed", "/hooks/{tenant}/task"), receiver.WithPollInterval(5*time.Millisecond))
+	require.NoError(t, err)
+	defer rcv.Close()
+	router := mux.NewRouter()
+	rcv.Mount(router)
+	req := httptest.NewRequest(http.MethodPost, "/hooks/acme/task", bytes.NewReader(fixture.TaskBody("t")))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	router.ServeHTTP(rec, req)
+	require.Equal(t, "accepted", rec.Header().Get(receiver.OutcomeHeader))
+	assert.Equal(t, "acme", <-got, "at the request")
+	assert.Equal(t, "acme", <-got, "in the worker")
 }
