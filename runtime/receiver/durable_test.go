@@ -419,11 +419,11 @@ func TestDurablePathParams(t *testing.T) {
 // the inbox lease keeps its lease alive, so no other worker leases the
 // entry again while it runs.
 func TestDurableSlowHandlerNeverRunsTwice(t *testing.T) {
-	const lease = 40 * time.Millisecond
+	const lease = 300 * time.Millisecond // renewed every 100 ms
 	h := newHarness(t, fixture.SingleAttempt(), receiver.WithLease(lease), receiver.WithHandlerTimeout(5*time.Second),
 		receiver.WithWorkers(4), receiver.WithPollInterval(2*time.Millisecond))
 	h.behave = func(int, *runtime.Delivery, runtime.Event) error {
-		time.Sleep(8 * lease)
+		time.Sleep(4 * lease)
 		return nil
 	}
 	require.Equal(t, "accepted", h.send(request{path: fixture.TaskPath, body: fixture.TaskBody("slow")}).header.Get(receiver.OutcomeHeader))
