@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -55,8 +56,15 @@ func WithoutMigrate() Option {
 	return func(c *config) { c.migrate = false }
 }
 
+// DefaultMaxConns is the pool size when the URL sets no pool_max_conns:
+// concurrent Puts commit on separate connections, so that PostgreSQL can
+// share one WAL flush among them (pgx's own default is the number of
+// CPUs, at least 4).
+const DefaultMaxConns = 16
+
 // Open connects a pool to the database at url (a postgres:// URL, with
-// pgx's pool parameters such as pool_max_conns), applies the pending
+// pgx's pool parameters such as pool_max_conns; DefaultMaxConns when
+// unset), applies the pending
 // migrations (see Migrate) unless WithoutMigrate, and returns the store.
 // Close it when done.
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
@@ -66,7 +74,14 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 			o(&c)
 		}
 	}
-	pool, err := pgxpool.New(ctx, url)
+	pc, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: open: %w", err)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		pc.MaxConns = DefaultMaxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: open: %w", err)
 	}

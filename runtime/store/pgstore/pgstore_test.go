@@ -124,3 +124,9 @@ func BenchmarkPut(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "acks/s")
 }
+
+func TestPoolSize(t *testing.T) {
+	url := services.PostgresURL(t)
+	assert.Equal(t, int32(pgstore.DefaultMaxConns), pgstore.MaxConns(open(t, url)))
+	assert.Equal(t, int32(3), pgstore.MaxConns(open(t, url+"&pool_max_conns=3")), "the URL's pool_max_conns wins")
+}
