@@ -130,3 +130,58 @@ func TestPoolSize(t *testing.T) {
 	assert.Equal(t, int32(pgstore.DefaultMaxConns), pgstore.MaxConns(open(t, url)))
 	assert.Equal(t, int32(3), pgstore.MaxConns(open(t, url+"&pool_max_conns=3")), "the URL's pool_max_conns wins")
 }
+
+// BenchmarkList1M lists pages of an inbox of 1,000,000 rows (10 families,
+// 1 in 10 dead), loaded with one INSERT … SELECT: the first page, a page
+// 5,000 rows down, and filtered pages.
+func BenchmarkList1M(b *testing.B) {
+	url := services.PostgresURL(b)
+	s, err := pgstore.Open(context.Background(), url)
+	require.NoError(b, err)
+	defer s.Close()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	require.NoError(b, err)
+	defer func() { _ = conn.Close(ctx) }()
+	start := time.Now()
+	_, err = conn.Exec(ctx, `
+		INSERT INTO hookgen_inbox (family, id, webhook, event, key, entity, method, path, raw_query, header, body,
+			received_at, state, reason, attempts, next_at, last_error, duplicates, updated_at, token, lease_until)
+		SELECT convert_to('fam' || (i % 10), 'UTF8'), convert_to('d' || lpad(i::text, 7, '0'), 'UTF8'),
+			'', 'created', '', ''::bytea, 'POST', '/', '', NULL, '\x7b7d'::bytea,
+			'2026-01-01'::timestamptz + i * interval '1 millisecond', CASE WHEN i % 10 = 3 THEN 3 ELSE 1 END,
+			'', 0, '-infinity', '', 0, now(), '', '-infinity'
+		FROM generate_series(0, 999999) AS i`)
+	require.NoError(b, err)
+	_, err = conn.Exec(ctx, `ANALYZE hookgen_inbox`)
+	require.NoError(b, err)
+	b.Logf("loaded 1,000,000 rows in %v", time.Since(start))
+	deep, err := s.List(ctx, store.Query{Limit: 1})
+	require.NoError(b, err)
+	for range 5 {
+		deep, err = s.List(ctx, store.Query{After: deep.Next, Limit: store.MaxPageSize})
+		require.NoError(b, err)
+	}
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	queries := []struct {
+		name string
+		q    store.Query
+	}{
+		{"FirstPage", store.Query{}},
+		{"DeepPage", store.Query{After: deep.Next}},
+		{"Family", store.Query{Family: "fam7"}},
+		{"DeadAllFamilies", store.Query{State: store.Dead}},
+		{"FamilyDead", store.Query{Family: "fam3", State: store.Dead}},
+		{"Since", store.Query{Since: base.Add(500 * time.Second)}},
+	}
+	for _, tc := range queries {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				p, err := s.List(ctx, tc.q)
+				if err != nil || len(p.Entries) != store.DefaultPageSize {
+					b.Fatalf("list: %d entries, %v", len(p.Entries), err)
+				}
+			}
+		})
+	}
+}
