@@ -185,3 +185,45 @@ func BenchmarkList1M(b *testing.B) {
 		})
 	}
 }
+
+func TestSweep(t *testing.T) {
+	url := services.PostgresURL(t)
+	ctx := context.Background()
+	s := open(t, url)
+	for _, key := range []string{"short1", "short2", "long"} {
+		c, err := s.Claim(ctx, key, time.Minute)
+		require.NoError(t, err)
+		ret := 50 * time.Millisecond
+		if key == "long" {
+			ret = time.Hour
+		}
+		require.NoError(t, s.Complete(ctx, key, c.Token, ret))
+	}
+	require.NoError(t, s.Commit(ctx, "entity", 1, true, false, 50*time.Millisecond))
+	time.Sleep(200 * time.Millisecond)
+	n, err := s.Sweep(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 3, n, "two claims and one entity expired")
+	st, err := s.Get(ctx, "long")
+	require.NoError(t, err)
+	assert.Equal(t, store.Done, st)
+
+	// The background sweeper does the same on its own.
+	bg, err := pgstore.Open(ctx, url, pgstore.WithSweepInterval(50*time.Millisecond))
+	require.NoError(t, err)
+	defer bg.Close()
+	c, err := bg.Claim(ctx, "short3", time.Minute)
+	require.NoError(t, err)
+	require.NoError(t, bg.Complete(ctx, "short3", c.Token, 10*time.Millisecond))
+	conn, err := pgx.Connect(ctx, url)
+	require.NoError(t, err)
+	defer func() { _ = conn.Close(ctx) }()
+	require.Eventually(t, func() bool {
+		var rows int
+		err := conn.QueryRow(ctx, `SELECT count(*) FROM hookgen_claims`).Scan(&rows)
+		return err == nil && rows == 1
+	}, 5*time.Second, 20*time.Millisecond, "only the unexpired claim is left")
+	require.NoError(t, bg.Close())
+	_, err = bg.Sweep(ctx)
+	require.ErrorIs(t, err, store.ErrClosed)
+}
