@@ -227,3 +227,33 @@ func TestSweep(t *testing.T) {
 	_, err = bg.Sweep(ctx)
 	require.ErrorIs(t, err, store.ErrClosed)
 }
+
+// BenchmarkClaimComplete measures synchronous-mode deliveries: a Claim
+// and a Complete per delivery, from 32 goroutines per core.
+func BenchmarkClaimComplete(b *testing.B) {
+	s, err := pgstore.Open(context.Background(), services.PostgresURL(b))
+	require.NoError(b, err)
+	defer s.Close()
+	benchClaimComplete(b, s)
+}
+
+func benchClaimComplete(b *testing.B, s store.Store) {
+	ctx := context.Background()
+	var n atomic.Int64
+	b.SetParallelism(32)
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			key := fmt.Sprint("k", n.Add(1))
+			c, err := s.Claim(ctx, key, time.Minute)
+			if err == nil {
+				err = s.Complete(ctx, key, c.Token, time.Hour)
+			}
+			if err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "deliveries/s")
+}

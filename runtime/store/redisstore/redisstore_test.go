@@ -2,7 +2,9 @@ package redisstore_test
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -80,4 +82,30 @@ func TestOpenErrors(t *testing.T) {
 		_, err := redisstore.Open(ctx, u)
 		assert.Error(t, err, u)
 	}
+}
+
+// BenchmarkClaimComplete measures synchronous-mode deliveries: a Claim
+// and a Complete per delivery, from 32 goroutines per core.
+func BenchmarkClaimComplete(b *testing.B) {
+	s, err := redisstore.Open(context.Background(), services.RedisURL(b))
+	require.NoError(b, err)
+	defer s.Close()
+	ctx := context.Background()
+	var n atomic.Int64
+	b.SetParallelism(32)
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			key := fmt.Sprint("k", n.Add(1))
+			c, err := s.Claim(ctx, key, time.Minute)
+			if err == nil {
+				err = s.Complete(ctx, key, c.Token, time.Hour)
+			}
+			if err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "deliveries/s")
 }
