@@ -107,6 +107,7 @@ func Run(t *testing.T, open Open, opts ...Option) {
 		{"InboxList", testInboxList},
 		{"InboxReplayPurge", testInboxReplayPurge},
 		{"InboxInvalid", testInboxInvalid},
+		{"InboxBytes", testInboxBytes},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
