@@ -393,6 +393,26 @@ func (b *Bolt) AbandonOrder(ctx context.Context, entity, token string) error {
 	})
 }
 
+// ExtendOrder implements OrderStore.
+func (b *Bolt) ExtendOrder(ctx context.Context, entity, token string, lease time.Duration) (time.Time, error) {
+	if err := checkArgs(ctx, "extend order", entity); err != nil {
+		return time.Time{}, err
+	}
+	if err := checkDuration("extend order", "lease", lease); err != nil {
+		return time.Time{}, err
+	}
+	var until int64
+	err := b.settleOrder("extend order", entity, func(r orderRecord, found bool, now int64) (orderRecord, error) {
+		next, err := extendOrderStep(r, found, now, token, lease)
+		until = next.holdUntil
+		return next, err
+	})
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Unix(0, until), nil
+}
+
 // settleOrder runs CommitOrder or AbandonOrder in a batched transaction.
 func (b *Bolt) settleOrder(op, entity string, step func(orderRecord, bool, int64) (orderRecord, error)) error {
 	if err := b.enter(); err != nil {

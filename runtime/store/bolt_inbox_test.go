@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -140,4 +141,32 @@ func BenchmarkBoltList1M(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkBoltPut measures durable acknowledgements: Puts from many
+// goroutines, each returning after its (shared) commit and fsync.
+func BenchmarkBoltPut(b *testing.B) {
+	db, err := store.OpenBolt(boltPath(b))
+	require.NoError(b, err)
+	defer db.Close()
+	benchPut(b, db)
+}
+
+// benchPut runs Put from 32 goroutines per core and reports acks/s.
+func benchPut(b *testing.B, in store.Inbox) {
+	ctx := context.Background()
+	body := []byte(`{"id":"evt_123","type":"alert.created","data":{"severity":"critical","host":"web-1"}}`)
+	var n atomic.Int64
+	b.SetParallelism(32)
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			id := fmt.Sprint("d", n.Add(1))
+			if err := in.Put(ctx, store.Entry{Family: "fam", ID: id, Event: "alert.created", Body: body}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "acks/s")
 }

@@ -2,8 +2,11 @@ package pgstore_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
@@ -97,4 +100,160 @@ func TestHostileBytes(t *testing.T) {
 	assert.Equal(t, e.Entity, got.Entity)
 	assert.Equal(t, e.Body, got.Body)
 	assert.Equal(t, "bad\uFFFD\uFFFDevent", got.Event, "display fields are kept as valid UTF-8")
+}
+
+// BenchmarkPut measures durable acknowledgements: Puts from 32 goroutines
+// per core, each returning after its COMMIT.
+func BenchmarkPut(b *testing.B) {
+	s, err := pgstore.Open(context.Background(), services.PostgresURL(b))
+	require.NoError(b, err)
+	defer s.Close()
+	ctx := context.Background()
+	body := []byte(`{"id":"evt_123","type":"alert.created","data":{"severity":"critical","host":"web-1"}}`)
+	var n atomic.Int64
+	b.SetParallelism(32)
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			id := fmt.Sprint("d", n.Add(1))
+			if err := s.Put(ctx, store.Entry{Family: "fam", ID: id, Event: "alert.created", Body: body}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "acks/s")
+}
+
+func TestPoolSize(t *testing.T) {
+	url := services.PostgresURL(t)
+	assert.Equal(t, int32(pgstore.DefaultMaxConns), pgstore.MaxConns(open(t, url)))
+	assert.Equal(t, int32(3), pgstore.MaxConns(open(t, url+"&pool_max_conns=3")), "the URL's pool_max_conns wins")
+}
+
+// BenchmarkList1M lists pages of an inbox of 1,000,000 rows (10 families,
+// 1 in 10 dead), loaded with one INSERT … SELECT: the first page, a page
+// 5,000 rows down, and filtered pages.
+func BenchmarkList1M(b *testing.B) {
+	url := services.PostgresURL(b)
+	s, err := pgstore.Open(context.Background(), url)
+	require.NoError(b, err)
+	defer s.Close()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	require.NoError(b, err)
+	defer func() { _ = conn.Close(ctx) }()
+	start := time.Now()
+	_, err = conn.Exec(ctx, `
+		INSERT INTO hookgen_inbox (family, id, webhook, event, key, entity, method, path, raw_query, header, body,
+			received_at, state, reason, attempts, next_at, last_error, duplicates, updated_at, token, lease_until)
+		SELECT convert_to('fam' || (i % 10), 'UTF8'), convert_to('d' || lpad(i::text, 7, '0'), 'UTF8'),
+			'', 'created', '', ''::bytea, 'POST', '/', '', NULL, '\x7b7d'::bytea,
+			'2026-01-01'::timestamptz + i * interval '1 millisecond', CASE WHEN i % 10 = 3 THEN 3 ELSE 1 END,
+			'', 0, '-infinity', '', 0, now(), '', '-infinity'
+		FROM generate_series(0, 999999) AS i`)
+	require.NoError(b, err)
+	_, err = conn.Exec(ctx, `ANALYZE hookgen_inbox`)
+	require.NoError(b, err)
+	b.Logf("loaded 1,000,000 rows in %v", time.Since(start))
+	deep, err := s.List(ctx, store.Query{Limit: 1})
+	require.NoError(b, err)
+	for range 5 {
+		deep, err = s.List(ctx, store.Query{After: deep.Next, Limit: store.MaxPageSize})
+		require.NoError(b, err)
+	}
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	queries := []struct {
+		name string
+		q    store.Query
+	}{
+		{"FirstPage", store.Query{}},
+		{"DeepPage", store.Query{After: deep.Next}},
+		{"Family", store.Query{Family: "fam7"}},
+		{"DeadAllFamilies", store.Query{State: store.Dead}},
+		{"FamilyDead", store.Query{Family: "fam3", State: store.Dead}},
+		{"Since", store.Query{Since: base.Add(500 * time.Second)}},
+	}
+	for _, tc := range queries {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				p, err := s.List(ctx, tc.q)
+				if err != nil || len(p.Entries) != store.DefaultPageSize {
+					b.Fatalf("list: %d entries, %v", len(p.Entries), err)
+				}
+			}
+		})
+	}
+}
+
+func TestSweep(t *testing.T) {
+	url := services.PostgresURL(t)
+	ctx := context.Background()
+	s := open(t, url)
+	for _, key := range []string{"short1", "short2", "long"} {
+		c, err := s.Claim(ctx, key, time.Minute)
+		require.NoError(t, err)
+		ret := 50 * time.Millisecond
+		if key == "long" {
+			ret = time.Hour
+		}
+		require.NoError(t, s.Complete(ctx, key, c.Token, ret))
+	}
+	require.NoError(t, s.Commit(ctx, "entity", 1, true, false, 50*time.Millisecond))
+	time.Sleep(200 * time.Millisecond)
+	n, err := s.Sweep(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 3, n, "two claims and one entity expired")
+	st, err := s.Get(ctx, "long")
+	require.NoError(t, err)
+	assert.Equal(t, store.Done, st)
+
+	// The background sweeper does the same on its own.
+	bg, err := pgstore.Open(ctx, url, pgstore.WithSweepInterval(50*time.Millisecond))
+	require.NoError(t, err)
+	defer bg.Close()
+	c, err := bg.Claim(ctx, "short3", time.Minute)
+	require.NoError(t, err)
+	require.NoError(t, bg.Complete(ctx, "short3", c.Token, 10*time.Millisecond))
+	conn, err := pgx.Connect(ctx, url)
+	require.NoError(t, err)
+	defer func() { _ = conn.Close(ctx) }()
+	require.Eventually(t, func() bool {
+		var rows int
+		err := conn.QueryRow(ctx, `SELECT count(*) FROM hookgen_claims`).Scan(&rows)
+		return err == nil && rows == 1
+	}, 5*time.Second, 20*time.Millisecond, "only the unexpired claim is left")
+	require.NoError(t, bg.Close())
+	_, err = bg.Sweep(ctx)
+	require.ErrorIs(t, err, store.ErrClosed)
+}
+
+// BenchmarkClaimComplete measures synchronous-mode deliveries: a Claim
+// and a Complete per delivery, from 32 goroutines per core.
+func BenchmarkClaimComplete(b *testing.B) {
+	s, err := pgstore.Open(context.Background(), services.PostgresURL(b))
+	require.NoError(b, err)
+	defer s.Close()
+	benchClaimComplete(b, s)
+}
+
+func benchClaimComplete(b *testing.B, s store.Store) {
+	ctx := context.Background()
+	var n atomic.Int64
+	b.SetParallelism(32)
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			key := fmt.Sprint("k", n.Add(1))
+			c, err := s.Claim(ctx, key, time.Minute)
+			if err == nil {
+				err = s.Complete(ctx, key, c.Token, time.Hour)
+			}
+			if err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "deliveries/s")
 }
