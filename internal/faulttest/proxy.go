@@ -16,10 +16,10 @@ type Proxy struct {
 	ln     net.Listener
 	target string
 
-	mu    sync.Mutex
-	cut   bool
-	conns map[net.Conn]struct{}
-	wg    sync.WaitGroup
+	mu      sync.Mutex
+	cut     bool
+	conns   map[net.Conn]struct{}
+	wg      sync.WaitGroup
 	refused int // connections refused while cut
 }
 
