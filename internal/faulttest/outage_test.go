@@ -79,8 +79,8 @@ func waitAcked(t *testing.T, l *faulttest.Load, from, n int, what string) {
 // outageFigures are what an outage test measured.
 type outageFigures struct {
 	Sent, Acked, Processed, Lost, Reruns, HandlerFailures int
-	RetryDuringCut, AckedDuringCut, Refused             int
-	Cut                                                 time.Duration
+	RetryDuringCut, AckedDuringCut, Refused               int
+	Cut                                                   time.Duration
 }
 
 func (f outageFigures) String() string {

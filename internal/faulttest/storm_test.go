@@ -44,7 +44,9 @@ func TestStormPostgresDurable(t *testing.T) { storm(t, "postgres", receiver.Dura
 func TestStormRedisSync(t *testing.T) { storm(t, "redis", receiver.Sync) }
 
 // withParam returns raw with the query parameter k=v.
-func withParam(t *testing.T, raw, k, v string) string {
+func withParam(t *testing.T, raw, k, v string) string { return withParamTB(t, raw, k, v) }
+
+func withParamTB(t testing.TB, raw, k, v string) string {
 	t.Helper()
 	u, err := url.Parse(raw)
 	require.NoError(t, err)
