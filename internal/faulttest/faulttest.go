@@ -118,7 +118,10 @@ func countBy(ctx context.Context, pool *pgxpool.Pool, sql string) (map[string]in
 // settle did not) writes nothing and is counted in Reruns; a call that
 // fails (the database is down) is counted in Failures.
 type Once struct {
-	Pool     *pgxpool.Pool
+	Pool *pgxpool.Pool
+	// Before, when set, is called with the delivery's key before the
+	// effect is written.
+	Before   func(key string)
 	Reruns   atomic.Int64
 	Failures atomic.Int64
 	Calls    atomic.Int64
@@ -127,6 +130,9 @@ type Once struct {
 // Handle is the handler.
 func (o *Once) Handle(ctx context.Context, d *runtime.Delivery, _ runtime.Event) error {
 	o.Calls.Add(1)
+	if o.Before != nil {
+		o.Before(d.Key)
+	}
 	tag, err := o.Pool.Exec(ctx, `INSERT INTO effects_once (id) VALUES ($1) ON CONFLICT (id) DO NOTHING`, d.Key)
 	if err != nil {
 		o.Failures.Add(1)

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -227,4 +228,74 @@ func TestOutageDurableBolt(t *testing.T) {
 	assert.Zero(t, l.Sender.Answers.Errors+l.Sender.Answers.Other()+l.Sender.Answers.Status(http.StatusServiceUnavailable), "no answer but 2xx")
 	assert.Zero(t, f.Lost, "acknowledged but never processed")
 	assert.LessOrEqual(t, f.Reruns, f.HandlerFailures, "a rerun follows a failed attempt (whose commit the handler did not see)")
+}
+
+// TestStallSyncPostgres: a synchronous receiver whose PostgreSQL store
+// stops answering (the connections stay open, no byte comes back, as
+// behind a network partition) still answers a delivery, 503 with
+// Retry-After after the store timeout (receiver.DefaultStoreTimeout),
+// instead of holding the sender until its own timeout; after the store
+// answers again the delivery is acknowledged and processed once.
+func TestStallSyncPostgres(t *testing.T) { stall(t, receiver.Sync, false) }
+
+// TestStallDurablePostgres: the same for the persist step of a durable
+// receiver whose inbox is PostgreSQL.
+func TestStallDurablePostgres(t *testing.T) { stall(t, receiver.Durable, false) }
+
+// TestStallDuringHandler: the store stops answering while a synchronous
+// handler runs, so that the lease renewals and the settle hang on it; the
+// delivery is still answered 503 with Retry-After.
+func TestStallDuringHandler(t *testing.T) { stall(t, receiver.Sync, true) }
+
+func stall(t *testing.T, mode receiver.Mode, duringHandler bool) {
+	if testing.Short() {
+		t.Skip("outage: not in -short mode")
+	}
+	ctx := context.Background()
+	pgURL := services.PostgresURL(t)
+	proxy, viaProxy := proxied(t, withParam(t, pgURL, "pool_max_conns", "4"))
+	handler := &faulttest.Once{Pool: effectsPool(t, pgURL)}
+	st, err := storeurl.Open(ctx, viaProxy)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	var opts []receiver.Option
+	if duringHandler {
+		// The handler of "during" stalls the store and outlives several
+		// renewals (every lease/3 = 200 ms) before it returns.
+		var once sync.Once
+		handler.Before = func(id string) {
+			if id == "during" {
+				once.Do(func() {
+					proxy.Stall()
+					time.Sleep(time.Second)
+				})
+			}
+		}
+		opts = append(opts, receiver.WithHandlerTimeout(10*time.Second))
+	}
+	_, addr := serve(t, st, handler, mode, append(opts, receiver.WithLease(600*time.Millisecond))...)
+
+	s := faulttest.NewSender()
+	// The sender waits much longer than the receiver's store timeout.
+	s.Client.Timeout = 30 * time.Second
+	for i := range 10 {
+		require.True(t, s.PostUntilAcked(addr, fmt.Sprint("before-", i), time.Now().Add(outageWait)))
+	}
+	if !duringHandler {
+		proxy.Stall()
+	}
+	began := time.Now()
+	ok, status := s.Post(addr, "during")
+	answeredIn := time.Since(began)
+	t.Logf("answer while the store is stalled: status %d after %s", status, answeredIn.Round(time.Millisecond))
+	assert.False(t, ok)
+	assert.Equal(t, http.StatusServiceUnavailable, status, "a stalled store is answered 503, not left to the sender's timeout")
+	assert.Zero(t, s.Answers.RetryAfterMissing, "the 503 carries Retry-After")
+	proxy.Resume()
+
+	require.True(t, s.PostUntilAcked(addr, "during", time.Now().Add(outageWait)), "acknowledged after the store answers again")
+	require.Eventually(t, func() bool {
+		effects, err := faulttest.Effects(ctx, handler.Pool)
+		return err == nil && effects["during"] == 1
+	}, outageWait, 20*time.Millisecond, "processed after the store answers again")
 }

@@ -1,17 +1,21 @@
 package faulttest
 
 import (
-	"io"
 	"net"
 	"net/url"
 	"sync"
 )
 
 // Proxy is a TCP proxy between a client (a receiver's store or its
-// handler's database pool) and a server, that a test can cut and restore.
+// handler's database pool) and a server, that a test can cut and restore,
+// or stall and resume.
+//
 // Cut closes every open connection and makes new ones close at once
 // (the client sees a reset or EOF, as when the server goes away);
-// Restore lets new connections through again.
+// Restore lets new connections through again. Stall stops forwarding
+// bytes in either direction while keeping every connection open (the
+// client sees a server that does not answer, as behind a network
+// partition); Resume forwards them again.
 type Proxy struct {
 	ln     net.Listener
 	target string
@@ -20,7 +24,10 @@ type Proxy struct {
 	cut     bool
 	conns   map[net.Conn]struct{}
 	wg      sync.WaitGroup
-	refused int // connections refused while cut
+	refused int           // connections refused while cut
+	flowing chan struct{} // closed unless stalled
+	done    chan struct{} // closed by Close
+	once    sync.Once
 }
 
 // NewProxy listens on a loopback port and forwards every connection to
@@ -30,7 +37,9 @@ func NewProxy(target string) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Proxy{ln: ln, target: target, conns: map[net.Conn]struct{}{}}
+	flowing := make(chan struct{})
+	close(flowing)
+	p := &Proxy{ln: ln, target: target, conns: map[net.Conn]struct{}{}, flowing: flowing, done: make(chan struct{})}
 	p.wg.Add(1)
 	go p.accept()
 	return p, nil
@@ -69,6 +78,42 @@ func (p *Proxy) Restore() {
 	p.cut = false
 }
 
+// Stall stops forwarding bytes, in both directions and on every
+// connection, old and new, until Resume; connections stay open.
+func (p *Proxy) Stall() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	select {
+	case <-p.flowing:
+		p.flowing = make(chan struct{})
+	default: // already stalled
+	}
+}
+
+// Resume forwards bytes again after Stall.
+func (p *Proxy) Resume() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	select {
+	case <-p.flowing:
+	default:
+		close(p.flowing)
+	}
+}
+
+// flow waits until the proxy is not stalled; false when it is closed.
+func (p *Proxy) flow() bool {
+	p.mu.Lock()
+	ch := p.flowing
+	p.mu.Unlock()
+	select {
+	case <-ch:
+		return true
+	case <-p.done:
+		return false
+	}
+}
+
 // Refused is how many new connections were refused while the proxy was
 // cut: a test reads it to know that a client really tried.
 func (p *Proxy) Refused() int {
@@ -77,11 +122,16 @@ func (p *Proxy) Refused() int {
 	return p.refused
 }
 
-// Close stops the proxy and closes every connection through it.
+// Close stops the proxy and closes every connection through it. It is
+// safe to call more than once.
 func (p *Proxy) Close() error {
-	err := p.ln.Close()
-	p.Cut()
-	p.wg.Wait()
+	var err error
+	p.once.Do(func() {
+		err = p.ln.Close()
+		close(p.done)
+		p.Cut()
+		p.wg.Wait()
+	})
 	return err
 }
 
@@ -142,7 +192,7 @@ func (p *Proxy) serve(c net.Conn) {
 	}
 	done := make(chan struct{}, 2)
 	pipe := func(dst, src net.Conn) {
-		_, _ = io.Copy(dst, src) // ends on EOF, a reset or a cut alike
+		p.copy(dst, src)
 		done <- struct{}{}
 	}
 	go pipe(s, c)
@@ -150,4 +200,24 @@ func (p *Proxy) serve(c net.Conn) {
 	<-done
 	p.untrack(c, s)
 	<-done
+}
+
+// copy forwards src to dst until either fails (EOF, a reset or a cut
+// alike), holding every chunk while the proxy is stalled.
+func (p *Proxy) copy(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			if !p.flow() {
+				return
+			}
+			if _, err := dst.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
 }

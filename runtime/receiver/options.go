@@ -51,6 +51,7 @@ type config struct {
 	maxAttempts    int
 	backoffBase    time.Duration
 	backoffMax     time.Duration
+	storeTimeout   time.Duration
 }
 
 // Defaults of the options.
@@ -74,6 +75,9 @@ const (
 	// due entries (WithPollInterval); a delivery accepted by this receiver
 	// wakes one at once.
 	DefaultPollInterval = time.Second
+	// DefaultStoreTimeout bounds the store calls of one step of a
+	// delivery (WithStoreTimeout).
+	DefaultStoreTimeout = 5 * time.Second
 )
 
 func defaultConfig() config {
@@ -88,6 +92,8 @@ func defaultConfig() config {
 		maxAttempts: DefaultMaxAttempts,
 		backoffBase: DefaultBackoffBase,
 		backoffMax:  DefaultBackoffMax,
+
+		storeTimeout: DefaultStoreTimeout,
 	}
 }
 
@@ -281,6 +287,21 @@ func WithPollInterval(d time.Duration) Option {
 	return func(c *config) {
 		if d > 0 {
 			c.poll = d
+		}
+	}
+}
+
+// WithStoreTimeout bounds the store calls of each step of a delivery: the
+// claim, the ordering hold, the persist of durable mode, each renewal of a
+// lease, and the settle (complete or release, commit, record, quarantine,
+// together). A store that does not answer in time (a server that hangs,
+// a network that drops packets) is answered 503 with Retry-After, like a
+// store that fails, instead of holding the sender until its own timeout.
+// Default: DefaultStoreTimeout. Non-positive values are ignored.
+func WithStoreTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.storeTimeout = d
 		}
 	}
 }
