@@ -10,7 +10,12 @@
 //     cut and restored mid-load; synchronous mode answers a retryable
 //     status while the store is down, durable mode on the embedded store
 //     keeps accepting while the handler's database is down, and after the
-//     restore everything acknowledged is processed.
+//     restore everything acknowledged is processed;
+//   - the stall: the proxy stops forwarding bytes but keeps the
+//     connections open, and a delivery is still answered (503 with
+//     Retry-After, after the receiver's store timeout);
+//   - BenchmarkDurableAck: durable acknowledgements per second on the
+//     embedded store and on PostgreSQL.
 //
 // The tests (in this package's _test files) need HOOKGEN_POSTGRES_URL and,
 // for Redis, HOOKGEN_REDIS_URL (see internal/services); without them they
