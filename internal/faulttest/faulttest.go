@@ -41,9 +41,23 @@ const Path = "/event"
 // Body is a delivery of Family with the given id.
 func Body(id string) []byte { return []byte(`{"id":"` + id + `"}`) }
 
-// Family is a JSON POST whose id is the idempotency key. Its sender
-// retries until success (RetryAfter 1 s), so that synchronous mode is its
-// default; the tests choose the mode with receiver.WithMode.
+// OrderedBody is a delivery of Family with the given id that is message
+// version of entity's lifecycle.
+func OrderedBody(id, entity string, version int64) []byte {
+	return []byte(fmt.Sprintf(`{"id":%q,"entity":%q,"version":%d}`, id, entity, version))
+}
+
+// payload is a delivery of Family.
+type payload struct {
+	ID      string `json:"id"`
+	Entity  string `json:"entity"`
+	Version int64  `json:"version"`
+}
+
+// Family is a JSON POST whose id is the idempotency key; a delivery with an
+// entity is ordered by its version within the entity. Its sender retries
+// until success (RetryAfter 1 s), so that synchronous mode is its default;
+// the tests choose the mode with receiver.WithMode.
 func Family() *runtime.Family {
 	return &runtime.Family{
 		Name:     "faults",
@@ -53,26 +67,32 @@ func Family() *runtime.Family {
 			Path:    Path,
 			Methods: []string{http.MethodPost},
 			Decode: func(req *runtime.Request, _ bool) (runtime.Event, error) {
-				var v struct {
-					ID string `json:"id"`
-				}
+				var v payload
 				if err := json.Unmarshal(req.Body, &v); err != nil || v.ID == "" {
 					return runtime.Event{}, &runtime.ValidationError{Errors: []runtime.FieldError{{Pointer: "/id", Rule: "required", Message: "id is required"}}}
 				}
-				return runtime.Event{Name: "Event", Payload: v.ID}, nil
+				return runtime.Event{Name: "Event", Payload: v}, nil
 			},
-			Key: func(_ *runtime.Request, ev runtime.Event) (string, error) { return ev.Payload.(string), nil },
+			Key: func(_ *runtime.Request, ev runtime.Event) (string, error) { return ev.Payload.(payload).ID, nil },
+			Order: func(_ *runtime.Request, ev runtime.Event) (runtime.Position, bool, error) {
+				v := ev.Payload.(payload)
+				if v.Entity == "" {
+					return runtime.Position{}, false, nil
+				}
+				return runtime.Position{Entity: v.Entity, Version: v.Version, HasVersion: true}, true, nil
+			},
 		}},
 	}
 }
 
 // CreateEffects creates the effect tables in the database (the schema of
 // its search_path): effects holds one row per processing (no unique
-// constraint, so a delivery processed twice shows twice), effects_once
+// constraint, so a delivery processed twice shows twice; seq is the order
+// of the processings), effects_once
 // one row per delivery (its primary key makes a rerun write nothing).
 func CreateEffects(ctx context.Context, pool *pgxpool.Pool) error {
 	_, err := pool.Exec(ctx, `
-		CREATE TABLE IF NOT EXISTS effects (id text NOT NULL, replica int NOT NULL, at timestamptz NOT NULL DEFAULT now());
+		CREATE TABLE IF NOT EXISTS effects (seq bigserial, id text NOT NULL, replica int NOT NULL, at timestamptz NOT NULL DEFAULT now());
 		CREATE TABLE IF NOT EXISTS effects_once (id text PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())`)
 	return err
 }
@@ -92,6 +112,25 @@ func CountingHandler(pool *pgxpool.Pool, replica int) runtime.Dispatch {
 // Processings reads the effects table: processings per id.
 func Processings(ctx context.Context, pool *pgxpool.Pool) (map[string]int, error) {
 	return countBy(ctx, pool, `SELECT id, count(*) FROM effects GROUP BY id`)
+}
+
+// ProcessingOrder reads the effects table: the ids in the order they were
+// processed (committed).
+func ProcessingOrder(ctx context.Context, pool *pgxpool.Pool) ([]string, error) {
+	rows, err := pool.Query(ctx, `SELECT id FROM effects ORDER BY seq`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
 }
 
 // Effects reads the effects_once table: 1 per id.

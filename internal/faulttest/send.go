@@ -109,8 +109,11 @@ func NewSender() *Sender {
 
 // Post sends one delivery once and reports whether it was acknowledged
 // (2xx), and its status (0 without an answer).
-func (s *Sender) Post(addr, id string) (bool, int) {
-	resp, err := s.Client.Post("http://"+addr+Path, "application/json", bytes.NewReader(Body(id)))
+func (s *Sender) Post(addr, id string) (bool, int) { return s.PostBody(addr, Body(id)) }
+
+// PostBody sends body once, as Post does.
+func (s *Sender) PostBody(addr string, body []byte) (bool, int) {
+	resp, err := s.Client.Post("http://"+addr+Path, "application/json", bytes.NewReader(body))
 	s.Answers.add(resp, err)
 	if err != nil {
 		return false, 0
@@ -125,8 +128,14 @@ func (s *Sender) Post(addr, id string) (bool, int) {
 // gives up on any other status or at the deadline. It reports whether the
 // delivery was acknowledged.
 func (s *Sender) PostUntilAcked(addr, id string, deadline time.Time) bool {
+	return s.PostBodyUntilAcked(addr, Body(id), deadline)
+}
+
+// PostBodyUntilAcked sends body until it is acknowledged, as
+// PostUntilAcked does.
+func (s *Sender) PostBodyUntilAcked(addr string, body []byte, deadline time.Time) bool {
 	for {
-		ok, status := s.Post(addr, id)
+		ok, status := s.PostBody(addr, body)
 		if ok {
 			return true
 		}

@@ -3,6 +3,7 @@ package faulttest_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"sync"
 	"sync/atomic"
@@ -67,34 +68,11 @@ func (f stormFigures) String() string {
 		f.Sent, stormDeliveries, stormCopies, f.Acked, f.AckedDeliveries, f.Processed, f.Suppressed, f.Lost, f.Twice, f.Load.Round(time.Millisecond))
 }
 
-func storm(t *testing.T, backend string, mode receiver.Mode) {
-	if faulttest.IsChild() {
-		faulttest.ServeReplica(t)
-		return
-	}
-	if testing.Short() {
-		t.Skip("storm: not in -short mode")
-	}
-	ctx := context.Background()
-	pgURL := services.PostgresURL(t)
-	storeURL := withParam(t, pgURL, "pool_max_conns", "6")
-	if backend == "redis" {
-		storeURL = services.RedisURL(t)
-	}
-	effectsURL := withParam(t, pgURL, "pool_max_conns", "4")
-	effects, err := pgxpool.New(ctx, effectsURL)
-	require.NoError(t, err)
-	defer effects.Close()
-	require.NoError(t, faulttest.CreateEffects(ctx, effects))
-	// The parent opens the store first: PostgreSQL's migrations are
-	// applied once, before the replicas start.
-	st, err := storeurl.Open(ctx, storeURL)
-	require.NoError(t, err)
-	defer st.Close()
-
-	reps := faulttest.StartReplicas(t, stormReplicas, storeURL, effectsURL, mode)
-	sender := faulttest.NewSender()
-	var f stormFigures
+// sendStorm sends stormDeliveries deliveries (body(i) is the i-th),
+// stormCopies copies of each at once over the replicas, each copy until it
+// is acknowledged. It returns the acknowledged copies, which deliveries
+// were acknowledged, and how long it took.
+func sendStorm(reps *faulttest.Replicas, sender *faulttest.Sender, body func(i int) []byte) (int, []atomic.Bool, time.Duration) {
 	var acked atomic.Int64
 	ackedIDs := make([]atomic.Bool, stormDeliveries)
 	deadline := time.Now().Add(90 * time.Second)
@@ -105,14 +83,14 @@ func storm(t *testing.T, backend string, mode receiver.Mode) {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			id := fmt.Sprintf("d%04d", i)
+			b := body(i)
 			start := make(chan struct{})
 			var copies sync.WaitGroup
 			for c := range stormCopies {
 				addr := reps.Addrs[(i+c)%len(reps.Addrs)]
 				copies.Go(func() {
 					<-start
-					if sender.PostUntilAcked(addr, id, deadline) {
+					if sender.PostBodyUntilAcked(addr, b, deadline) {
 						acked.Add(1)
 						ackedIDs[i].Store(true)
 					}
@@ -123,9 +101,48 @@ func storm(t *testing.T, backend string, mode receiver.Mode) {
 		})
 	}
 	wg.Wait()
-	f.Load = time.Since(began)
+	return int(acked.Load()), ackedIDs, time.Since(began)
+}
+
+// stormStore opens the services of a storm: the store URL, the handler's
+// database (its effect tables created) and the store, opened once by the
+// parent so that PostgreSQL's migrations are applied before the replicas
+// start.
+func stormStore(t *testing.T, backend string) (storeURL, effectsURL string, effects *pgxpool.Pool, st store.Backend) {
+	t.Helper()
+	ctx := context.Background()
+	pgURL := services.PostgresURL(t)
+	storeURL = withParam(t, pgURL, "pool_max_conns", "6")
+	if backend == "redis" {
+		storeURL = services.RedisURL(t)
+	}
+	effectsURL = withParam(t, pgURL, "pool_max_conns", "4")
+	effects, err := pgxpool.New(ctx, effectsURL)
+	require.NoError(t, err)
+	t.Cleanup(effects.Close)
+	require.NoError(t, faulttest.CreateEffects(ctx, effects))
+	st, err = storeurl.Open(ctx, storeURL)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	return storeURL, effectsURL, effects, st
+}
+
+func storm(t *testing.T, backend string, mode receiver.Mode) {
+	if faulttest.IsChild() {
+		faulttest.ServeReplica(t)
+		return
+	}
+	if testing.Short() {
+		t.Skip("storm: not in -short mode")
+	}
+	ctx := context.Background()
+	storeURL, effectsURL, effects, st := stormStore(t, backend)
+	reps := faulttest.StartReplicas(t, stormReplicas, storeURL, effectsURL, mode)
+	sender := faulttest.NewSender()
+	var f stormFigures
+	var ackedIDs []atomic.Bool
+	f.Acked, ackedIDs, f.Load = sendStorm(reps, sender, func(i int) []byte { return faulttest.Body(fmt.Sprintf("d%04d", i)) })
 	f.Sent = stormDeliveries * stormCopies
-	f.Acked = int(acked.Load())
 	for i := range ackedIDs {
 		if ackedIDs[i].Load() {
 			f.AckedDeliveries++
@@ -142,6 +159,7 @@ func storm(t *testing.T, backend string, mode receiver.Mode) {
 				return false
 			}
 		}
+		var err error
 		processings, err = faulttest.Processings(ctx, effects)
 		return err == nil && len(processings) >= f.AckedDeliveries
 	}, 90*time.Second, 100*time.Millisecond, "the acknowledged deliveries are processed")
@@ -192,4 +210,102 @@ func storm(t *testing.T, backend string, mode receiver.Mode) {
 		assert.Equal(t, sender.Answers.Outcome("duplicate"), dups, "every copy answered as a duplicate is counted on its entry")
 		assert.GreaterOrEqual(t, dups, stormDeliveries*(stormCopies-1), "each copy after the first is a duplicate")
 	}
+}
+
+// Ordered storm: stormDeliveries messages of orderedEntities lifecycles
+// (versions 1..stormDeliveries/orderedEntities each), sent in a random
+// order, every message stormCopies times at once over the replicas.
+const orderedEntities = 100
+
+// TestStormOrderedPostgres: three synchronous receivers share PostgreSQL
+// for claims, ordering and records. Each message is processed at most
+// once; per entity, the processed versions increase strictly (a message
+// older than one already processed, or processed concurrently, is never
+// processed after it); the newest message of every entity is processed;
+// and every message that was not processed is kept as a record with the
+// reason "stale".
+func TestStormOrderedPostgres(t *testing.T) {
+	if faulttest.IsChild() {
+		faulttest.ServeReplica(t)
+		return
+	}
+	if testing.Short() {
+		t.Skip("storm: not in -short mode")
+	}
+	ctx := context.Background()
+	storeURL, effectsURL, effects, st := stormStore(t, "postgres")
+	reps := faulttest.StartReplicas(t, stormReplicas, storeURL, effectsURL, receiver.Sync)
+	versions := stormDeliveries / orderedEntities
+	id := func(e, v int) string { return fmt.Sprintf("e%03d-v%02d", e, v) }
+	order := rand.Perm(stormDeliveries)
+	msg := func(i int) (e, v int) { return order[i] / versions, order[i]%versions + 1 }
+	sender := faulttest.NewSender()
+	acked, ackedIDs, load := sendStorm(reps, sender, func(i int) []byte {
+		e, v := msg(i)
+		return faulttest.OrderedBody(id(e, v), fmt.Sprintf("e%03d", e), int64(v))
+	})
+
+	seq, err := faulttest.ProcessingOrder(ctx, effects)
+	require.NoError(t, err)
+	processed := map[string]int{}
+	last := map[string]int{} // entity → last processed version
+	backwards := 0
+	for _, pid := range seq {
+		processed[pid]++
+		var e, v int
+		_, err := fmt.Sscanf(pid, "e%03d-v%02d", &e, &v)
+		require.NoError(t, err)
+		ent := fmt.Sprintf("e%03d", e)
+		if v <= last[ent] {
+			backwards++
+			t.Errorf("entity %s: version %d processed after version %d", ent, v, last[ent])
+		}
+		last[ent] = v
+	}
+	twice := 0
+	for _, n := range processed {
+		if n > 1 {
+			twice++
+		}
+	}
+	// The records: one per message, "processed" or "stale".
+	reasons := map[string]string{}
+	q := store.Query{Family: faulttest.Family().Name, Limit: 500}
+	for {
+		p, err := st.List(ctx, q)
+		require.NoError(t, err)
+		for _, e := range p.Entries {
+			reasons[e.Key] = e.Reason
+		}
+		if p.Next == "" {
+			break
+		}
+		q.After = p.Next
+	}
+	lost, stale := 0, 0
+	for i := range stormDeliveries {
+		e, v := msg(i)
+		k := id(e, v)
+		switch {
+		case processed[k] > 0:
+			assert.Equal(t, store.ReasonProcessed, reasons[k], "record of %s", k)
+		case reasons[k] == store.ReasonStale:
+			stale++
+		default:
+			lost++
+			t.Errorf("%s (acknowledged %v) neither processed nor recorded as stale (record %q)", k, ackedIDs[i].Load(), reasons[k])
+		}
+	}
+	t.Logf("ordered storm (postgres, sync, %d replicas, %d entities x %d versions): sent %d, acknowledged %d, processed %d, dropped as stale %d, lost %d, twice %d, out of order %d, %s of load",
+		stormReplicas, orderedEntities, versions, stormDeliveries*stormCopies, acked, len(processed), stale, lost, twice, backwards, load.Round(time.Millisecond))
+	t.Logf("answers: %s", sender.Answers)
+
+	assert.Equal(t, stormDeliveries*stormCopies, acked, "every copy is acknowledged in the end")
+	assert.Zero(t, twice, "processed twice")
+	assert.Zero(t, lost)
+	assert.Equal(t, stormDeliveries, len(processed)+stale)
+	for e := range orderedEntities {
+		assert.Equal(t, 1, processed[id(e, versions)], "the newest message of e%03d is processed", e)
+	}
+	assert.Zero(t, sender.Answers.Other(), "no answer other than 2xx and 503")
 }
