@@ -94,16 +94,27 @@ func (f outageFigures) String() string {
 // is restored, acknowledge and process every delivery with no one's help.
 func TestOutageSyncPostgres(t *testing.T) {
 	pgURL := services.PostgresURL(t)
-	outageSync(t, withParam(t, pgURL, "pool_max_conns", "4"), pgURL)
+	outageSync(t, withParam(t, pgURL, "pool_max_conns", "4"), pgURL, receiver.Sync)
+}
+
+// TestOutageDurablePostgres: durable receivers whose inbox is PostgreSQL
+// behind a proxy answer 503 with Retry-After while it is cut (nothing is
+// acknowledged that is not persisted), and after the restore their
+// workers process every acknowledged delivery.
+func TestOutageDurablePostgres(t *testing.T) {
+	pgURL := services.PostgresURL(t)
+	outageSync(t, withParam(t, pgURL, "pool_max_conns", "4"), pgURL, receiver.Durable)
 }
 
 // TestOutageSyncRedis: the same with Redis as the store (claims), the
 // handler's effects in PostgreSQL.
 func TestOutageSyncRedis(t *testing.T) {
-	outageSync(t, services.RedisURL(t), services.PostgresURL(t))
+	outageSync(t, services.RedisURL(t), services.PostgresURL(t), receiver.Sync)
 }
 
-func outageSync(t *testing.T, storeURL, effectsURL string) {
+// outageSync cuts the store of receivers in mode (sync, or durable with
+// the store's inbox) under the load of a retry-until-success sender.
+func outageSync(t *testing.T, storeURL, effectsURL string, mode receiver.Mode) {
 	if testing.Short() {
 		t.Skip("outage: not in -short mode")
 	}
@@ -111,12 +122,14 @@ func outageSync(t *testing.T, storeURL, effectsURL string) {
 	proxy, viaProxy := proxied(t, storeURL)
 	handler := &faulttest.Once{Pool: effectsPool(t, effectsURL)}
 	var addrs []string
+	var inbox store.Inbox
 	for range outageReplicas {
 		st, err := storeurl.Open(ctx, viaProxy)
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = st.Close() })
-		_, addr := serve(t, st, handler, receiver.Sync)
+		rcv, addr := serve(t, st, handler, mode, receiver.WithMaxAttempts(1000))
 		addrs = append(addrs, addr)
+		inbox = rcv.Inbox()
 	}
 
 	l := faulttest.StartLoad("s", addrs, outageSenders, true)
@@ -140,10 +153,23 @@ func outageSync(t *testing.T, storeURL, effectsURL string) {
 	// Everything recovers by itself.
 	waitAcked(t, l, l.Acked(), outageRecovery, "acknowledged after the restore")
 	l.Stop()
+	acked := l.AckedIDs()
+	if mode == receiver.Durable {
+		require.Eventually(t, func() bool {
+			p, err := inbox.List(ctx, store.Query{State: store.Pending, Limit: 1})
+			if err != nil || len(p.Entries) > 0 {
+				return false
+			}
+			effects, err := faulttest.Effects(ctx, handler.Pool)
+			return err == nil && len(effects) >= len(acked)
+		}, outageWait, 50*time.Millisecond, "the workers settle every entry after the restore")
+		dead, err := inbox.List(ctx, store.Query{State: store.Dead, Limit: 10})
+		require.NoError(t, err)
+		assert.Empty(t, dead.Entries, "no delivery goes to the dead letter during the outage")
+	}
 
 	effects, err := faulttest.Effects(ctx, handler.Pool)
 	require.NoError(t, err)
-	acked := l.AckedIDs()
 	for id := range acked {
 		if effects[id] == 0 {
 			f.Lost++
@@ -151,7 +177,7 @@ func outageSync(t *testing.T, storeURL, effectsURL string) {
 	}
 	f.Sent, f.Acked, f.Processed = l.Sent(), l.Acked(), len(effects)
 	f.Reruns, f.HandlerFailures = int(handler.Reruns.Load()), int(handler.Failures.Load())
-	t.Logf("outage (sync, %d replicas): %s", outageReplicas, f)
+	t.Logf("outage (%s, %d replicas): %s", mode, outageReplicas, f)
 	t.Logf("answers: %s", l.Sender.Answers)
 
 	assert.Empty(t, l.GivenUp(), "every delivery is acknowledged in the end")
