@@ -415,6 +415,11 @@ func (r *Receiver) keepAlive(parent context.Context, extend func(context.Context
 			case <-done:
 				return
 			case <-t.C:
+				select {
+				case <-done: // the handler returned while a renewal ran
+					return
+				default:
+				}
 				ectx, ecancel := context.WithTimeout(context.WithoutCancel(ctx), r.storeTimeout)
 				err := extend(ectx)
 				ecancel()
