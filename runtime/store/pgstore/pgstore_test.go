@@ -257,3 +257,51 @@ func benchClaimComplete(b *testing.B, s store.Store) {
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "deliveries/s")
 }
+
+// TestAcknowledgesAfterCommit checks that Put and Complete return only
+// after their statement committed: while another transaction holds a lock
+// that blocks writes to the table, the call must not return; once it
+// returns, another connection sees the write.
+func TestAcknowledgesAfterCommit(t *testing.T) {
+	url := services.PostgresURL(t)
+	s := open(t, url)
+	ctx := context.Background()
+	c, err := s.Claim(ctx, "k", time.Minute)
+	require.NoError(t, err)
+	tests := []struct {
+		name, table string
+		call        func() error
+		visible     string
+	}{
+		{"Put", "hookgen_inbox", func() error { return s.Put(ctx, store.Entry{Family: "f", ID: "1"}) },
+			`SELECT count(*) FROM hookgen_inbox WHERE id = '\x31'::bytea`},
+		{"Complete", "hookgen_claims", func() error { return s.Complete(ctx, "k", c.Token, time.Hour) },
+			`SELECT count(*) FROM hookgen_claims WHERE key = '\x6b'::bytea AND state = 2`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			locker, err := pgx.Connect(ctx, url)
+			require.NoError(t, err)
+			defer func() { _ = locker.Close(ctx) }()
+			tx, err := locker.Begin(ctx)
+			require.NoError(t, err)
+			_, err = tx.Exec(ctx, "LOCK TABLE "+tt.table+" IN SHARE MODE")
+			require.NoError(t, err)
+
+			returned := make(chan error, 1)
+			go func() { returned <- tt.call() }()
+			select {
+			case err := <-returned:
+				_ = tx.Rollback(ctx)
+				t.Fatalf("%s returned (%v) while its write could not commit", tt.name, err)
+			case <-time.After(300 * time.Millisecond):
+			}
+			require.NoError(t, tx.Rollback(ctx))
+			require.NoError(t, <-returned)
+
+			var n int
+			require.NoError(t, locker.QueryRow(ctx, tt.visible).Scan(&n))
+			assert.Equal(t, 1, n, "another connection sees the write")
+		})
+	}
+}
