@@ -154,13 +154,17 @@ func (s *Store) sweeper(interval time.Duration) {
 }
 
 // Sweep deletes the claims and entity positions whose retention ended, in
-// statements of at most 10,000 rows, and returns how many it deleted.
+// statements of at most 10,000 rows, and returns how many it deleted. It
+// also unblocks inbox entries left blocked behind a purged head.
 // The background sweeper calls it; expired rows read as absent anyway.
 func (s *Store) Sweep(ctx context.Context) (int, error) {
 	if s.closed.Load() {
 		return 0, store.ErrClosed
 	}
 	total := 0
+	if _, err := s.pool.Exec(ctx, unblockSQL); err != nil {
+		return 0, s.fail("sweep", err)
+	}
 	for _, table := range []string{"hookgen_claims", "hookgen_orders"} {
 		for {
 			tag, err := s.pool.Exec(ctx, `DELETE FROM `+table+` WHERE ctid IN (

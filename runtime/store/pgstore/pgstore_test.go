@@ -305,3 +305,88 @@ func TestAcknowledgesAfterCommit(t *testing.T) {
 		})
 	}
 }
+
+// blocked returns the ids of the entity's entries that are blocked.
+func blocked(t *testing.T, conn *pgx.Conn) []string {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), `SELECT convert_from(id, 'UTF8') FROM hookgen_inbox WHERE blocked ORDER BY id`)
+	require.NoError(t, err)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	return ids
+}
+
+// TestBlockedFlags checks the bookkeeping that keeps an entity's waiting
+// entries out of Lease's index: every entry behind its entity's head is
+// blocked, and the next one is unblocked when the head settles, is purged
+// or when an earlier one is replayed.
+func TestBlockedFlags(t *testing.T) {
+	url := services.PostgresURL(t)
+	s := open(t, url)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	require.NoError(t, err)
+	defer func() { _ = conn.Close(ctx) }()
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i, id := range []string{"x1", "x2", "x3", "x4", "free"} {
+		e := store.Entry{Family: "f", ID: id, Entity: "x", ReceivedAt: base.Add(time.Duration(i) * time.Second)}
+		if id == "free" {
+			e.Entity = ""
+		}
+		require.NoError(t, s.Put(ctx, e))
+	}
+	assert.Equal(t, []string{"x2", "x3", "x4"}, blocked(t, conn))
+
+	l, err := s.Lease(ctx, 10, time.Minute)
+	require.NoError(t, err)
+	require.Len(t, l, 2)
+	for _, e := range l {
+		if e.ID == "x1" {
+			require.NoError(t, s.Settle(ctx, "x1", "f", e.Token, store.Settlement{State: store.EntryDone}))
+		}
+	}
+	assert.Equal(t, []string{"x3", "x4"}, blocked(t, conn), "x2 is the head once x1 is done")
+
+	n, err := s.Purge(ctx, store.Query{Family: "f", Since: base.Add(time.Second), Before: base.Add(2 * time.Second)})
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	assert.Equal(t, []string{"x4"}, blocked(t, conn), "x3 is the head once x2 is purged")
+
+	require.NoError(t, s.Replay(ctx, "f", "x1"))
+	assert.Equal(t, []string{"x4"}, blocked(t, conn), "a replayed head is not blocked")
+	l, err = s.Lease(ctx, 10, time.Minute)
+	require.NoError(t, err)
+	require.Len(t, l, 1, "x1 again; x3 waits behind it")
+	assert.Equal(t, "x1", l[0].ID)
+}
+
+// BenchmarkLeaseBacklog leases from an inbox whose first 100,000 entries
+// are one entity's backlog (waiting behind its head), followed by 100
+// entries of other entities.
+func BenchmarkLeaseBacklog(b *testing.B) {
+	url := services.PostgresURL(b)
+	s, err := pgstore.Open(context.Background(), url)
+	require.NoError(b, err)
+	defer s.Close()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	require.NoError(b, err)
+	defer func() { _ = conn.Close(ctx) }()
+	_, err = conn.Exec(ctx, `
+		INSERT INTO hookgen_inbox (family, id, webhook, event, key, entity, method, path, raw_query, header, body,
+			received_at, state, reason, attempts, next_at, last_error, duplicates, updated_at, token, lease_until, blocked)
+		SELECT 'f'::bytea, convert_to('d' || lpad(i::text, 7, '0'), 'UTF8'), '', 'created', '',
+			CASE WHEN i < 100000 THEN 'hot'::bytea ELSE convert_to('e' || i, 'UTF8') END,
+			'POST', '/', '', NULL, '\x7b7d'::bytea, '2026-01-01'::timestamptz + i * interval '1 millisecond',
+			1, '', 0, '-infinity', '', 0, now(), '', '-infinity', i > 0 AND i < 100000
+		FROM generate_series(0, 100099) AS i`)
+	require.NoError(b, err)
+	_, err = conn.Exec(ctx, `VACUUM ANALYZE hookgen_inbox`)
+	require.NoError(b, err)
+	for b.Loop() {
+		l, err := s.Lease(ctx, 1, time.Hour)
+		if err != nil || len(l) != 1 {
+			b.Fatalf("lease: %d, %v", len(l), err)
+		}
+	}
+}
