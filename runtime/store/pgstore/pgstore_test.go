@@ -103,26 +103,35 @@ func TestHostileBytes(t *testing.T) {
 }
 
 // BenchmarkPut measures durable acknowledgements: Puts from 32 goroutines
-// per core, each returning after its COMMIT.
+// per core, each returning after its COMMIT; without an entity, and with
+// one of 100 entities (a transaction holding the entity's lock).
 func BenchmarkPut(b *testing.B) {
-	s, err := pgstore.Open(context.Background(), services.PostgresURL(b))
-	require.NoError(b, err)
-	defer s.Close()
-	ctx := context.Background()
-	body := []byte(`{"id":"evt_123","type":"alert.created","data":{"severity":"critical","host":"web-1"}}`)
-	var n atomic.Int64
-	b.SetParallelism(32)
-	start := time.Now()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			id := fmt.Sprint("d", n.Add(1))
-			if err := s.Put(ctx, store.Entry{Family: "fam", ID: id, Event: "alert.created", Body: body}); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "acks/s")
+	for _, entities := range []int{0, 100} {
+		b.Run(fmt.Sprint("Entities", entities), func(b *testing.B) {
+			s, err := pgstore.Open(context.Background(), services.PostgresURL(b))
+			require.NoError(b, err)
+			defer s.Close()
+			ctx := context.Background()
+			body := []byte(`{"id":"evt_123","type":"alert.created","data":{"severity":"critical","host":"web-1"}}`)
+			var n atomic.Int64
+			b.SetParallelism(32)
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := n.Add(1)
+					e := store.Entry{Family: "fam", ID: fmt.Sprint("d", i), Event: "alert.created", Body: body}
+					if entities > 0 {
+						e.Entity = fmt.Sprint("e", i%int64(entities))
+					}
+					if err := s.Put(ctx, e); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "acks/s")
+		})
+	}
 }
 
 func TestPoolSize(t *testing.T) {
