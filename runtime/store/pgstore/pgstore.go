@@ -17,10 +17,12 @@ import (
 
 // Store is the PostgreSQL store.Backend: claims, ordering and the inbox in
 // the tables of the schema the URL's search_path selects, shared by every
-// replica that opens the same database. Every method is one statement in
-// its own transaction (Acquire may read once more to explain a refusal),
-// so a write is committed — durable with PostgreSQL's default
-// synchronous_commit — when the method returns. Times (leases, retention,
+// replica that opens the same database. Most methods are one statement in
+// its own transaction (Claim and Acquire may read once more to explain a
+// refusal; Put, Settle and Replay of an entry with an entity run in a short
+// transaction holding the entity's advisory lock), and a write is
+// committed — durable with PostgreSQL's default synchronous_commit — when
+// the method returns (TestAcknowledgesAfterCommit). Times (leases, retention,
 // due times) are the server's, so replicas need no synchronised clocks.
 //
 // A Store is safe for concurrent use by many goroutines.
