@@ -284,6 +284,8 @@ func TestAcknowledgesAfterCommit(t *testing.T) {
 	}{
 		{"Put", "hookgen_inbox", func() error { return s.Put(ctx, store.Entry{Family: "f", ID: "1"}) },
 			`SELECT count(*) FROM hookgen_inbox WHERE id = '\x31'::bytea`},
+		{"PutEntity", "hookgen_inbox", func() error { return s.Put(ctx, store.Entry{Family: "f", ID: "2", Entity: "e"}) },
+			`SELECT count(*) FROM hookgen_inbox WHERE id = '\x32'::bytea`},
 		{"Complete", "hookgen_claims", func() error { return s.Complete(ctx, "k", c.Token, time.Hour) },
 			`SELECT count(*) FROM hookgen_claims WHERE key = '\x6b'::bytea AND state = 2`},
 	}
