@@ -1,0 +1,164 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hookgen/hookgen/runtime"
+	"github.com/hookgen/hookgen/runtime/receiver"
+	"github.com/hookgen/hookgen/runtime/store"
+)
+
+// Environment variables App reads; a flag wins over its variable.
+const (
+	EnvAddr     = "HOOKGEN_ADDR"      // -addr
+	EnvOpsAddr  = "HOOKGEN_OPS_ADDR"  // -ops-addr
+	EnvStore    = "HOOKGEN_STORE"     // -store
+	EnvOpsToken = "HOOKGEN_OPS_TOKEN" // bearer token of /metrics and /admin/
+)
+
+// App is a generated receiver's command. Its Main is the whole main
+// function:
+//
+//	serve.App{Name: "stackstate-receiver", Family: stackstate.Family, Build: func(o ...receiver.Option) (*receiver.Receiver, error) {
+//		return stackstate.NewReceiver(handler{}, o...)
+//	}}.Main()
+type App struct {
+	// Name is the command name, for usage and errors.
+	Name string
+	// Family returns the family served (the generated package's Family).
+	Family func() (*runtime.Family, error)
+	// Build builds the receiver with the options App computed (the
+	// generated package's NewReceiver with the application's handler).
+	Build func(opts ...receiver.Option) (*receiver.Receiver, error)
+	// Logger receives the receiver's and the server's logs (default: JSON
+	// on stderr).
+	Logger *slog.Logger
+	// Options are added after the ones App computes from flags and
+	// environment.
+	Options []Option
+}
+
+// errUsage marks a command-line mistake (exit status 2).
+var errUsage = errors.New("usage")
+
+// Main runs the command with os.Args, the environment and SIGINT/SIGTERM
+// for a graceful stop, and exits: 0 after a graceful stop, 2 on a usage
+// error, 1 on any other failure.
+func (a App) Main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := a.Run(ctx, os.Args[1:], os.Getenv, os.Stderr)
+	stop()
+	switch {
+	case err == nil || errors.Is(err, flag.ErrHelp):
+		os.Exit(0)
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(os.Stderr, "%s: %v\n", a.Name, err)
+		os.Exit(2)
+	default:
+		fmt.Fprintf(os.Stderr, "%s: %v\n", a.Name, err)
+		os.Exit(1)
+	}
+}
+
+// Run is Main without the process: it parses args, reads the environment
+// through getenv, writes usage to stderr, and serves until ctx is done.
+func (a App) Run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	fam, err := a.Family()
+	if err != nil {
+		return err
+	}
+	fs := flag.NewFlagSet(a.Name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", envOr(getenv, EnvAddr, DefaultAddr), "webhook listen address (env "+EnvAddr+")")
+	opsAddr := fs.String("ops-addr", envOr(getenv, EnvOpsAddr, DefaultOpsAddr),
+		"listen address of /healthz, /readyz, /metrics (env "+EnvOpsAddr+"; empty: the webhook listener, with "+EnvOpsToken+")")
+	storeURL := fs.String("store", envOr(getenv, EnvStore, "bolt:"+fam.Name+".db"), "store URL: bolt:PATH or memory: (env "+EnvStore+")")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: %s [flags]\n\nSecrets: %s\n\nFlags:\n", a.Name, envHint(fam))
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	log := a.Logger
+	if log == nil {
+		log = slog.New(slog.NewJSONHandler(stderr, nil))
+	}
+	st, err := OpenStore(*storeURL)
+	if err != nil {
+		return fmt.Errorf("%w: -store: %w", errUsage, err)
+	}
+	reg := prometheus.NewRegistry()
+	ropts := []receiver.Option{receiver.WithStore(st), receiver.WithLogger(log),
+		receiver.WithRegisterer(reg), receiver.WithOpsEndpoints(false)}
+	if sec := EnvSecrets(fam, getenv); len(sec) > 0 {
+		ropts = append(ropts, receiver.WithSecrets(sec))
+	}
+	rc, err := a.Build(ropts...)
+	if err != nil {
+		_ = st.Close()
+		if errors.Is(err, runtime.ErrConfig) && len(SchemesUsed(fam)) > 0 {
+			return fmt.Errorf("%w (secrets: %s)", err, envHint(fam))
+		}
+		return err
+	}
+	opts := []Option{WithAddr(*addr), WithOpsAddr(*opsAddr), WithOpsToken(getenv(EnvOpsToken)),
+		WithRegistry(reg), WithLogger(log.With("family", fam.Name)),
+		OnShutdown(rc.Shutdown),
+		OnShutdown(func(context.Context) error { return errors.Join(rc.Close(), st.Close()) })}
+	srv, err := New(rc.Handler(), append(opts, a.Options...)...)
+	if err != nil {
+		_ = errors.Join(rc.Close(), st.Close())
+		return err
+	}
+	return srv.Run(ctx)
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// envHint names the variables holding fam's secrets.
+func envHint(fam *runtime.Family) string {
+	schemes := SchemesUsed(fam)
+	if len(schemes) == 0 {
+		return "none (the family declares no security)"
+	}
+	parts := make([]string, len(schemes))
+	for i, s := range schemes {
+		parts[i] = SecretEnvName(s) + " (scheme " + s + ")"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// OpenStore opens the store a URL names: "memory:" or "bolt:PATH".
+func OpenStore(url string) (store.Store, error) {
+	kind, rest, ok := strings.Cut(url, ":")
+	switch {
+	case ok && kind == "memory" && rest == "":
+		return store.NewMemory(), nil
+	case ok && kind == "bolt" && rest != "":
+		return store.OpenBolt(rest)
+	}
+	return nil, fmt.Errorf("%q: want memory: or bolt:PATH", url)
+}

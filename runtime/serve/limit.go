@@ -1,0 +1,120 @@
+package serve
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"golang.org/x/sync/semaphore"
+
+	"github.com/hookgen/hookgen/runtime"
+)
+
+// bodyChunk is the unit in which buffered bodies draw on the memory budget.
+const bodyChunk = 32 << 10
+
+// gate is the middleware in front of the webhook handler: it reads the body
+// (outside any slot), then takes a slot or answers 503.
+type gate struct {
+	next       http.Handler
+	slots      chan struct{}
+	memory     *semaphore.Weighted
+	maxBody    int64
+	retryAfter time.Duration
+	limiter    *connLimiter
+	stats      *serverMetrics
+}
+
+// errBusy reports that no slot or no body memory was free.
+var errBusy = errors.New("serve: saturated")
+
+func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	tc := connOf(r.Context())
+	held, err := g.buffer(r)
+	defer func() {
+		if held > 0 {
+			g.memory.Release(held)
+		}
+	}()
+	if errors.Is(err, errBusy) {
+		g.saturated(w, "the server is buffering as many request bodies as it may")
+		return
+	}
+	if err != nil {
+		// The client went away or timed out while sending: nothing to answer.
+		w.Header().Set("Connection", "close")
+		runtime.WriteProblem(w, runtime.Problem{
+			Type: runtime.ProblemTypeBase + "incomplete-request", Title: "Incomplete request",
+			Status: http.StatusBadRequest, Detail: "The request body could not be read in time.",
+		})
+		return
+	}
+	select {
+	case g.slots <- struct{}{}:
+	default:
+		g.saturated(w, "every delivery slot is in use")
+		return
+	}
+	if tc != nil {
+		g.limiter.setPhase(tc, phaseBusy)
+	}
+	g.stats.inflight.Inc()
+	defer func() {
+		g.stats.inflight.Dec()
+		<-g.slots
+		if tc != nil {
+			g.limiter.setPhase(tc, phaseReading)
+		}
+	}()
+	g.next.ServeHTTP(w, r)
+}
+
+// buffer reads up to maxBody bytes of r's body into memory drawn from the
+// budget, and replaces r.Body with what it read followed by the unread rest.
+// It returns the budget it holds.
+func (g *gate) buffer(r *http.Request) (int64, error) {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		return 0, nil
+	}
+	var held int64
+	var buf bytes.Buffer
+	limit := g.maxBody + 1 // one more byte tells "longer than allowed"
+	for int64(buf.Len()) < limit {
+		if int64(buf.Len()) >= held {
+			if !g.memory.TryAcquire(bodyChunk) {
+				return held, errBusy
+			}
+			held += bodyChunk
+			buf.Grow(bodyChunk)
+		}
+		want := min(held, limit) - int64(buf.Len())
+		n, err := io.CopyN(&buf, r.Body, want)
+		if errors.Is(err, io.EOF) {
+			r.Body = io.NopCloser(&buf)
+			return held, nil
+		}
+		if err != nil {
+			return held, err
+		}
+		_ = n
+	}
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(&buf, r.Body), r.Body}
+	return held, nil
+}
+
+// saturated answers 503 with Retry-After and a problem document.
+func (g *gate) saturated(w http.ResponseWriter, why string) {
+	g.stats.rejected.Inc()
+	secs := int((g.retryAfter + time.Second - 1) / time.Second)
+	w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
+	runtime.WriteProblem(w, runtime.Problem{
+		Type: runtime.ProblemTypeBase + "overloaded", Title: "Server busy",
+		Status: http.StatusServiceUnavailable, Detail: "Try again later: " + why + ".",
+	})
+}
