@@ -19,6 +19,7 @@ func ExampleNew() {
 		return
 	}
 	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
 	if err := srv.Listen(ctx); err != nil {
 		fmt.Println(err)
 		return
