@@ -53,7 +53,12 @@ var (
 var (
 	claimsBucket = []byte("claims")
 	ordersBucket = []byte("orders")
+	// metaBucket's sequence is the fence counter of claims and leases.
+	metaBucket = []byte("meta")
 )
+
+// allBuckets are the buckets OpenBolt creates.
+var allBuckets = [][]byte{claimsBucket, ordersBucket, metaBucket}
 
 // sweepChunk is the most records one sweep transaction inspects, so that a
 // sweep never holds the write lock for long.
@@ -84,7 +89,7 @@ func OpenBolt(path string, opts ...BoltOption) (*Bolt, error) {
 	db.MaxBatchDelay = c.batchDelay
 	db.MaxBatchSize = c.batchSize
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{claimsBucket, ordersBucket} {
+		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -165,6 +170,11 @@ func (b *Bolt) Claim(ctx context.Context, key string, lease time.Duration) (Clai
 			return nil
 		}
 		res.Token, next.token = token, token
+		fence, err := tx.Bucket(metaBucket).NextSequence()
+		if err != nil {
+			return err
+		}
+		res.Fence = int64(fence)
 		return tx.Bucket(claimsBucket).Put(k, next.appendTo(nil))
 	})
 	if err != nil {
@@ -220,6 +230,26 @@ func (b *Bolt) settle(op, key string, step func(claimRecord, bool, int64) (claim
 		return fmt.Errorf("store: %s: %w", op, err)
 	}
 	return outcome
+}
+
+// Extend implements Store.
+func (b *Bolt) Extend(ctx context.Context, key, token string, lease time.Duration) (time.Time, error) {
+	if err := checkArgs(ctx, "extend", key); err != nil {
+		return time.Time{}, err
+	}
+	if err := checkDuration("extend", "lease", lease); err != nil {
+		return time.Time{}, err
+	}
+	var until int64
+	err := b.settle("extend", key, func(r claimRecord, found bool, now int64) (claimRecord, bool, error) {
+		next, err := extendStep(r, found, now, token, lease, b.failedRetention)
+		until = next.leaseUntil
+		return next, err == nil, err
+	})
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Unix(0, until), nil
 }
 
 // Get implements Store.
@@ -289,6 +319,89 @@ func (b *Bolt) Commit(ctx context.Context, entity string, version int64, hasVers
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	return nil
+}
+
+// Acquire implements OrderStore.
+func (b *Bolt) Acquire(ctx context.Context, entity string, pos Position, holder string, lease time.Duration) (OrderClaim, error) {
+	if err := checkArgs(ctx, "acquire", entity); err != nil {
+		return OrderClaim{}, err
+	}
+	if err := checkDuration("acquire", "lease", lease); err != nil {
+		return OrderClaim{}, err
+	}
+	if err := b.enter(); err != nil {
+		return OrderClaim{}, err
+	}
+	defer b.mu.RUnlock()
+	k := []byte(entity)
+	token := newToken()
+	var res OrderClaim
+	err := b.db.Batch(func(tx *bolt.Tx) error {
+		rec, found, err := getOrder(tx, k)
+		if err != nil {
+			return err
+		}
+		var next orderRecord
+		res, next = acquireStep(rec, found, b.now().UnixNano(), pos, holder, lease)
+		if res.Verdict != Accept {
+			return nil
+		}
+		res.Token, next.holdToken = token, token
+		return tx.Bucket(ordersBucket).Put(k, next.appendTo(nil))
+	})
+	if err != nil {
+		return OrderClaim{}, fmt.Errorf("store: acquire: %w", err)
+	}
+	return res, nil
+}
+
+// CommitOrder implements OrderStore.
+func (b *Bolt) CommitOrder(ctx context.Context, entity, token string, pos Position, retention time.Duration) error {
+	if err := checkArgs(ctx, "commit order", entity); err != nil {
+		return err
+	}
+	if err := checkDuration("commit order", "retention", retention); err != nil {
+		return err
+	}
+	return b.settleOrder("commit order", entity, func(r orderRecord, found bool, now int64) (orderRecord, error) {
+		return commitOrderStep(r, found, now, token, pos, retention)
+	})
+}
+
+// AbandonOrder implements OrderStore.
+func (b *Bolt) AbandonOrder(ctx context.Context, entity, token string) error {
+	if err := checkArgs(ctx, "abandon order", entity); err != nil {
+		return err
+	}
+	return b.settleOrder("abandon order", entity, func(r orderRecord, found bool, now int64) (orderRecord, error) {
+		return abandonOrderStep(r, found, now, token)
+	})
+}
+
+// settleOrder runs CommitOrder or AbandonOrder in a batched transaction.
+func (b *Bolt) settleOrder(op, entity string, step func(orderRecord, bool, int64) (orderRecord, error)) error {
+	if err := b.enter(); err != nil {
+		return err
+	}
+	defer b.mu.RUnlock()
+	k := []byte(entity)
+	var outcome error
+	err := b.db.Batch(func(tx *bolt.Tx) error {
+		rec, found, err := getOrder(tx, k)
+		if err != nil {
+			return err
+		}
+		next, lost := step(rec, found, b.now().UnixNano())
+		outcome = lost
+		if lost != nil {
+			return nil
+		}
+		return tx.Bucket(ordersBucket).Put(k, next.appendTo(nil))
+	})
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", op, err)
+	}
+	return outcome
 }
 
 // Close stops the sweeper and closes the file, waiting for calls in
