@@ -154,12 +154,12 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 
-	recs, err := srv.Records("")
+	recs, err := srv.Records(ctx, "")
 	if err != nil {
 		_ = shutdown()
 		return err
 	}
-	fmt.Fprintf(out, "\nrecorded by serve (%d deliveries; hookgen deliveries -store DIR lists them):\n", len(recs))
+	fmt.Fprintf(out, "\nrecorded by serve (%d deliveries; hookgen deliveries -store bolt:DIR lists them):\n", len(recs))
 	for _, r := range recs {
 		fmt.Fprintf(out, "  %-10s %-22s %-24s id=%s\n", r.Family, r.Webhook, r.Event, r.DeliveryID)
 	}

@@ -9,12 +9,14 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hookgen/hookgen/runtime"
+	"github.com/hookgen/hookgen/runtime/inboxapi"
 	"github.com/hookgen/hookgen/runtime/receiver"
 	"github.com/hookgen/hookgen/runtime/store"
 )
@@ -25,6 +27,7 @@ const (
 	EnvOpsAddr  = "HOOKGEN_OPS_ADDR"  // -ops-addr
 	EnvStore    = "HOOKGEN_STORE"     // -store
 	EnvOpsToken = "HOOKGEN_OPS_TOKEN" // bearer token of /metrics and /admin/
+	EnvMode     = "HOOKGEN_MODE"      // -mode
 )
 
 // App is a generated receiver's command. Its Main is the whole main
@@ -84,6 +87,7 @@ func (a App) Run(ctx context.Context, args []string, getenv func(string) string,
 	opsAddr := fs.String("ops-addr", envOr(getenv, EnvOpsAddr, DefaultOpsAddr),
 		"listen address of /healthz, /readyz, /metrics (env "+EnvOpsAddr+"; empty: the webhook listener, with "+EnvOpsToken+")")
 	storeURL := fs.String("store", envOr(getenv, EnvStore, "bolt:"+fam.Name+".db"), "store URL: bolt:PATH or memory: (env "+EnvStore+")")
+	mode := fs.String("mode", getenv(EnvMode), "acknowledgement mode: sync or durable (env "+EnvMode+"; default: durable for single-attempt senders when the store keeps an inbox, else sync)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: %s [flags]\n\nSecrets: %s\n\nFlags:\n", a.Name, envHint(fam))
 		fs.PrintDefaults()
@@ -97,6 +101,14 @@ func (a App) Run(ctx context.Context, args []string, getenv func(string) string,
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
+	var modeOpt receiver.Option
+	if *mode != "" {
+		m, ok := receiver.ParseMode(*mode)
+		if !ok {
+			return fmt.Errorf("%w: -mode %q: want sync or durable", errUsage, *mode)
+		}
+		modeOpt = receiver.WithMode(m)
+	}
 	log := a.Logger
 	if log == nil {
 		log = slog.New(slog.NewJSONHandler(stderr, nil))
@@ -107,7 +119,7 @@ func (a App) Run(ctx context.Context, args []string, getenv func(string) string,
 	}
 	reg := prometheus.NewRegistry()
 	ropts := []receiver.Option{receiver.WithStore(st), receiver.WithLogger(log),
-		receiver.WithRegisterer(reg), receiver.WithOpsEndpoints(false)}
+		receiver.WithRegisterer(reg), receiver.WithOpsEndpoints(false), modeOpt}
 	if sec := EnvSecrets(fam, getenv); len(sec) > 0 {
 		ropts = append(ropts, receiver.WithSecrets(sec))
 	}
@@ -120,7 +132,7 @@ func (a App) Run(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	opts := []Option{WithAddr(*addr), WithOpsAddr(*opsAddr), WithOpsToken(getenv(EnvOpsToken)),
-		WithRegistry(reg), WithLogger(log.With("family", fam.Name)),
+		WithRegistry(reg), WithLogger(log.With("family", fam.Name)), WithAdmin(inboxapi.Handler(rc.Inbox())),
 		OnShutdown(rc.Shutdown),
 		OnShutdown(func(context.Context) error { return errors.Join(rc.Close(), st.Close()) })}
 	srv, err := New(rc.Handler(), append(opts, a.Options...)...)
@@ -151,14 +163,38 @@ func envHint(fam *runtime.Family) string {
 	return strings.Join(parts, ", ")
 }
 
-// OpenStore opens the store a URL names: "memory:" or "bolt:PATH".
-func OpenStore(url string) (store.Store, error) {
+// DefaultBoltFile is the file bolt:DIR names when DIR is a directory.
+const DefaultBoltFile = "hookgen.db"
+
+// ResolveStore checks a store URL and makes it canonical: "memory:", or
+// "bolt:FILE" where a PATH naming an existing directory becomes
+// PATH/hookgen.db (one file per process, whatever the number of families).
+func ResolveStore(url string) (string, error) {
 	kind, rest, ok := strings.Cut(url, ":")
 	switch {
 	case ok && kind == "memory" && rest == "":
-		return store.NewMemory(), nil
+		return url, nil
 	case ok && kind == "bolt" && rest != "":
-		return store.OpenBolt(rest)
+		if st, err := os.Stat(rest); err == nil && st.IsDir() {
+			rest = filepath.Join(rest, DefaultBoltFile)
+		}
+		return "bolt:" + rest, nil
 	}
-	return nil, fmt.Errorf("%q: want memory: or bolt:PATH", url)
+	return "", fmt.Errorf("%w: store %q: want memory: or bolt:PATH", store.ErrInvalid, url)
+}
+
+// OpenStore opens the backend a store URL names (see ResolveStore); for
+// bolt it creates the file's directory when missing.
+func OpenStore(url string) (store.Backend, error) {
+	url, err := ResolveStore(url)
+	if err != nil {
+		return nil, err
+	}
+	if path, ok := strings.CutPrefix(url, "bolt:"); ok {
+		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+			return nil, fmt.Errorf("store %s: %w", url, err)
+		}
+		return store.OpenBolt(path)
+	}
+	return store.NewMemory(), nil
 }
