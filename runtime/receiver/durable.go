@@ -7,9 +7,13 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/gorilla/mux"
 
 	"github.com/hookgen/hookgen/runtime"
 	"github.com/hookgen/hookgen/runtime/store"
@@ -203,6 +207,20 @@ func (p *workerPool) loop() {
 	}
 }
 
+// pathParams matches path against the endpoint's path template again
+// (the inbox keeps the path, not its variables); nil when it has none.
+func (e *endpoint) pathParams(path string) map[string]string {
+	if !strings.Contains(e.path, "{") {
+		return nil
+	}
+	var m mux.RouteMatch
+	hr := &http.Request{Method: http.MethodPost, URL: &url.URL{Path: path}}
+	if mux.NewRouter().Path(e.path).Match(hr, &m) {
+		return m.Vars
+	}
+	return nil
+}
+
 // job is one leased inbox entry being processed by a worker.
 type job struct {
 	r     *Receiver
@@ -257,6 +275,7 @@ func (j *job) run(ctx context.Context) verdict {
 	if l.RawQuery != "" {
 		req.Query, _ = url.ParseQuery(l.RawQuery)
 	}
+	req.PathParams = j.ep.pathParams(l.Path)
 	if j.ep.wh.Encoding[l.Method] == runtime.QueryParams {
 		body, err := j.ep.wh.QueryBody(req)
 		if err != nil {

@@ -158,7 +158,7 @@ func New(fam *runtime.Family, dispatch runtime.Dispatch, opts ...Option) (*Recei
 	if r.order == nil {
 		r.order, _ = r.store.(store.OrderStore)
 	}
-	r.inbox, _ = r.store.(store.Inbox)
+	r.inbox = probeInbox(r.store)
 	if err := r.setupMode(cfg); err != nil {
 		if r.ownStore {
 			_ = r.store.Close()
@@ -199,6 +199,19 @@ func (r *Receiver) setupMode(cfg config) error {
 	r.workers = &workerPool{r: r, n: cfg.workers, poll: cfg.poll}
 	r.workers.start()
 	return nil
+}
+
+// probeInbox returns s's inbox, or nil when s has none or its inbox
+// answers store.ErrUnsupported (the Redis backend).
+func probeInbox(s store.Store) store.Inbox {
+	in, ok := s.(store.Inbox)
+	if !ok {
+		return nil
+	}
+	if _, err := in.List(context.Background(), store.Query{Limit: 1}); errors.Is(err, store.ErrUnsupported) {
+		return nil
+	}
+	return in
 }
 
 // Mode returns the receiver's acknowledgement mode.

@@ -282,7 +282,7 @@ func TestMountWithPath(t *testing.T) {
 	var got *runtime.Delivery
 	rcv, err := receiver.New(fixture.SingleAttempt(),
 		func(_ context.Context, d *runtime.Delivery, _ runtime.Event) error { got = d; return nil },
-		receiver.WithPath("taskFailed", "/hooks/{tenant}/task"))
+		receiver.WithPath("taskFailed", "/hooks/{tenant}/task"), receiver.WithMode(receiver.Sync))
 	require.NoError(t, err)
 	defer rcv.Close()
 	router := mux.NewRouter()

@@ -10,8 +10,11 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Bolt is the embedded durable Store and OrderStore: one file on local
-// disk, written with bbolt (go.etcd.io/bbolt).
+// Bolt is the embedded durable Backend: claims, ordering and the inbox
+// of every family in one file on local disk, written with bbolt
+// (go.etcd.io/bbolt). One process opens one file whatever the number of
+// families: claim keys and entities carry their family (the receiver
+// prefixes them), and inbox entries are keyed by family and id.
 //
 // Why bbolt: it is pure Go (no cgo, cross-compiles like the rest of
 // hookgen), keeps everything in a single file, gives ACID transactions
@@ -19,19 +22,30 @@ import (
 // by the etcd project, which runs it under etcd in production. There is no
 // write-ahead log to replay and no server to run.
 //
-// Durability: Claim, Complete, Release and Commit return only after their
-// transaction is committed and fsynced, so a completed key that Complete
-// acknowledged is on disk and survives kill -9 or a power cut. Concurrent
-// writes are grouped into one transaction (bbolt's DB.Batch, tuned by
-// WithBatchDelay and WithBatchSize), so they share one fsync; a Claim that
-// loses is answered from a read-only transaction without writing.
+// Durability: every write (Claim, Extend, Complete, Release, Acquire,
+// CommitOrder, AbandonOrder, Commit, Put, Lease, ExtendLease, Settle,
+// Replay, Purge) returns only after its transaction is committed and
+// fsynced, so a completed key or a Put entry that was acknowledged is on
+// disk and survives kill -9 or a power cut. Concurrent writes are grouped
+// into one transaction (bbolt's DB.Batch, tuned by WithBatchDelay and
+// WithBatchSize), so they share one fsync; a Claim that loses is answered
+// from a read-only transaction without writing.
 //
-// Expired records read as Absent at once; a background goroutine deletes
-// them from the file every WithSweepInterval. Close stops it.
+// The inbox is indexed (see bolt_inbox.go): List reads a page from an
+// index by family, state and time, and Lease reads due entries in order,
+// so both cost the entries they return, not the entries stored.
+//
+// Expired claims and ordering records read as Absent at once; a
+// background goroutine deletes them from the file every WithSweepInterval.
+// Inbox entries stay until Purge. Close stops the sweeper.
 //
 // The file is locked while open: a second OpenBolt of the same path, in
-// this process or another, waits WithOpenTimeout and fails. A Bolt is safe
-// for concurrent use by many goroutines.
+// this process or another, waits WithOpenTimeout and fails, and so does a
+// read-only bbolt open (bbolt takes a shared lock that the writer's
+// exclusive lock excludes). A command that must read a file a running
+// receiver holds therefore asks that receiver (its admin endpoint) rather
+// than opening the file. A Bolt is safe for concurrent use by many
+// goroutines.
 type Bolt struct {
 	db              *bolt.DB
 	now             func() time.Time
@@ -47,6 +61,7 @@ type Bolt struct {
 var (
 	_ Store      = (*Bolt)(nil)
 	_ OrderStore = (*Bolt)(nil)
+	_ Backend    = (*Bolt)(nil)
 )
 
 // Bucket names inside the file.
@@ -58,7 +73,7 @@ var (
 )
 
 // allBuckets are the buckets OpenBolt creates.
-var allBuckets = [][]byte{claimsBucket, ordersBucket, metaBucket}
+var allBuckets = [][]byte{claimsBucket, ordersBucket, metaBucket, entriesBucket, indexBucket}
 
 // sweepChunk is the most records one sweep transaction inspects, so that a
 // sweep never holds the write lock for long.

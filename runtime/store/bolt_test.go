@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/hookgen/hookgen/runtime/store"
 	"github.com/hookgen/hookgen/runtime/store/storetest"
@@ -77,6 +78,12 @@ func TestBoltFileLocked(t *testing.T) {
 	require.Error(t, err, "the file is locked while open")
 	assert.Nil(t, second)
 	assert.Less(t, time.Since(start), 5*time.Second)
+
+	ro, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: 100 * time.Millisecond})
+	if err == nil {
+		_ = ro.Close()
+	}
+	require.Error(t, err, "a read-only open waits for the writer's lock too")
 }
 
 func TestBoltClockAndSweep(t *testing.T) {

@@ -38,9 +38,11 @@
 //     sharded for concurrency; state is lost with the process. Its inbox
 //     scans every entry on Lease, List and Purge: it is meant for tests and
 //     small volumes.
-//   - [Bolt] ([OpenBolt]): the embedded durable default, one file on disk
-//     written with bbolt; a completed key is on disk before Complete
-//     returns and survives kill -9.
+//   - [Bolt] ([OpenBolt]): the embedded durable default, one file per
+//     process for every family, written with bbolt; every write is
+//     committed and fsynced before it returns (a completed key or a Put
+//     entry survives kill -9), and the inbox is indexed so that List and
+//     Lease cost the entries they return.
 //
 // Both use a clock passed in with [WithClock] and share the options built
 // by the With functions in this package. Every method of both types is safe

@@ -349,3 +349,13 @@ func (d *decoder) str() string {
 	d.b = d.b[n:]
 	return v
 }
+
+// isAny reports whether err wraps one of targets.
+func isAny(err error, targets ...error) bool {
+	for _, t := range targets {
+		if errors.Is(err, t) {
+			return true
+		}
+	}
+	return false
+}

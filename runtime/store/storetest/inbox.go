@@ -168,9 +168,15 @@ func testInboxEntityOrder(t *testing.T, h suite) {
 	o := entry("other", "x1", 0)
 	o.Entity = "x"
 	put(t, a, o)
+	// v2 and v3 arrive first; v1, received earlier, becomes v's head.
+	for _, at := range []int{20, 21, 19} {
+		e := entry("fam", fmt.Sprint("v", at-18), at)
+		e.Entity = "v"
+		put(t, b, e)
+	}
 
 	l := lease(t, b, 10, longLease)
-	assert.ElementsMatch(t, []string{"x1", "y1", "z1", "x1"}, ids(l), "the head of each entity, and entries without one")
+	assert.ElementsMatch(t, []string{"x1", "y1", "z1", "x1", "v1"}, ids(l), "the head of each entity, and entries without one")
 	assert.Empty(t, lease(t, a, 10, longLease), "later entries wait while the head is leased")
 
 	var x1, y1 store.Leased
