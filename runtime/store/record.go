@@ -359,3 +359,7 @@ func isAny(err error, targets ...error) bool {
 	}
 	return false
 }
+
+// NewToken returns a random lease token (128 bits from crypto/rand,
+// base64url), for backends in other packages.
+func NewToken() string { return newToken() }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -93,7 +94,7 @@ func testInboxPut(t *testing.T, h suite) {
 
 	rec := entry("fam", "r1", 1)
 	rec.State, rec.Reason, rec.Attempts = store.EntryDone, store.ReasonUnhandled, 1
-	rec.LastError = string(make([]byte, 3*store.MaxLastError))
+	rec.LastError = strings.Repeat("e", 3*store.MaxLastError)
 	put(t, a, rec)
 	got, err = b.GetEntry(ctx, "fam", "r1")
 	require.NoError(t, err)
