@@ -35,6 +35,9 @@ type Config struct {
 	// Source is the spec name written into the generated files' headers;
 	// defaults to the base name of Spec.
 	Source string `yaml:"source,omitempty" json:"source,omitempty"`
+	// OnWarning, when set, receives what generation accepts but reports,
+	// such as a vendor example that violates its own schema.
+	OnWarning func(dynamic.Warning) `yaml:"-" json:"-"`
 }
 
 // WebhookConfig is the config file's overlay for one webhook: each field,
@@ -45,7 +48,7 @@ type WebhookConfig = dynamic.WebhookConfig
 // Dynamic returns the part of c that loading a spec needs, for
 // dynamic.Load and dynamic.LoadFamily.
 func (c Config) Dynamic() dynamic.Config {
-	return dynamic.Config{Spec: c.Spec, Overlay: c.Overlay, Family: c.Family, Webhooks: c.Webhooks}
+	return dynamic.Config{Spec: c.Spec, Overlay: c.Overlay, Family: c.Family, Webhooks: c.Webhooks, OnWarning: c.OnWarning}
 }
 
 var goIdent = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)

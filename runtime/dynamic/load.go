@@ -28,6 +28,9 @@ type Config struct {
 	// Webhooks sets x-hookgen-* extensions per webhook (its key in
 	// webhooks:, its path, or its operationId) without editing the spec.
 	Webhooks map[string]WebhookConfig
+	// OnWarning, when set, receives what Load accepts but reports: for
+	// now, examples that violate their own schema (see ExampleWarnings).
+	OnWarning func(Warning)
 }
 
 func (c Config) fallbackFamily() string { return "dynamic" }
@@ -44,9 +47,11 @@ type WebhookConfig struct {
 }
 
 // Load reads, overlays and validates the OpenAPI document of cfg. Relative
-// $refs to sibling files are followed; remote $refs are refused (a spec must
-// not make hookgen fetch from the network). External component schemas are
-// internalised so that every type lands in one namespace.
+// $refs to sibling files are followed, percent-encoded fragments included;
+// remote $refs are refused (a spec must not make hookgen fetch from the
+// network). External component schemas are internalised so that every
+// type lands in one namespace. An example that violates its own schema
+// does not refuse the document: it is passed to cfg.OnWarning.
 func Load(ctx context.Context, cfg Config) (*openapi3.T, error) {
 	if _, err := os.Stat(cfg.Spec); err != nil {
 		return nil, fmt.Errorf("%w: cannot read spec %s: %v", ErrSpec, cfg.Spec, err)
@@ -55,8 +60,13 @@ func Load(ctx context.Context, cfg Config) (*openapi3.T, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrSpec, cfg.Spec, err)
 	}
-	if err := doc.Validate(ctx, openapi3.EnableExamplesValidation()); err != nil {
+	if err := doc.Validate(ctx, openapi3.DisableExamplesValidation()); err != nil {
 		return nil, fmt.Errorf("%w: %s is not a valid OpenAPI document: %v", ErrSpec, cfg.Spec, err)
+	}
+	if cfg.OnWarning != nil {
+		for _, w := range ExampleWarnings(ctx, doc) {
+			cfg.OnWarning(w)
+		}
 	}
 	doc.InternalizeRefs(ctx, plainRefNames)
 	if err := applyWebhookConfig(doc, cfg.Webhooks); err != nil {
@@ -72,7 +82,7 @@ func newLoader(ctx context.Context) *openapi3.Loader {
 	l.Context = ctx
 	l.IsExternalRefsAllowed = true
 	l.IncludeOrigin = true // source order, as oapi-codegen loads it
-	l.ReadFromURIFunc = openapi3.URIMapCache(openapi3.ReadFromURIs(refuseRemote, openapi3.ReadFromFile))
+	l.ReadFromURIFunc = openapi3.URIMapCache(decodingRefs(openapi3.ReadFromURIs(refuseRemote, openapi3.ReadFromFile)))
 	return l
 }
 
