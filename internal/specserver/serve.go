@@ -110,7 +110,8 @@ type Server struct {
 	backend   store.Backend
 	receivers []*receiver.Receiver
 	cancel    context.CancelFunc
-	done      chan error
+	done      chan struct{} // closed when Run returned, with runErr set
+	runErr    error
 	closeOnce sync.Once
 	closeErr  error
 	adminFile string
@@ -148,7 +149,7 @@ func Serve(ctx context.Context, cfg ServeConfig) (_ *Server, err error) {
 		}
 		mode = receiver.WithMode(m)
 	}
-	s := &Server{done: make(chan error, 1)}
+	s := &Server{done: make(chan struct{})}
 	if s.Store, err = serve.ResolveStore(cfg.Store); err != nil {
 		return nil, err
 	}
@@ -212,7 +213,10 @@ func Serve(ctx context.Context, cfg ServeConfig) (_ *Server, err error) {
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
-	go func() { s.done <- srv.Run(runCtx) }()
+	go func() {
+		s.runErr = srv.Run(runCtx)
+		close(s.done)
+	}()
 	return s, nil
 }
 
@@ -265,7 +269,10 @@ func enforceable(fam *runtime.Family, secrets auth.Secrets) (*runtime.Family, er
 }
 
 // Wait blocks until the server stops serving and returns why.
-func (s *Server) Wait() error { return <-s.done }
+func (s *Server) Wait() error {
+	<-s.done
+	return s.runErr
+}
 
 // Inbox is the store's inbox: records, dead letter and pending deliveries.
 func (s *Server) Inbox() store.Inbox { return s.backend }
@@ -283,8 +290,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.cancel()
 	var err error
 	select {
-	case err = <-s.done:
-		s.done <- nil
+	case <-s.done:
+		err = s.runErr
 	case <-ctx.Done():
 		err = fmt.Errorf("serve: shutdown: %w", ctx.Err())
 	}

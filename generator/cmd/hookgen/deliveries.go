@@ -32,7 +32,7 @@ func runDeliveries(ctx context.Context, args []string, _ io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
-	defer in.close()
+	defer func() { _ = in.close() }()
 	recs, err := specserver.ReadRecords(ctx, in, store.Query{Family: *family, State: store.EntryDone}, true)
 	if err != nil {
 		return err
