@@ -26,6 +26,7 @@ type Record struct {
 	Duplicates int       `json:"duplicates"`
 	ReceivedAt time.Time `json:"received_at"`
 	NextAt     time.Time `json:"next_at,omitzero"`
+	UpdatedAt  time.Time `json:"updated_at,omitzero"`
 	LastError  string    `json:"last_error,omitempty"`
 	Method     string    `json:"method"`
 	Path       string    `json:"path"`
@@ -42,7 +43,7 @@ type Record struct {
 func RecordOf(e store.Entry) Record {
 	return Record{Family: e.Family, Webhook: e.Webhook, Event: e.Event, Key: e.Key, DeliveryID: e.ID,
 		State: e.State.String(), Reason: e.Reason, Attempts: e.Attempts, Duplicates: e.Duplicates,
-		ReceivedAt: e.ReceivedAt.UTC(), NextAt: e.NextAt, LastError: e.LastError, Method: e.Method, Path: e.Path,
+		ReceivedAt: e.ReceivedAt.UTC(), NextAt: e.NextAt, UpdatedAt: e.UpdatedAt, LastError: e.LastError, Method: e.Method, Path: e.Path,
 		Query: e.RawQuery, Header: e.Header, Payload: payloadOf(e)}
 }
 
