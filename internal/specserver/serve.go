@@ -46,9 +46,10 @@ type ServeConfig struct {
 	// Secrets holds the secrets per family name, then per scheme.
 	Secrets map[string]auth.Secrets
 	// Store is the URL of the one store every family shares (claims,
-	// ordering, inbox, dead letter and records): "memory:" or
-	// "bolt:PATH", PATH a file or an existing directory (which then holds
-	// hookgen.db). Default: DefaultStore.
+	// ordering, inbox, dead letter and records): "memory:", "bolt:PATH"
+	// (PATH a file, or an existing directory which then holds hookgen.db),
+	// "redis://…" (claims and ordering only) or "postgres://…" (everything;
+	// replicas may share it). Default: DefaultStore.
 	Store string
 	// Mode is "sync", "durable" or "" (each family's default).
 	Mode string
@@ -153,8 +154,11 @@ func Serve(ctx context.Context, cfg ServeConfig) (_ *Server, err error) {
 	if s.Store, err = serve.ResolveStore(cfg.Store); err != nil {
 		return nil, err
 	}
-	if s.backend, err = serve.OpenStore(s.Store); err != nil {
-		return nil, fmt.Errorf("serve: open store %s: %w (is another hookgen serve using it?)", s.Store, err)
+	if s.backend, err = serve.OpenStore(ctx, s.Store); err != nil {
+		if strings.HasPrefix(s.Store, "bolt:") {
+			return nil, fmt.Errorf("serve: %w (is another hookgen serve using the file? one process per bolt file; share a postgres:// store between replicas)", err)
+		}
+		return nil, fmt.Errorf("serve: %w", err)
 	}
 	defer func() {
 		if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/hookgen/hookgen/runtime/inboxapi"
 	"github.com/hookgen/hookgen/runtime/receiver"
 	"github.com/hookgen/hookgen/runtime/store"
+	"github.com/hookgen/hookgen/runtime/store/storeurl"
 )
 
 // Environment variables App reads; a flag wins over its variable.
@@ -86,7 +87,7 @@ func (a App) Run(ctx context.Context, args []string, getenv func(string) string,
 	addr := fs.String("addr", envOr(getenv, EnvAddr, DefaultAddr), "webhook listen address (env "+EnvAddr+")")
 	opsAddr := fs.String("ops-addr", envOr(getenv, EnvOpsAddr, DefaultOpsAddr),
 		"listen address of /healthz, /readyz, /metrics (env "+EnvOpsAddr+"; empty: the webhook listener, with "+EnvOpsToken+")")
-	storeURL := fs.String("store", envOr(getenv, EnvStore, "bolt:"+fam.Name+".db"), "store URL: bolt:PATH or memory: (env "+EnvStore+")")
+	storeURL := fs.String("store", envOr(getenv, EnvStore, "bolt:"+fam.Name+".db"), "store URL: "+storeurl.Forms+" (env "+EnvStore+")")
 	mode := fs.String("mode", getenv(EnvMode), "acknowledgement mode: sync or durable (env "+EnvMode+"; default: durable for single-attempt senders when the store keeps an inbox, else sync)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: %s [flags]\n\nSecrets: %s\n\nFlags:\n", a.Name, envHint(fam))
@@ -113,9 +114,12 @@ func (a App) Run(ctx context.Context, args []string, getenv func(string) string,
 	if log == nil {
 		log = slog.New(slog.NewJSONHandler(stderr, nil))
 	}
-	st, err := OpenStore(*storeURL)
-	if err != nil {
+	if _, err := ResolveStore(*storeURL); err != nil {
 		return fmt.Errorf("%w: -store: %w", errUsage, err)
+	}
+	st, err := OpenStore(ctx, *storeURL)
+	if err != nil {
+		return err
 	}
 	reg := prometheus.NewRegistry()
 	ropts := []receiver.Option{receiver.WithStore(st), receiver.WithLogger(log),
@@ -166,7 +170,8 @@ func envHint(fam *runtime.Family) string {
 // DefaultBoltFile is the file bolt:DIR names when DIR is a directory.
 const DefaultBoltFile = "hookgen.db"
 
-// ResolveStore checks a store URL and makes it canonical: "memory:", or
+// ResolveStore checks a store URL and makes it canonical: "memory:",
+// "redis://…", "rediss://…", "postgres://…", "postgresql://…" unchanged, and
 // "bolt:FILE" where a PATH naming an existing directory becomes
 // PATH/hookgen.db (one file per process, whatever the number of families).
 func ResolveStore(url string) (string, error) {
@@ -179,13 +184,16 @@ func ResolveStore(url string) (string, error) {
 			rest = filepath.Join(rest, DefaultBoltFile)
 		}
 		return "bolt:" + rest, nil
+	case ok && strings.HasPrefix(rest, "//") && (kind == "redis" || kind == "rediss" || kind == "postgres" || kind == "postgresql"):
+		return url, nil
 	}
-	return "", fmt.Errorf("%w: store %q: want memory: or bolt:PATH", store.ErrInvalid, url)
+	return "", fmt.Errorf("%w: store %q: want %s", store.ErrInvalid, url, storeurl.Forms)
 }
 
-// OpenStore opens the backend a store URL names (see ResolveStore); for
-// bolt it creates the file's directory when missing.
-func OpenStore(url string) (store.Backend, error) {
+// OpenStore opens the backend a store URL names (see ResolveStore and
+// package storeurl); for bolt it creates the file's directory when
+// missing. A PostgreSQL store gets its migrations applied.
+func OpenStore(ctx context.Context, url string) (store.Backend, error) {
 	url, err := ResolveStore(url)
 	if err != nil {
 		return nil, err
@@ -194,7 +202,6 @@ func OpenStore(url string) (store.Backend, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 			return nil, fmt.Errorf("store %s: %w", url, err)
 		}
-		return store.OpenBolt(path)
 	}
-	return store.NewMemory(), nil
+	return storeurl.Open(ctx, url)
 }

@@ -28,7 +28,7 @@ func runDeliveries(ctx context.Context, args []string, _ io.Reader, stdout, stde
 	if *format != "text" && *format != "json" {
 		return usagef("-format %q: want text or json", *format)
 	}
-	in, err := sf.open(os.Getenv)
+	in, err := sf.open(ctx, os.Getenv)
 	if err != nil {
 		return err
 	}

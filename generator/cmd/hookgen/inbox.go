@@ -40,7 +40,7 @@ func runInbox(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if err := ic.check(sub, ids); err != nil {
 		return err
 	}
-	in, err := ic.sf.open(os.Getenv)
+	in, err := ic.sf.open(ctx, os.Getenv)
 	if err != nil {
 		return err
 	}

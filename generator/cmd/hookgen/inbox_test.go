@@ -145,6 +145,9 @@ func TestInboxUsage(t *testing.T) {
 		{"inbox", "show", "-store", st},
 		{"inbox", "list", "-admin", "ftp://x"},
 		{"deliveries", "-store", st, "-format", "xml"},
+		{"migrate"},
+		{"migrate", "-store", st},
+		{"migrate", "-store", "postgres://h/db", "extra"},
 	} {
 		code, _, errs := cli(t, nil, args...)
 		assert.Equal(t, 2, code, "%v: %s", args, errs)
@@ -212,4 +215,18 @@ func TestInboxWhileServeRuns(t *testing.T) {
 	code, out, errs = cli(t, nil, "inbox", "list", "-store", "bolt:"+dir, "-family", "butler", "-format", "json")
 	require.Equal(t, 0, code, "after serve stopped, the file itself: %s", errs)
 	assert.NotEmpty(t, jsonLines(t, out))
+}
+
+// serve keeps one store file for every family it serves.
+func TestServeOneBoltFile(t *testing.T) {
+	dir := t.TempDir()
+	_, stop := startServe(t, "-spec", specPath("butler"), "-spec", specPath("atscale"), "-spec", specPath("netpulse"),
+		"-secret", "Basic=u:p", "-store", "bolt:"+dir)
+	files, err := filepath.Glob(filepath.Join(dir, "*"))
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{filepath.Join(dir, "hookgen.db"), filepath.Join(dir, "hookgen.db.admin")}, files)
+	stop()
+	files, err = filepath.Glob(filepath.Join(dir, "*"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{filepath.Join(dir, "hookgen.db")}, files, "the admin file is removed at stop")
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -39,7 +40,7 @@ type inboxHandle struct {
 // open opens the inbox: through -admin, else the -store file, else (when
 // a running serve holds the bolt file) through the admin URL it wrote
 // next to the file.
-func (f storeFlags) open(getenv func(string) string) (inboxHandle, error) {
+func (f storeFlags) open(ctx context.Context, getenv func(string) string) (inboxHandle, error) {
 	token := getenv(serve.EnvOpsToken)
 	if *f.admin != "" {
 		c, err := inboxapi.NewClient(*f.admin, token, nil)
@@ -56,9 +57,16 @@ func (f storeFlags) open(getenv func(string) string) (inboxHandle, error) {
 	if err != nil {
 		return inboxHandle{}, usagef("-store: %v", err)
 	}
-	path, ok := strings.CutPrefix(url, "bolt:")
-	if !ok {
+	if url == "memory:" {
 		return inboxHandle{}, usagef("-store %s: a memory store lives in its process: pass -admin URL of the running serve", url)
+	}
+	path, ok := strings.CutPrefix(url, "bolt:")
+	if !ok { // a shared store: open it directly, as many processes may
+		b, err := serve.OpenStore(ctx, url)
+		if err != nil {
+			return inboxHandle{}, err
+		}
+		return inboxHandle{Admin: b, close: b.Close}, nil
 	}
 	if _, err := os.Stat(path); err != nil {
 		return inboxHandle{}, fmt.Errorf("store %s: %w", path, err)
