@@ -150,6 +150,11 @@ func Serve(ctx context.Context, cfg ServeConfig) (_ *Server, err error) {
 		}
 		mode = receiver.WithMode(m)
 	}
+	for _, sp := range cfg.Specs { // refuse before creating anything
+		if _, err := enforceable(sp.Family, cfg.Secrets[sp.Name()]); err != nil {
+			return nil, err
+		}
+	}
 	s := &Server{done: make(chan struct{})}
 	if s.Store, err = serve.ResolveStore(cfg.Store); err != nil {
 		return nil, err
