@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hookgen/hookgen/internal/services"
+	"github.com/hookgen/hookgen/internal/specserver"
 )
 
 // asCLI makes the test binary run as the hookgen command, for tests that
@@ -115,13 +116,21 @@ func stackstateOpen(t *testing.T, n int) []byte {
 // answer says the delivery is in flight elsewhere; it returns the final
 // Hookgen-Outcome.
 func post(base, token string, body []byte) (string, error) {
+	return postTo(base+"/stackstate/notification", token, body, true)
+}
+
+// postTo posts body to url (with StackState's token header when token is
+// set); with retry, it comes back while the answer is not 200.
+func postTo(url, token string, body []byte, retry bool) (string, error) {
 	for attempt := 0; ; attempt++ {
-		req, err := http.NewRequest(http.MethodPost, base+"/stackstate/notification", strings.NewReader(string(body)))
+		req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(string(body)))
 		if err != nil {
 			return "", err
 		}
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-StackState-Webhook-Token", token)
+		if token != "" {
+			req.Header.Set("X-StackState-Webhook-Token", token)
+		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			return "", err
@@ -129,7 +138,7 @@ func post(base, token string, body []byte) (string, error) {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		_ = resp.Body.Close()
 		out := resp.Header.Get("Hookgen-Outcome")
-		if resp.StatusCode == http.StatusOK || attempt == 100 {
+		if !retry || resp.StatusCode == http.StatusOK || attempt == 100 {
 			return out, nil
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -201,6 +210,79 @@ func TestServeReplicasSharePostgres(t *testing.T) {
 		ids[r.DeliveryID] = true
 	}
 	assert.Len(t, ids, n)
+	for _, r := range reps {
+		r.stop(t)
+	}
+}
+
+// Durable mode on several replicas sharing PostgreSQL: a single-attempt
+// delivery sent to all of them at once is accepted by one (persisted, then
+// acknowledged), answered as a duplicate by the others (counted on the
+// entry), and run by exactly one worker of any replica.
+func TestServeDurableReplicasSharePostgres(t *testing.T) {
+	pg := services.PostgresURL(t)
+	const n = 200
+	var reps []*replica
+	for range 3 {
+		reps = append(reps, startReplica(t, "-spec", specPath("atscale"), "-store", pg, "-mode", "durable"))
+	}
+	raw, err := os.ReadFile("../../../openapi/examples/atscale/docs-aggregate-batch-started.json")
+	require.NoError(t, err)
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(raw, &doc))
+	outcomes := make([][]string, n)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 24)
+	for i := range n {
+		doc["id"] = fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
+		body, err := json.Marshal(doc)
+		require.NoError(t, err)
+		for _, r := range reps {
+			wg.Go(func() {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				o, err := postTo(r.base+"/atscale/event", "", body, false)
+				assert.NoError(t, err)
+				mu.Lock()
+				outcomes[i] = append(outcomes[i], o)
+				mu.Unlock()
+			})
+		}
+	}
+	wg.Wait()
+	accepted, dups := 0, 0
+	for i, got := range outcomes {
+		a := 0
+		for _, o := range got {
+			switch o {
+			case "accepted":
+				a++
+			case "duplicate":
+				dups++
+			default:
+				t.Errorf("delivery %d: outcome %q", i, o)
+			}
+		}
+		assert.Equal(t, 1, a, "delivery %d accepted by exactly one replica: %v", i, got)
+		accepted += a
+	}
+	var recs []specserver.Record
+	require.Eventually(t, func() bool {
+		code, out, _ := cli(t, nil, "deliveries", "-store", pg, "-family", "atscale", "-format", "json")
+		if code != 0 {
+			return false
+		}
+		recs = jsonLines(t, out)
+		return len(recs) == n
+	}, 30*time.Second, 100*time.Millisecond, "every accepted delivery is processed")
+	counted := 0
+	for _, r := range recs {
+		assert.Equal(t, 1, r.Attempts, "%s run once", r.DeliveryID)
+		counted += r.Duplicates
+	}
+	assert.Equal(t, dups, counted, "duplicates are counted on the entries")
+	t.Logf("3 durable replicas on one PostgreSQL: sent %d, accepted %d, duplicates %d, processed %d, run twice 0", 3*n, accepted, dups, len(recs))
 	for _, r := range reps {
 		r.stop(t)
 	}
