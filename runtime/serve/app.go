@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -14,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"gopkg.in/yaml.v3"
 
 	"github.com/hookgen/hookgen/runtime"
 	"github.com/hookgen/hookgen/runtime/inboxapi"
@@ -53,6 +55,72 @@ type App struct {
 	Options []Option
 }
 
+// AppConfig is what App reads from its -config YAML file; a flag wins over
+// the environment, which wins over the file.
+type AppConfig struct {
+	Addr    string `yaml:"addr"`
+	OpsAddr string `yaml:"ops_addr"`
+	Store   string `yaml:"store"`
+	Mode    string `yaml:"mode"`
+}
+
+// config parses the flags and merges them with the environment, the
+// config file and the defaults.
+func (a App) config(args []string, getenv func(string) string, fam *runtime.Family, stderr io.Writer) (AppConfig, error) {
+	fs := flag.NewFlagSet(a.Name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var flags AppConfig
+	fs.StringVar(&flags.Addr, "addr", "", "webhook listen address (env "+EnvAddr+"; default "+DefaultAddr+")")
+	fs.StringVar(&flags.OpsAddr, "ops-addr", "", "listen address of /healthz, /readyz, /metrics and /admin/inbox (env "+EnvOpsAddr+"; default "+DefaultOpsAddr+")")
+	fs.StringVar(&flags.Store, "store", "", "store URL: "+storeurl.Forms+" (env "+EnvStore+"; default bolt:"+fam.Name+".db)")
+	fs.StringVar(&flags.Mode, "mode", "", "acknowledgement mode: sync or durable (env "+EnvMode+"; default: durable for single-attempt senders when the store keeps an inbox, else sync)")
+	cfgPath := fs.String("config", "", "YAML file with addr, ops_addr, store and mode")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: %s [flags]\n\nSecrets: %s\n\nFlags:\n", a.Name, envHint(fam))
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return AppConfig{}, err
+		}
+		return AppConfig{}, fmt.Errorf("%w: %w", errUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return AppConfig{}, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	cfg := AppConfig{Addr: DefaultAddr, OpsAddr: DefaultOpsAddr, Store: "bolt:" + fam.Name + ".db"}
+	if *cfgPath != "" {
+		raw, err := os.ReadFile(*cfgPath)
+		if err != nil {
+			return AppConfig{}, fmt.Errorf("%w: -config: %w", errUsage, err)
+		}
+		var file AppConfig
+		dec := yaml.NewDecoder(bytes.NewReader(raw))
+		dec.KnownFields(true)
+		if err := dec.Decode(&file); err != nil && !errors.Is(err, io.EOF) {
+			return AppConfig{}, fmt.Errorf("%w: -config %s: %w", errUsage, *cfgPath, err)
+		}
+		merge(&cfg, file)
+	}
+	merge(&cfg, AppConfig{Addr: getenv(EnvAddr), OpsAddr: getenv(EnvOpsAddr), Store: getenv(EnvStore), Mode: getenv(EnvMode)})
+	merge(&cfg, flags)
+	return cfg, nil
+}
+
+// merge overrides dst's fields with the non-empty fields of src.
+func merge(dst *AppConfig, src AppConfig) {
+	for _, p := range []struct {
+		d *string
+		s string
+	}{
+		{&dst.Addr, src.Addr}, {&dst.OpsAddr, src.OpsAddr}, {&dst.Store, src.Store}, {&dst.Mode, src.Mode},
+	} {
+		if p.s != "" {
+			*p.d = p.s
+		}
+	}
+}
+
 // errUsage marks a command-line mistake (exit status 2).
 var errUsage = errors.New("usage")
 
@@ -82,26 +150,11 @@ func (a App) Run(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return err
 	}
-	fs := flag.NewFlagSet(a.Name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	addr := fs.String("addr", envOr(getenv, EnvAddr, DefaultAddr), "webhook listen address (env "+EnvAddr+")")
-	opsAddr := fs.String("ops-addr", envOr(getenv, EnvOpsAddr, DefaultOpsAddr),
-		"listen address of /healthz, /readyz, /metrics (env "+EnvOpsAddr+"; empty: the webhook listener, with "+EnvOpsToken+")")
-	storeURL := fs.String("store", envOr(getenv, EnvStore, "bolt:"+fam.Name+".db"), "store URL: "+storeurl.Forms+" (env "+EnvStore+")")
-	mode := fs.String("mode", getenv(EnvMode), "acknowledgement mode: sync or durable (env "+EnvMode+"; default: durable for single-attempt senders when the store keeps an inbox, else sync)")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: %s [flags]\n\nSecrets: %s\n\nFlags:\n", a.Name, envHint(fam))
-		fs.PrintDefaults()
+	cfg, err := a.config(args, getenv, fam, stderr)
+	if err != nil {
+		return err
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %w", errUsage, err)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
-	}
+	addr, opsAddr, storeURL, mode := &cfg.Addr, &cfg.OpsAddr, &cfg.Store, &cfg.Mode
 	var modeOpt receiver.Option
 	if *mode != "" {
 		m, ok := receiver.ParseMode(*mode)
@@ -145,13 +198,6 @@ func (a App) Run(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	return srv.Run(ctx)
-}
-
-func envOr(getenv func(string) string, key, def string) string {
-	if v := getenv(key); v != "" {
-		return v
-	}
-	return def
 }
 
 // envHint names the variables holding fam's secrets.

@@ -128,3 +128,42 @@ func TestMainExitCodes(t *testing.T) {
 	require.ErrorAs(t, cmd.Wait(), &ee)
 	assert.Equal(t, 2, ee.ExitCode())
 }
+
+// The mode and addresses come from -config, the environment overrides the
+// file, and a flag overrides both: durable mode answers "accepted", sync
+// mode "processed".
+func TestMainConfigPrecedence(t *testing.T) {
+	raw, err := os.ReadFile("../../../../openapi/examples/stackstate/docs-open.json")
+	require.NoError(t, err)
+	var p stackstate.Envelope
+	require.NoError(t, json.Unmarshal(raw, &p))
+	outcome := func(args string, env ...string) string {
+		t.Helper()
+		addr, ops := freeAddr(t), freeAddr(t)
+		cfg := filepath.Join(t.TempDir(), "receiver.yaml")
+		require.NoError(t, os.WriteFile(cfg, []byte("addr: "+addr+"\nops_addr: "+ops+"\nstore: bolt:"+
+			filepath.Join(t.TempDir(), "s.db")+"\nmode: durable\n"), 0o600))
+		cmd, stderr := runMain(t, "-config "+cfg+" "+args, append(env, "HOOKGEN_SECRET_TOKEN=s3cret")...)
+		waitUp(t, "http://"+ops+"/readyz")
+		s, err := stackstate.NewSender("http://"+addr, sender.WithSecret("Token", "s3cret"))
+		require.NoError(t, err)
+		res, err := s.SendNotificationOpened(context.Background(), &p)
+		require.NoError(t, err)
+		require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+		require.NoError(t, cmd.Wait(), stderr.String())
+		return res.Header.Get("Hookgen-Outcome")
+	}
+	assert.Equal(t, "accepted", outcome(""), "mode from the file")
+	assert.Equal(t, "processed", outcome("", "HOOKGEN_MODE=sync"), "the environment wins over the file")
+	assert.Equal(t, "accepted", outcome("-mode durable", "HOOKGEN_MODE=sync"), "a flag wins over the environment")
+
+	cmd, _ := runMain(t, "-mode fast", "HOOKGEN_SECRET_TOKEN=x")
+	var ee *exec.ExitError
+	require.ErrorAs(t, cmd.Wait(), &ee)
+	assert.Equal(t, 2, ee.ExitCode())
+	cfg := filepath.Join(t.TempDir(), "bad.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("adress: x\n"), 0o600))
+	cmd, _ = runMain(t, "-config "+cfg, "HOOKGEN_SECRET_TOKEN=x")
+	require.ErrorAs(t, cmd.Wait(), &ee)
+	assert.Equal(t, 2, ee.ExitCode(), "unknown config keys are refused")
+}
