@@ -162,7 +162,7 @@ func TestMainConfigPrecedence(t *testing.T) {
 	require.ErrorAs(t, cmd.Wait(), &ee)
 	assert.Equal(t, 2, ee.ExitCode())
 	cfg := filepath.Join(t.TempDir(), "bad.yaml")
-	require.NoError(t, os.WriteFile(cfg, []byte("adress: x\n"), 0o600))
+	require.NoError(t, os.WriteFile(cfg, []byte("listen: x\n"), 0o600))
 	cmd, _ = runMain(t, "-config "+cfg, "HOOKGEN_SECRET_TOKEN=x")
 	require.ErrorAs(t, cmd.Wait(), &ee)
 	assert.Equal(t, 2, ee.ExitCode(), "unknown config keys are refused")
