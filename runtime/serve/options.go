@@ -119,8 +119,9 @@ func WithMaxConcurrent(n int) Option { return func(c *config) { c.maxConcurrent 
 
 // WithMaxConnections caps the open webhook connections; at the cap a new
 // connection evicts the one idle or sending its request for longest.
-// Default: seven eighths of the file descriptor limit (RLIMIT_NOFILE), at
-// least 16.
+// Default: the file descriptor limit (RLIMIT_NOFILE) less an eighth of it,
+// and less at least 64, for files, stores and the operations listener (896
+// for 1,024); at least 16.
 func WithMaxConnections(n int) Option { return func(c *config) { c.maxConnections = n } }
 
 // WithRetryAfter sets the Retry-After of a 503 for saturation.

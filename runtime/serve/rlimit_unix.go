@@ -11,6 +11,10 @@ func defaultMaxConnections() int {
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur == 0 {
 		return defaultFallbackMaxConn
 	}
-	cur := int(min(lim.Cur, 1<<20))
-	return max(minMaxConnections, cur-max(64, cur/8))
+	return maxConnectionsFor(int(min(lim.Cur, 1<<20)))
+}
+
+// maxConnectionsFor is the connection cap for a descriptor limit.
+func maxConnectionsFor(fds int) int {
+	return max(minMaxConnections, fds-max(64, fds/8))
 }
