@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -75,6 +76,10 @@ func TestInboxListShow(t *testing.T) {
 	code, out, _ = cli(t, nil, "inbox", "list", "-store", st, "-since", "1h", "-format", "json")
 	require.Equal(t, 0, code)
 	assert.Len(t, jsonLines(t, out), 3, "-since keeps the recent ones")
+
+	code, out, _ = cli(t, nil, "inbox", "list", "-store", st, "-before", "5h", "-format", "json")
+	require.Equal(t, 0, code)
+	assert.Len(t, jsonLines(t, out), 3, "-before keeps the old ones")
 
 	code, out, _ = cli(t, nil, "inbox", "list", "-store", st, "-limit", "4")
 	require.Equal(t, 0, code)
@@ -210,6 +215,11 @@ func TestInboxWhileServeRuns(t *testing.T) {
 		r := jsonLines(t, out)
 		return len(r) == 1 && r[0].State == "done" && r[0].Attempts == 1 && r[0].UpdatedAt.After(replayed)
 	}, 10*time.Second, 50*time.Millisecond, "the replayed delivery is processed again")
+	admin, err := os.ReadFile(specserver.AdminFile(filepath.Join(dir, "hookgen.db")))
+	require.NoError(t, err)
+	code, out, errs = cli(t, nil, "inbox", "list", "-admin", strings.TrimSpace(string(admin)), "-family", "butler")
+	require.Equal(t, 0, code, errs)
+	assert.Contains(t, out, id, "-admin URL reads the running serve's inbox")
 	stop()
 
 	code, out, errs = cli(t, nil, "inbox", "list", "-store", "bolt:"+dir, "-family", "butler", "-format", "json")

@@ -70,7 +70,7 @@ func waitUp(t *testing.T, url string) {
 func TestMainServes(t *testing.T) {
 	addr, ops := freeAddr(t), freeAddr(t)
 	db := filepath.Join(t.TempDir(), "s.db")
-	cmd, stderr := runMain(t, "-addr "+addr+" -ops-addr "+ops+" -store bolt:"+db, "HOOKGEN_SECRET_TOKEN=s3cret")
+	cmd, stderr := runMain(t, "-addr "+addr+" -ops-addr "+ops+" -store bolt:"+db, "HOOKGEN_SECRET_TOKEN=s3cret", "HOOKGEN_OPS_TOKEN=op5")
 	waitUp(t, "http://"+ops+"/readyz")
 
 	raw, err := os.ReadFile("../../../../openapi/examples/stackstate/docs-open.json")
@@ -96,6 +96,13 @@ func TestMainServes(t *testing.T) {
 		assert.Equal(t, http.StatusNotFound, resp.StatusCode, "webhook port %s", path)
 	}
 	resp, err := http.Get("http://" + ops + "/metrics")
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "HOOKGEN_OPS_TOKEN guards /metrics")
+	req, err := http.NewRequest(http.MethodGet, "http://"+ops+"/metrics", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer op5")
+	resp, err = http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	body := new(strings.Builder)
 	_, _ = bufio.NewReader(resp.Body).WriteTo(body)
