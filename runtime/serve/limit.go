@@ -13,8 +13,13 @@ import (
 	"github.com/hookgen/hookgen/runtime"
 )
 
-// bodyChunk is the unit in which buffered bodies draw on the memory budget.
-const bodyChunk = 32 << 10
+// Buffered bodies draw on the memory budget in steps that start at
+// firstChunk and double up to maxChunk, so that a client trickling its body
+// holds about firstChunk of the budget, and a fast large body few steps.
+const (
+	firstChunk = 1 << 10
+	maxChunk   = 64 << 10
+)
 
 // gate is the middleware in front of the webhook handler: it reads the body
 // (outside any slot), then takes a slot or answers 503.
@@ -81,17 +86,19 @@ func (g *gate) buffer(r *http.Request) (int64, error) {
 	}
 	var held int64
 	var buf bytes.Buffer
+	step := int64(firstChunk)
 	limit := g.maxBody + 1 // one more byte tells "longer than allowed"
 	for int64(buf.Len()) < limit {
 		if int64(buf.Len()) >= held {
-			if !g.memory.TryAcquire(bodyChunk) {
+			grow := min(step, limit-held)
+			if !g.memory.TryAcquire(grow) {
 				return held, errBusy
 			}
-			held += bodyChunk
-			buf.Grow(bodyChunk)
+			held += grow
+			step = min(2*step, maxChunk)
+			buf.Grow(int(grow))
 		}
-		want := min(held, limit) - int64(buf.Len())
-		n, err := io.CopyN(&buf, r.Body, want)
+		_, err := io.CopyN(&buf, r.Body, held-int64(buf.Len()))
 		if errors.Is(err, io.EOF) {
 			r.Body = io.NopCloser(&buf)
 			return held, nil
@@ -99,7 +106,6 @@ func (g *gate) buffer(r *http.Request) (int64, error) {
 		if err != nil {
 			return held, err
 		}
-		_ = n
 	}
 	r.Body = struct {
 		io.Reader

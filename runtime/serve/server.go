@@ -60,8 +60,8 @@ func New(h http.Handler, opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("%w: serve: operations endpoints on the webhook listener need WithOpsToken", runtime.ErrConfig)
 	case cfg.addr == "":
 		return nil, fmt.Errorf("%w: serve: empty webhook address", runtime.ErrConfig)
-	case cfg.maxBody <= 0 || cfg.bodyMemory < bodyChunk:
-		return nil, fmt.Errorf("%w: serve: body limits must be positive (memory at least %d bytes)", runtime.ErrConfig, bodyChunk)
+	case cfg.maxBody <= 0 || cfg.bodyMemory < firstChunk:
+		return nil, fmt.Errorf("%w: serve: body limits must be positive (memory at least %d bytes)", runtime.ErrConfig, firstChunk)
 	case cfg.maxConnections < cfg.maxConcurrent:
 		return nil, fmt.Errorf("%w: serve: %d connections cannot carry %d concurrent requests", runtime.ErrConfig, cfg.maxConnections, cfg.maxConcurrent)
 	}

@@ -149,7 +149,8 @@ func metric(t *testing.T, opsAddr, name string) float64 {
 func TestSlowConnectionsHeldOpenDeliveriesAnswered(t *testing.T) {
 	h := &hookHandler{}
 	long := serve.Timeouts{ReadHeader: time.Minute, Read: time.Minute, Write: time.Minute, Idle: time.Minute}
-	srv := start(t, h, serve.WithTimeouts(long), serve.WithMaxConnections(2000), serve.WithMaxConcurrent(8))
+	srv := start(t, h, serve.WithTimeouts(long), serve.WithMaxConnections(2000), serve.WithMaxConcurrent(8),
+		serve.WithBodyMemory(2<<20)) // a trickled body holds a small part of the budget
 	n := slowClients(t, srv.Addr(), 1000)
 	require.Equal(t, 1000, n)
 	require.Eventually(t, func() bool { return metric(t, srv.OpsAddr(), "hookgen_serve_open_connections") >= 1000 },
@@ -248,7 +249,7 @@ func TestSaturationAnswers503(t *testing.T) {
 // answered 503 before it reaches the handler.
 func TestBodyMemoryBudget(t *testing.T) {
 	h := &hookHandler{}
-	srv := start(t, h, serve.WithBodyMemory(32<<10))
+	srv := start(t, h, serve.WithBodyMemory(1<<10))
 	c, err := net.Dial("tcp", srv.Addr())
 	require.NoError(t, err)
 	defer c.Close()
