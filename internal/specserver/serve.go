@@ -118,11 +118,6 @@ type Server struct {
 	adminFile string
 }
 
-// AdminFile is the file next to a bolt store in which a running serve
-// keeps the URL of its operations listener, for the commands that read the
-// store while serve holds its lock.
-func AdminFile(boltPath string) string { return boltPath + ".admin" }
-
 // Serve starts a receiver for every spec, all on one store and one
 // listener, and returns once it is listening. Every delivery is kept in
 // the store's inbox: processed ones as records, the ones acknowledged
@@ -215,10 +210,10 @@ func Serve(ctx context.Context, cfg ServeConfig) (_ *Server, err error) {
 	}
 	if path, ok := strings.CutPrefix(s.Store, "bolt:"); ok {
 		// hookgen inbox and deliveries find a running serve through it.
-		if err := os.WriteFile(AdminFile(path), []byte(s.OpsURL+"\n"), 0o600); err != nil {
+		if err := os.WriteFile(serve.AdminFile(path), []byte(s.OpsURL+"\n"), 0o600); err != nil {
 			return nil, fmt.Errorf("serve: %w", err)
 		}
-		s.adminFile = AdminFile(path)
+		s.adminFile = serve.AdminFile(path)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel

@@ -192,13 +192,35 @@ func (a App) Run(ctx context.Context, args []string, getenv func(string) string,
 		WithRegistry(reg), WithLogger(log.With("family", fam.Name)), WithAdmin(inboxapi.Handler(rc.Inbox())),
 		OnShutdown(rc.Shutdown),
 		OnShutdown(func(context.Context) error { return errors.Join(rc.Close(), st.Close()) })}
+	canonical, _ := ResolveStore(*storeURL)
+	boltPath, isBolt := strings.CutPrefix(canonical, "bolt:")
+	if isBolt {
+		opts = append(opts, OnShutdown(func(context.Context) error {
+			if err := os.Remove(AdminFile(boltPath)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+			return nil
+		}))
+	}
 	srv, err := New(rc.Handler(), append(opts, a.Options...)...)
+	if err == nil {
+		err = srv.Listen(ctx)
+	}
+	if err == nil && isBolt && srv.OpsAddr() != "" {
+		err = os.WriteFile(AdminFile(boltPath), []byte("http://"+srv.OpsAddr()+"\n"), 0o600)
+	}
 	if err != nil {
 		_ = errors.Join(rc.Close(), st.Close())
 		return err
 	}
 	return srv.Run(ctx)
 }
+
+// AdminFile is the file next to a bolt store in which a running receiver
+// (App, or hookgen serve) keeps the URL of its operations listener, so that
+// hookgen inbox and deliveries reach its inbox while it holds the file's
+// lock. It is removed at a graceful stop.
+func AdminFile(boltPath string) string { return boltPath + ".admin" }
 
 // envHint names the variables holding fam's secrets.
 func envHint(fam *runtime.Family) string {

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hookgen/hookgen/internal/specserver"
+	"github.com/hookgen/hookgen/runtime/serve"
 	"github.com/hookgen/hookgen/runtime/store"
 )
 
@@ -215,7 +216,7 @@ func TestInboxWhileServeRuns(t *testing.T) {
 		r := jsonLines(t, out)
 		return len(r) == 1 && r[0].State == "done" && r[0].Attempts == 1 && r[0].UpdatedAt.After(replayed)
 	}, 10*time.Second, 50*time.Millisecond, "the replayed delivery is processed again")
-	admin, err := os.ReadFile(specserver.AdminFile(filepath.Join(dir, "hookgen.db")))
+	admin, err := os.ReadFile(serve.AdminFile(filepath.Join(dir, "hookgen.db")))
 	require.NoError(t, err)
 	code, out, errs = cli(t, nil, "inbox", "list", "-admin", strings.TrimSpace(string(admin)), "-family", "butler")
 	require.Equal(t, 0, code, errs)

@@ -78,7 +78,7 @@ func (f storeFlags) open(ctx context.Context, getenv func(string) string) (inbox
 	if !errors.Is(err, bolterrors.ErrTimeout) {
 		return inboxHandle{}, fmt.Errorf("open store %s: %w", path, err)
 	}
-	admin, rerr := os.ReadFile(specserver.AdminFile(path))
+	admin, rerr := os.ReadFile(serve.AdminFile(path))
 	if rerr != nil {
 		return inboxHandle{}, fmt.Errorf("store %s is locked by a running process: pass -admin with its operations URL", path)
 	}

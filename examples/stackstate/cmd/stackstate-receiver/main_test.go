@@ -72,6 +72,9 @@ func TestMainServes(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "s.db")
 	cmd, stderr := runMain(t, "-addr "+addr+" -ops-addr "+ops+" -store bolt:"+db, "HOOKGEN_SECRET_TOKEN=s3cret", "HOOKGEN_OPS_TOKEN=op5")
 	waitUp(t, "http://"+ops+"/readyz")
+	admin, err := os.ReadFile(db + ".admin")
+	require.NoError(t, err, "the operations URL is kept next to the locked store file")
+	assert.Equal(t, "http://"+ops+"\n", string(admin))
 
 	raw, err := os.ReadFile("../../../../openapi/examples/stackstate/docs-open.json")
 	require.NoError(t, err)
@@ -115,6 +118,8 @@ func TestMainServes(t *testing.T) {
 	assert.Contains(t, stderr.String(), `"msg":"stopped"`)
 	_, err = os.Stat(db)
 	assert.NoError(t, err, "the store file was created")
+	_, err = os.Stat(db + ".admin")
+	assert.ErrorIs(t, err, os.ErrNotExist, "removed at a graceful stop")
 }
 
 // A missing secret fails at start with exit 1 and names the variable; a
