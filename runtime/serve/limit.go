@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -31,17 +32,30 @@ type gate struct {
 	retryAfter time.Duration
 	limiter    *connLimiter
 	stats      *serverMetrics
+	bufs       sync.Pool // *bytes.Buffer
 }
+
+// maxPooled is the largest body buffer returned to the pool.
+const maxPooled = 64 << 10
 
 // errBusy reports that no slot or no body memory was free.
 var errBusy = errors.New("serve: saturated")
 
 func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	tc := connOf(r.Context())
-	held, err := g.buffer(r)
+	buf, _ := g.bufs.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	buf.Reset()
+	held, err := g.buffer(r, buf)
 	defer func() {
 		if held > 0 {
 			g.memory.Release(held)
+		}
+		// The handler has returned: it may no longer read r.Body.
+		if buf.Cap() <= maxPooled {
+			g.bufs.Put(buf)
 		}
 	}()
 	if errors.Is(err, errBusy) {
@@ -80,12 +94,11 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // buffer reads up to maxBody bytes of r's body into memory drawn from the
 // budget, and replaces r.Body with what it read followed by the unread rest.
 // It returns the budget it holds.
-func (g *gate) buffer(r *http.Request) (int64, error) {
+func (g *gate) buffer(r *http.Request, buf *bytes.Buffer) (int64, error) {
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 		return 0, nil
 	}
 	var held int64
-	var buf bytes.Buffer
 	step := int64(firstChunk)
 	limit := g.maxBody + 1 // one more byte tells "longer than allowed"
 	for int64(buf.Len()) < limit {
@@ -98,9 +111,9 @@ func (g *gate) buffer(r *http.Request) (int64, error) {
 			step = min(2*step, maxChunk)
 			buf.Grow(int(grow))
 		}
-		_, err := io.CopyN(&buf, r.Body, held-int64(buf.Len()))
+		_, err := io.CopyN(buf, r.Body, held-int64(buf.Len()))
 		if errors.Is(err, io.EOF) {
-			r.Body = io.NopCloser(&buf)
+			r.Body = io.NopCloser(buf)
 			return held, nil
 		}
 		if err != nil {
@@ -110,7 +123,7 @@ func (g *gate) buffer(r *http.Request) (int64, error) {
 	r.Body = struct {
 		io.Reader
 		io.Closer
-	}{io.MultiReader(&buf, r.Body), r.Body}
+	}{io.MultiReader(buf, r.Body), r.Body}
 	return held, nil
 }
 
