@@ -241,3 +241,31 @@ func TestServeOneBoltFile(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{filepath.Join(dir, "hookgen.db")}, files, "the admin file is removed at stop")
 }
+
+// serve takes the mode and the store from its -config file, the
+// environment over the file and a flag over both: durable mode answers a
+// single-attempt delivery "accepted", sync mode "processed".
+func TestServeModeAndStoreSettings(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "serve.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("mode: sync\nstore: bolt:"+filepath.Join(dir, "from-file.db")+"\n"), 0o600))
+	outcome := func(args ...string) string {
+		t.Helper()
+		base, stop := startServe(t, append([]string{"-spec", specPath("atscale"), "-config", cfg}, args...)...)
+		code, results, _ := sendJSON(t, "-spec", specPath("atscale"), "-url", base, "-example", "docs-aggregate-batch-started")
+		require.Equal(t, 0, code)
+		require.Len(t, results, 1)
+		stop()
+		return results[0].Outcome
+	}
+	assert.Equal(t, "processed", outcome(), "mode from the file")
+	assert.FileExists(t, filepath.Join(dir, "from-file.db"), "store from the file")
+	t.Setenv("HOOKGEN_MODE", "durable")
+	t.Setenv("HOOKGEN_STORE", "bolt:"+filepath.Join(dir, "from-env.db"))
+	assert.Equal(t, "accepted", outcome(), "the environment wins over the file")
+	assert.FileExists(t, filepath.Join(dir, "from-env.db"))
+	assert.Equal(t, "processed", outcome("-mode", "sync", "-store", "memory:"), "a flag wins over the environment")
+	code, _, errs := cli(t, nil, "serve", "-spec", specPath("atscale"), "-mode", "fast")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errs, "-mode")
+}
