@@ -2,7 +2,7 @@
 // family is mounted on one router with its interpreted validators, on one
 // store shared by all families, behind runtime/serve's production limits.
 // Deliveries are acknowledged as the sender needs and kept in the store's
-// inbox, credentials removed; [ReadRecords] reads them back, from the store
+// inbox, credential values redacted; [ReadRecords] reads them back, from the store
 // or through the admin API of a running serve.
 //
 // It is the engine of `hookgen serve`, `hookgen deliveries` and `hookgen

@@ -29,10 +29,12 @@
 //     handled are never closed. A server at its file descriptor limit thus
 //     keeps answering clients that send a whole request promptly.
 //
-// Main is the whole main function of a generated receiver: flags, environment
-// (HOOKGEN_SECRET_<SCHEME>, HOOKGEN_STORE, HOOKGEN_ADDR, HOOKGEN_OPS_ADDR),
-// store, logging and signals. EnvSecrets is the one way secrets are read from
-// the environment, shared with the hookgen CLI.
+// App is the whole main function of a generated receiver: flags, a -config
+// file and the environment (HOOKGEN_ADDR, HOOKGEN_OPS_ADDR, HOOKGEN_STORE,
+// HOOKGEN_MODE, HOOKGEN_OPS_TOKEN, HOOKGEN_SECRET_<SCHEME>), the store
+// (OpenStore: memory:, bolt:PATH, redis://…, postgres://…), the inbox admin
+// API on the operations listener, logging and signals. EnvSecrets is the one
+// way secrets are read from the environment, shared with the hookgen CLI.
 //
 // A Server is safe for concurrent use; Run blocks until its context is done
 // and the server has drained.

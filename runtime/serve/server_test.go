@@ -443,3 +443,30 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	_, err := serve.New(nil)
 	assert.ErrorIs(t, err, runtime.ErrConfig)
 }
+
+// Eviction never closes a connection whose request is being handled.
+func TestEvictionSparesBusyConnections(t *testing.T) {
+	h := &hookHandler{block: make(chan struct{})}
+	srv := start(t, h, serve.WithMaxConnections(16), serve.WithMaxConcurrent(4))
+	codes := make(chan int, 4)
+	for range 4 {
+		go func() {
+			c := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+			resp, err := c.Post("http://"+srv.Addr()+"/hook", "application/json", strings.NewReader(`{}`))
+			if err != nil {
+				codes <- 0
+				return
+			}
+			_ = resp.Body.Close()
+			codes <- resp.StatusCode
+		}()
+	}
+	require.Eventually(t, func() bool { return h.calls.Load() == 4 }, 5*time.Second, 10*time.Millisecond)
+	slowClients(t, srv.Addr(), 100) // forces 88+ evictions
+	require.Eventually(t, func() bool { return metric(t, srv.OpsAddr(), "hookgen_serve_evicted_connections_total") >= 80 },
+		10*time.Second, 20*time.Millisecond)
+	close(h.block)
+	for range 4 {
+		assert.Equal(t, http.StatusOK, <-codes, "a busy connection was closed")
+	}
+}
