@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -304,10 +305,11 @@ func TestDurableEntityOrder(t *testing.T) {
 
 // TestDurableShutdownDrainsAndResumes: Shutdown waits for the handler in
 // flight and leases nothing more; the entry still pending is run by the
-// next receiver on the same store.
+// next receiver opened on the same bolt file.
 func TestDurableShutdownDrainsAndResumes(t *testing.T) {
-	mem := store.NewMemory()
-	defer mem.Close()
+	path := filepath.Join(t.TempDir(), "store.db")
+	mem, err := store.OpenBolt(path)
+	require.NoError(t, err)
 	entered, release := make(chan struct{}), make(chan struct{})
 	var keys1 []string
 	r1, err := receiver.New(fixture.SingleAttempt(), func(_ context.Context, d *runtime.Delivery, _ runtime.Event) error {
@@ -335,6 +337,11 @@ func TestDurableShutdownDrainsAndResumes(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, p.Entries, 1)
 	assert.Equal(t, "b", p.Entries[0].Key)
+	require.NoError(t, mem.Close())
+
+	mem, err = store.OpenBolt(path)
+	require.NoError(t, err)
+	defer mem.Close()
 
 	var ran atomic.Value
 	r2, err := receiver.New(fixture.SingleAttempt(), func(_ context.Context, d *runtime.Delivery, _ runtime.Event) error {
@@ -406,4 +413,22 @@ func TestDurablePathParams(t *testing.T) {
 	require.Equal(t, "accepted", rec.Header().Get(receiver.OutcomeHeader))
 	assert.Equal(t, "acme", <-got, "at the request")
 	assert.Equal(t, "acme", <-got, "in the worker")
+}
+
+// TestDurableSlowHandlerNeverRunsTwice: a worker's handler that outlives
+// the inbox lease keeps its lease alive, so no other worker leases the
+// entry again while it runs.
+func TestDurableSlowHandlerNeverRunsTwice(t *testing.T) {
+	const lease = 300 * time.Millisecond // renewed every 100 ms
+	h := newHarness(t, fixture.SingleAttempt(), receiver.WithLease(lease), receiver.WithHandlerTimeout(5*time.Second),
+		receiver.WithWorkers(4), receiver.WithPollInterval(2*time.Millisecond))
+	h.behave = func(int, *runtime.Delivery, runtime.Event) error {
+		time.Sleep(4 * lease)
+		return nil
+	}
+	require.Equal(t, "accepted", h.send(request{path: fixture.TaskPath, body: fixture.TaskBody("slow")}).header.Get(receiver.OutcomeHeader))
+	es := settled(t, h, 1)
+	assert.Equal(t, "processed", es[0].Reason)
+	assert.Equal(t, 1, es[0].Attempts)
+	assert.Equal(t, int32(1), h.calls.Load())
 }

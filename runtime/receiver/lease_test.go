@@ -20,7 +20,7 @@ import (
 // it runs, so every duplicate is asked to come back and the handler never
 // runs twice at once (nor twice at all).
 func TestSlowHandlerNeverRunsTwice(t *testing.T) {
-	const lease = 50 * time.Millisecond
+	const lease = 200 * time.Millisecond // renewed every 67 ms
 	h := newHarness(t, fixture.StackState(), receiver.WithLease(lease), receiver.WithHandlerTimeout(5*time.Second))
 	var running, most atomic.Int32
 	entered := make(chan struct{})

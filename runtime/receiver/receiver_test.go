@@ -191,11 +191,19 @@ func TestMetrics(t *testing.T) {
 	require.NoError(t, err)
 	_ = resp.Body.Close()
 	require.Equal(t, 200, resp.StatusCode)
-	resp, err = http.Get(srv.URL + "/metrics")
-	require.NoError(t, err)
-	body, _ := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-	assert.Contains(t, string(body), `hookgen_deliveries_total{event="TaskFailed",family="tasks",outcome="processed",webhook="taskFailed"} 1`)
+	// Durable mode: the answer is counted as accepted, the worker's run as
+	// processed once it is done.
+	metricsText := func() string {
+		resp, err := http.Get(srv.URL + "/metrics")
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		return string(body)
+	}
+	assert.Contains(t, metricsText(), `hookgen_deliveries_total{event="TaskFailed",family="tasks",outcome="accepted",webhook="taskFailed"} 1`)
+	waitFor(t, func() bool {
+		return strings.Contains(metricsText(), `hookgen_deliveries_total{event="TaskFailed",family="tasks",outcome="processed",webhook="taskFailed"} 1`)
+	})
 }
 
 // TestSharedRegisterer: two receivers (two families) on one registerer.
