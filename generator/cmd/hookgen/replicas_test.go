@@ -156,49 +156,8 @@ func TestServeReplicasSharePostgres(t *testing.T) {
 	code, _, _ = cli(t, nil, "migrate", "-store", pg)
 	assert.Equal(t, 0, code, "migrate twice")
 
-	const token, n = "replica-token", 200
-	var reps []*replica
-	for range 3 {
-		reps = append(reps, startReplica(t, "-spec", specPath("stackstate"), "-store", pg, "-secret", "Token="+token))
-	}
-	for _, r := range reps {
-		t.Logf("replica pid %d at %s", r.cmd.Process.Pid, r.base)
-	}
-	outcomes := make([][]string, n)
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 24)
-	for i := range n {
-		body := stackstateOpen(t, i)
-		for _, r := range reps {
-			wg.Go(func() {
-				sem <- struct{}{}
-				defer func() { <-sem }()
-				o, err := post(r.base, token, body)
-				assert.NoError(t, err)
-				mu.Lock()
-				outcomes[i] = append(outcomes[i], o)
-				mu.Unlock()
-			})
-		}
-	}
-	wg.Wait()
-	processed, duplicates := 0, 0
-	for i, got := range outcomes {
-		p := 0
-		for _, o := range got {
-			switch o {
-			case "processed":
-				p++
-			case "duplicate":
-				duplicates++
-			default:
-				t.Errorf("delivery %d: outcome %q", i, o)
-			}
-		}
-		assert.Equal(t, 1, p, "delivery %d processed by exactly one replica: %v", i, got)
-		processed += p
-	}
+	const n = 200
+	reps, processed, duplicates := stackstateStorm(t, pg, n)
 	t.Logf("3 replicas on one PostgreSQL: sent %d (%d deliveries x 3), processed %d, duplicates %d", 3*n, n, processed, duplicates)
 
 	code, out, errs = cli(t, nil, "deliveries", "-store", pg, "-family", "stackstate", "-format", "json")
@@ -283,6 +242,72 @@ func TestServeDurableReplicasSharePostgres(t *testing.T) {
 	}
 	assert.Equal(t, dups, counted, "duplicates are counted on the entries")
 	t.Logf("3 durable replicas on one PostgreSQL: sent %d, accepted %d, duplicates %d, processed %d, run twice 0", 3*n, accepted, dups, len(recs))
+	for _, r := range reps {
+		r.stop(t)
+	}
+}
+
+// stackstateStorm starts three serve replicas of StackState on storeURL and
+// sends each of n deliveries to all of them at once (coming back while the
+// answer is "in flight", as StackState does); it asserts that every delivery
+// was processed by exactly one replica and returns the replicas and the
+// counts.
+func stackstateStorm(t *testing.T, storeURL string, n int) (reps []*replica, processed, duplicates int) {
+	t.Helper()
+	const token = "replica-token"
+	for range 3 {
+		reps = append(reps, startReplica(t, "-spec", specPath("stackstate"), "-store", storeURL, "-secret", "Token="+token))
+	}
+	for _, r := range reps {
+		t.Logf("replica pid %d at %s", r.cmd.Process.Pid, r.base)
+	}
+	outcomes := make([][]string, n)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 24)
+	for i := range n {
+		body := stackstateOpen(t, i)
+		for _, r := range reps {
+			wg.Go(func() {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				o, err := post(r.base, token, body)
+				assert.NoError(t, err)
+				mu.Lock()
+				outcomes[i] = append(outcomes[i], o)
+				mu.Unlock()
+			})
+		}
+	}
+	wg.Wait()
+	for i, got := range outcomes {
+		p := 0
+		for _, o := range got {
+			switch o {
+			case "processed":
+				p++
+			case "duplicate":
+				duplicates++
+			default:
+				t.Errorf("delivery %d: outcome %q", i, o)
+			}
+		}
+		assert.Equal(t, 1, p, "delivery %d processed by exactly one replica: %v", i, got)
+		processed += p
+	}
+	return reps, processed, duplicates
+}
+
+// Several hookgen serve processes in synchronous mode share Redis for
+// claims and ordering: every delivery sent to all of them at once is
+// processed by exactly one.
+func TestServeReplicasShareRedis(t *testing.T) {
+	rd := services.RedisURL(t)
+	reps, processed, duplicates := stackstateStorm(t, rd, 200)
+	t.Logf("3 replicas on one Redis: sent %d, processed %d, duplicates %d", 600, processed, duplicates)
+	code, _, errs := cli(t, nil, "inbox", "list", "-store", rd)
+	assert.Equal(t, 1, code, "Redis keeps no inbox")
+	assert.Contains(t, errs, "unsupported")
 	for _, r := range reps {
 		r.stop(t)
 	}
