@@ -13,6 +13,10 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/hookgen/hookgen/examples/atscale"
+	"github.com/hookgen/hookgen/examples/butler"
+	"github.com/hookgen/hookgen/examples/clcbackup"
+	"github.com/hookgen/hookgen/examples/netpulse"
 	"github.com/hookgen/hookgen/examples/stackstate"
 	"github.com/hookgen/hookgen/internal/bench/serve"
 	"github.com/hookgen/hookgen/runtime"
@@ -92,7 +96,7 @@ func Open(cfg Config) (*Receiver, error) {
 	if !slices.Contains(Available(), cfg.Mode) {
 		return nil, fmt.Errorf("%w: %s", ErrUnavailable, cfg.Mode)
 	}
-	st, err := openStore(cfg)
+	st, err := OpenStore(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +116,12 @@ func Open(cfg Config) (*Receiver, error) {
 	return &Receiver{Handler: h, rc: rc, store: st}, nil
 }
 
-func openStore(cfg Config) (store.Store, error) {
+// OpenStore opens the idempotency store of cfg.Mode alone (for the
+// micro-benchmarks), with the same errors as Open. Close it when done.
+func OpenStore(cfg Config) (store.Store, error) {
+	if !slices.Contains(Available(), cfg.Mode) {
+		return nil, fmt.Errorf("%w: %s", ErrUnavailable, cfg.Mode)
+	}
 	switch cfg.Mode {
 	case Bolt:
 		if cfg.Path == "" {
@@ -142,4 +151,16 @@ func (r *Receiver) Quarantined() int {
 		return l.Len()
 	}
 	return -1
+}
+
+// Families returns the runtime description constructor of every generated
+// example family, by family name.
+func Families() map[string]func() (*runtime.Family, error) {
+	return map[string]func() (*runtime.Family, error){
+		atscale.FamilyName:    atscale.Family,
+		butler.FamilyName:     butler.Family,
+		clcbackup.FamilyName:  clcbackup.Family,
+		netpulse.FamilyName:   netpulse.Family,
+		stackstate.FamilyName: stackstate.Family,
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/hookgen/hookgen/internal/bench/adapter"
 	"github.com/hookgen/hookgen/internal/bench/payload"
 	"github.com/hookgen/hookgen/internal/bench/serve"
+	"github.com/hookgen/hookgen/openapi"
 )
 
 func post(t *testing.T, h http.Handler, token string, body []byte) *httptest.ResponseRecorder {
@@ -60,6 +61,18 @@ func TestOpenReportsUnavailableAndUnknownModes(t *testing.T) {
 	}
 	_, err := adapter.Open(adapter.Config{Mode: "tape"})
 	require.ErrorIs(t, err, adapter.ErrUnknownMode)
+}
+
+func TestFamiliesCoverEveryEmbeddedSpec(t *testing.T) {
+	fams := adapter.Families()
+	require.Len(t, fams, len(openapi.Families()))
+	for _, name := range openapi.Families() {
+		newFamily, ok := fams[name]
+		require.True(t, ok, name)
+		f, err := newFamily()
+		require.NoError(t, err)
+		require.Equal(t, name, f.Name)
+	}
 }
 
 func contains(ms []adapter.Mode, m adapter.Mode) bool {

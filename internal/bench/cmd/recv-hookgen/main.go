@@ -1,0 +1,54 @@
+// Command recv-hookgen serves the generated StackState receiver
+// (examples/stackstate) in the store mode -store selects: memory, bolt,
+// redis or postgres. A mode this tree has no store for exits with status 3
+// and a one-line note, which the harness reports as skipped.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/hookgen/hookgen/internal/bench/adapter"
+	"github.com/hookgen/hookgen/internal/bench/serve"
+)
+
+// exitUnavailable is the exit status for a store mode that does not exist yet.
+const exitUnavailable = 3
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:0", "loopback listen address")
+	portFile := flag.String("portfile", "", "write the bound port here")
+	mode := flag.String("store", "memory", "store mode: memory, bolt, redis or postgres")
+	db := flag.String("db", "", "bolt database file")
+	url := flag.String("url", "", "redis or postgres URL")
+	flag.Parse()
+	err := run(*addr, *portFile, adapter.Config{Mode: adapter.Mode(*mode), Path: *db, URL: *url, RejectInvalid: true})
+	if errors.Is(err, adapter.ErrUnavailable) {
+		fmt.Fprintln(os.Stderr, "recv-hookgen:", err)
+		os.Exit(exitUnavailable)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "recv-hookgen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(addr, portFile string, cfg adapter.Config) error {
+	rc, err := adapter.Open(cfg)
+	if err != nil {
+		return err
+	}
+	ln, err := serve.Listen(addr, portFile)
+	if err != nil {
+		_ = rc.Close(context.Background())
+		return err
+	}
+	serr := serve.Run(ln, rc)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return errors.Join(serr, rc.Close(ctx))
+}

@@ -1,0 +1,72 @@
+package harness
+
+import (
+	"os"
+	"path/filepath"
+
+	"github.com/hookgen/hookgen/internal/bench/serve"
+)
+
+// Receiver describes one receiver binary of the benchmark and what its
+// smoke check expects of it.
+type Receiver struct {
+	// Name is the short name used on the command line and in file names.
+	Name string
+	// Label is the row title of the report.
+	Label string
+	// Bin is the executable name in the build directory.
+	Bin string
+	// Args returns the arguments, given the run's data directory and the
+	// repository root.
+	Args func(data, repo string) []string
+	// PortFromStdout is set for hookgen serve, which prints its URL.
+	PortFromStdout bool
+	// Token: a wrong token must not be answered 200.
+	Token bool
+	// Syntax: truncated JSON must be answered 400.
+	Syntax bool
+	// Schema: a body without the required notificationId must be answered 400.
+	Schema bool
+}
+
+func serviceURL(env, def string) string {
+	if v := os.Getenv(env); v != "" {
+		return v
+	}
+	return def
+}
+
+// Receivers returns every receiver the harness knows, in report order.
+func Receivers() []Receiver {
+	none := func(string, string) []string { return nil }
+	return []Receiver{
+		{Name: "bare", Label: "bare net/http (read body, 200): the limit", Bin: "recv-bare", Args: none},
+		{Name: "json", Label: "token + encoding/json decode, by hand", Bin: "recv-json", Args: none,
+			Token: true, Syntax: true},
+		{Name: "kin", Label: "oapi-codegen middleware + kin-openapi validation (gorilla/mux, decode)", Bin: "recv-kin",
+			Args: none, Token: true, Syntax: true, Schema: true},
+		{Name: "ogen", Label: "ogen " + OgenVersion + " server from the same schema (3.0.3 path)", Bin: "recv-ogen",
+			Args: none, Token: true, Syntax: true, Schema: true},
+		{Name: "hookgen-memory", Label: "hookgen generated receiver, memory store (synchronous)", Bin: "recv-hookgen",
+			Args: func(string, string) []string { return []string{"-store", "memory"} }, Token: true, Syntax: true, Schema: true},
+		{Name: "hookgen-bolt", Label: "hookgen generated receiver, embedded bbolt store (durable)", Bin: "recv-hookgen",
+			Args:  func(d, _ string) []string { return []string{"-store", "bolt", "-db", filepath.Join(d, "bolt.db")} },
+			Token: true, Syntax: true, Schema: true},
+		{Name: "hookgen-redis", Label: "hookgen generated receiver, Redis store", Bin: "recv-hookgen",
+			Args: func(string, string) []string {
+				return []string{"-store", "redis", "-url", serviceURL("HOOKGEN_REDIS_URL", "redis://127.0.0.1:6379/0")}
+			}, Token: true, Syntax: true, Schema: true},
+		{Name: "hookgen-postgres", Label: "hookgen generated receiver, PostgreSQL durable inbox", Bin: "recv-hookgen",
+			Args: func(string, string) []string {
+				return []string{"-store", "postgres", "-url",
+					serviceURL("HOOKGEN_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")}
+			}, Token: true, Syntax: true, Schema: true},
+		{Name: "serve", Label: "`hookgen serve` of the spec, memory store", Bin: "hookgen",
+			Args: func(_, repo string) []string {
+				return []string{"serve", "-spec", filepath.Join(repo, "openapi", "stackstate.yaml"), "-addr", "127.0.0.1:0",
+					"-store", "memory:", "-secret", "Token=" + serve.Token}
+			}, PortFromStdout: true, Token: true},
+		{Name: "fsync", Label: "token + append + fsync per request (durable baseline)", Bin: "recv-fsync",
+			Args: func(d, _ string) []string { return []string{"-log", filepath.Join(d, "fsync.log")} }, Token: true},
+	}
+}

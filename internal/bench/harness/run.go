@@ -1,0 +1,347 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hookgen/hookgen/internal/bench/payload"
+	"github.com/hookgen/hookgen/internal/bench/serve"
+)
+
+// Config is one benchmark run.
+type Config struct {
+	// BenchDir is the benchmark module's directory (internal/bench), Repo
+	// the repository root, WorkDir where binaries, logs and data go.
+	BenchDir, Repo, WorkDir string
+	// Only restricts the receivers to these names (all when empty).
+	Only []string
+	// Rounds of alternating runs; medians are taken over them.
+	Rounds int
+	// Conns are the wrk connection counts, Threads wrk's threads.
+	Conns   []int
+	Threads int
+	// Duration of each wrk run, and of the warm-up before the first round.
+	Duration, Warmup time.Duration
+	// OpenRate (requests/s) and OpenDuration of each vegeta run; 0 skips.
+	OpenRate     int
+	OpenDuration time.Duration
+	// MicroCount and MicroTime are -count and -benchtime of the Go
+	// micro-benchmarks; MicroCount 0 skips them.
+	MicroCount int
+	MicroTime  string
+	// Command is the command line, for the report.
+	Command string
+	// Log receives progress lines.
+	Log io.Writer
+}
+
+// Sample is one closed-loop run of one receiver.
+type Sample struct {
+	Closed
+	// CPU is the receiver process's user+system time during the run.
+	CPU time.Duration
+}
+
+// CPUPerRequest returns the server CPU time per request.
+func (s Sample) CPUPerRequest() time.Duration {
+	if s.Requests == 0 {
+		return 0
+	}
+	return s.CPU / time.Duration(s.Requests)
+}
+
+// ReceiverResult holds one receiver's samples.
+type ReceiverResult struct {
+	Receiver
+	// Closed holds, per connection count, one sample per round.
+	Closed map[int][]Sample
+	// Open holds one vegeta run per round.
+	Open []Open
+	// PeakRSS is the receiver's VmHWM after its last run.
+	PeakRSS int64
+}
+
+// Result is a whole run.
+type Result struct {
+	Config   Config
+	Env      Env
+	Results  []*ReceiverResult
+	Skipped  []string // "name: why"
+	Generate time.Duration
+	Micro    []Micro
+	// LoadEnd is the load average after the run.
+	LoadEnd string
+	// Elapsed is the run's wall time.
+	Elapsed time.Duration
+}
+
+// Env describes the machine.
+type Env struct {
+	Date, GoVersion, Kernel, CPU, Wrk, LoadStart string
+	NProc                                         int
+}
+
+func (c *Config) logf(format string, args ...any) {
+	if c.Log != nil {
+		_, _ = fmt.Fprintf(c.Log, "bench: "+format+"\n", args...)
+	}
+}
+
+// Run builds the receivers, starts them, checks each one, puts them under
+// load in alternating rounds, runs the micro-benchmarks and returns the
+// figures. Every process it starts is stopped before it returns.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	start := time.Now()
+	if _, err := exec.LookPath("wrk"); err != nil {
+		return nil, fmt.Errorf("harness: wrk is not installed (apt-get install -y wrk): %w", err)
+	}
+	res := &Result{Config: cfg, Env: machine(ctx)}
+	bin := filepath.Join(cfg.WorkDir, "bin")
+	logs := filepath.Join(cfg.WorkDir, "logs")
+	data := filepath.Join(cfg.WorkDir, "data")
+	for _, d := range []string{bin, logs, data} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	cfg.logf("building receivers into %s", bin)
+	bins, err := Build(ctx, cfg.BenchDir, cfg.Repo, bin)
+	if err != nil {
+		return nil, err
+	}
+	if d, err := TimeGenerate(ctx, bins.Path("hookgen"), cfg.Repo, filepath.Join(cfg.WorkDir, "generated")); err != nil {
+		return nil, err
+	} else {
+		res.Generate = d
+	}
+	procs, err := startAll(ctx, &cfg, res, bins, logs, data)
+	defer func() {
+		for _, p := range procs {
+			p.Stop()
+		}
+	}()
+	if err != nil {
+		return nil, err
+	}
+	if err := load(ctx, &cfg, res, procs, logs); err != nil {
+		return nil, err
+	}
+	for i, rr := range res.Results {
+		if rss, err := PeakRSS(procs[i].PID()); err == nil {
+			rr.PeakRSS = rss
+		}
+		procs[i].Stop()
+	}
+	if cfg.MicroCount > 0 {
+		cfg.logf("micro-benchmarks (-count %d -benchtime %s)", cfg.MicroCount, cfg.MicroTime)
+		m, err := RunMicro(ctx, cfg.BenchDir, cfg.MicroCount, cfg.MicroTime, filepath.Join(logs, "micro.txt"))
+		if err != nil {
+			return nil, err
+		}
+		res.Micro = m
+	}
+	res.LoadEnd = loadavg()
+	res.Elapsed = time.Since(start)
+	return res, nil
+}
+
+// startAll starts the selected receivers and smoke-checks each one; a
+// receiver whose mode is unavailable (or whose binary was not built) is
+// recorded in res.Skipped. procs[i] belongs to res.Results[i].
+func startAll(ctx context.Context, cfg *Config, res *Result, bins *Binaries, logs, data string) ([]*Proc, error) {
+	var procs []*Proc
+	for _, r := range Receivers() {
+		if len(cfg.Only) > 0 && !slices.Contains(cfg.Only, r.Name) {
+			continue
+		}
+		if r.Bin == "recv-ogen" && bins.OgenErr != nil {
+			res.Skipped = append(res.Skipped, r.Name+": ogen build failed: "+firstLine(bins.OgenErr.Error()))
+			continue
+		}
+		p, err := Start(r.Name, bins.Path(r.Bin), r.Args(data, cfg.Repo), logs, r.PortFromStdout)
+		if errors.Is(err, ErrSkipped) {
+			res.Skipped = append(res.Skipped, r.Name+": "+firstLine(strings.TrimPrefix(err.Error(), ErrSkipped.Error()+": ")))
+			cfg.logf("%s skipped: %v", r.Name, err)
+			continue
+		}
+		if err != nil {
+			return procs, err
+		}
+		procs = append(procs, p)
+		cfg.logf("%s pid %d on 127.0.0.1:%d", r.Name, p.PID(), p.Port)
+		if err := Check(ctx, r, p.Port); err != nil {
+			return procs, fmt.Errorf("%w\n%s log:\n%s", err, r.Name, p.LogTail())
+		}
+		res.Results = append(res.Results, &ReceiverResult{Receiver: r, Closed: map[int][]Sample{}})
+	}
+	if len(res.Results) == 0 {
+		return procs, errors.New("harness: no receiver to measure")
+	}
+	cfg.logf("smoke checks passed for %d receivers", len(procs))
+	return procs, nil
+}
+
+// load runs the warm-up and the alternating rounds.
+func load(ctx context.Context, cfg *Config, res *Result, procs []*Proc, logs string) error {
+	body := payload.Open()
+	run := uint16(0)
+	nextScript := func() (string, error) {
+		run++
+		return WriteWrkScript(logs, body, run)
+	}
+	for i, p := range procs {
+		script, err := nextScript()
+		if err != nil {
+			return err
+		}
+		if _, err := Wrk(ctx, script, p.Port, 64, cfg.Threads, cfg.Warmup); err != nil {
+			return fmt.Errorf("%s warm-up: %w", res.Results[i].Name, err)
+		}
+	}
+	cfg.logf("warm-up done")
+	n := len(procs)
+	for round := range cfg.Rounds {
+		for k := range n {
+			i := (k + round) % n // rotate the order every round
+			p, rr := procs[i], res.Results[i]
+			for _, c := range cfg.Conns {
+				script, err := nextScript()
+				if err != nil {
+					return err
+				}
+				t0, err := CPUTicks(p.PID())
+				if err != nil {
+					return err
+				}
+				cl, err := Wrk(ctx, script, p.Port, c, cfg.Threads, cfg.Duration)
+				if err != nil {
+					return fmt.Errorf("%s c=%d: %w", rr.Name, c, err)
+				}
+				t1, err := CPUTicks(p.PID())
+				if err != nil {
+					return err
+				}
+				s := Sample{Closed: cl, CPU: time.Duration(t1-t0) * time.Second / ClockTicks}
+				rr.Closed[c] = append(rr.Closed[c], s)
+				cfg.logf("round %d %-16s c=%-3d %8.0f req/s p99 %v cpu %v/req errors %d",
+					round+1, rr.Name, c, cl.RPS(), cl.P99, s.CPUPerRequest(), cl.Errors)
+			}
+			if cfg.OpenRate > 0 {
+				run++
+				o, err := OpenLoop(ctx, p.Port, cfg.OpenRate, cfg.OpenDuration, payload.NewGenerator(body, run))
+				if err != nil {
+					return fmt.Errorf("%s open loop: %w", rr.Name, err)
+				}
+				rr.Open = append(rr.Open, o)
+				cfg.logf("round %d %-16s open %d/s p50 %v p99 %v success %.4f",
+					round+1, rr.Name, cfg.OpenRate, o.P50, o.P99, o.Success)
+			}
+		}
+	}
+	return nil
+}
+
+// Check is the smoke check of one receiver: the open payload is answered
+// 200, and, as r declares, a wrong token is refused, truncated JSON and a
+// payload without its required notificationId are answered 400.
+func Check(ctx context.Context, r Receiver, port int) error {
+	body := payload.NewGenerator(payload.Open(), 0xffff)
+	missing := bytes.Replace(body.Next(), []byte(`"notificationId"`), []byte(`"notificationID"`), 1)
+	cases := []struct {
+		what  string
+		token string
+		body  []byte
+		on    bool
+		ok    func(int) bool
+		want  string
+	}{
+		{"open payload", serve.Token, body.Next(), true, func(s int) bool { return s == 200 }, "200"},
+		{"wrong token", "wrong-" + serve.Token, body.Next(), r.Token, func(s int) bool { return s != 200 }, "not 200"},
+		{"truncated JSON", serve.Token, []byte(`{"notificationId": `), r.Syntax, func(s int) bool { return s == 400 }, "400"},
+		{"no notificationId", serve.Token, missing, r.Schema, func(s int) bool { return s == 400 }, "400"},
+	}
+	for _, c := range cases {
+		if !c.on {
+			continue
+		}
+		status, err := post(ctx, port, c.token, c.body)
+		if err != nil {
+			return fmt.Errorf("smoke check %s, %s: %w", r.Name, c.what, err)
+		}
+		if !c.ok(status) {
+			return fmt.Errorf("smoke check %s, %s: got %d, want %s", r.Name, c.what, status, c.want)
+		}
+	}
+	return nil
+}
+
+func post(ctx context.Context, port int, token string, body []byte) (int, error) {
+	url := fmt.Sprintf("http://127.0.0.1:%d%s", port, serve.Path)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(serve.TokenHeader, token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+// machine describes the machine the run is on.
+func machine(ctx context.Context) Env {
+	e := Env{Date: time.Now().UTC().Format(time.RFC3339), GoVersion: runtime.Version(), NProc: runtime.NumCPU(), LoadStart: loadavg()}
+	if out, err := exec.CommandContext(ctx, "go", "version").Output(); err == nil {
+		e.GoVersion = strings.TrimSpace(string(out))
+	}
+	if out, err := exec.CommandContext(ctx, "nproc").Output(); err == nil {
+		_, _ = fmt.Sscan(string(out), &e.NProc)
+	}
+	if out, err := exec.CommandContext(ctx, "uname", "-sr").Output(); err == nil {
+		e.Kernel = strings.TrimSpace(string(out))
+	}
+	if out, err := exec.CommandContext(ctx, "wrk", "--version").CombinedOutput(); err == nil || len(out) > 0 {
+		e.Wrk = firstLine(strings.TrimSpace(string(out)))
+	}
+	if raw, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(raw), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				e.CPU = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	return e
+}
+
+func loadavg() string {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(raw))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
