@@ -40,6 +40,8 @@ type Config struct {
 	// micro-benchmarks; MicroCount 0 skips them.
 	MicroCount int
 	MicroTime  string
+	// MicroMillion also runs the million-key memory benchmark (~20 s).
+	MicroMillion bool
 	// Command is the command line, for the report.
 	Command string
 	// Log receives progress lines.
@@ -89,7 +91,7 @@ type Result struct {
 // Env describes the machine.
 type Env struct {
 	Date, GoVersion, Kernel, CPU, Wrk, LoadStart string
-	NProc                                         int
+	NProc                                        int
 }
 
 func (c *Config) logf(format string, args ...any) {
@@ -145,7 +147,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	if cfg.MicroCount > 0 {
 		cfg.logf("micro-benchmarks (-count %d -benchtime %s)", cfg.MicroCount, cfg.MicroTime)
-		m, err := RunMicro(ctx, cfg.BenchDir, cfg.MicroCount, cfg.MicroTime, filepath.Join(logs, "micro.txt"))
+		m, err := RunMicro(ctx, cfg.BenchDir, cfg.MicroCount, cfg.MicroTime, cfg.MicroMillion, filepath.Join(logs, "micro.txt"))
 		if err != nil {
 			return nil, err
 		}
