@@ -28,8 +28,6 @@ var Families = []string{"stackstate", "atscale", "butler", "netpulse", "clcbacku
 // Binaries are the built executables, by receiver binary name.
 type Binaries struct {
 	Dir string
-	// OgenErr is why recv-ogen could not be built (nil when it was).
-	OgenErr error
 }
 
 // Path returns the path of binary name.
@@ -50,8 +48,7 @@ func goCmd(ctx context.Context, dir string, env []string, args ...string) error 
 
 // Build compiles every receiver into dir: the receivers of this module, the
 // hookgen CLI of the repository at repo, and recv-ogen, generated from the
-// StackState schema by ogen in a temporary module under dir (an ogen
-// failure is recorded in OgenErr, not returned: the run goes on without it).
+// StackState schema by ogen in a temporary module under dir.
 func Build(ctx context.Context, benchDir, repo, dir string) (*Binaries, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -63,9 +60,10 @@ func Build(ctx context.Context, benchDir, repo, dir string) (*Binaries, error) {
 	if err := goCmd(ctx, repo, nil, "build", "-o", filepath.Join(dir, "hookgen"), "./generator/cmd/hookgen"); err != nil {
 		return nil, err
 	}
-	b := &Binaries{Dir: dir}
-	b.OgenErr = buildOgen(ctx, filepath.Join(dir, "ogen-src"), filepath.Join(dir, "recv-ogen"))
-	return b, nil
+	if err := buildOgen(ctx, filepath.Join(dir, "ogen-src"), filepath.Join(dir, "recv-ogen")); err != nil {
+		return nil, err
+	}
+	return &Binaries{Dir: dir}, nil
 }
 
 // buildOgen generates the ogen server into a fresh module at src and

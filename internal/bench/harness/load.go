@@ -88,15 +88,16 @@ func WriteWrkScript(dir string, body []byte, run uint16) (string, error) {
 	return path, os.WriteFile(path, []byte(script), 0o644)
 }
 
-// Wrk runs wrk against port for d with conns connections on threads
-// threads, using the script at script.
+// Wrk runs wrk against port for d (whole seconds, at least one) with conns
+// connections on threads threads, using the script at script.
 func Wrk(ctx context.Context, script string, port, conns, threads int, d time.Duration) (Closed, error) {
 	if threads > conns {
 		threads = conns
 	}
 	url := "http://127.0.0.1:" + strconv.Itoa(port) + serve.Path
+	secs := max(1, int(d.Round(time.Second).Seconds()))
 	cmd := exec.CommandContext(ctx, "wrk", "-t"+strconv.Itoa(threads), "-c"+strconv.Itoa(conns),
-		"-d"+strconv.Itoa(int(d.Seconds()))+"s", "--timeout", "5s", "-s", script, url)
+		"-d"+strconv.Itoa(secs)+"s", "--timeout", "5s", "-s", script, url)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return Closed{}, fmt.Errorf("wrk: %w\n%s", err, out)

@@ -46,6 +46,8 @@ type Config struct {
 	Command string
 	// Log receives progress lines.
 	Log io.Writer
+
+	start time.Time
 }
 
 // Sample is one closed-loop run of one receiver.
@@ -96,7 +98,7 @@ type Env struct {
 
 func (c *Config) logf(format string, args ...any) {
 	if c.Log != nil {
-		_, _ = fmt.Fprintf(c.Log, "bench: "+format+"\n", args...)
+		_, _ = fmt.Fprintf(c.Log, "bench [%4.0fs] "+format+"\n", append([]any{time.Since(c.start).Seconds()}, args...)...)
 	}
 }
 
@@ -105,6 +107,7 @@ func (c *Config) logf(format string, args ...any) {
 // figures. Every process it starts is stopped before it returns.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	start := time.Now()
+	cfg.start = start
 	if _, err := exec.LookPath("wrk"); err != nil {
 		return nil, fmt.Errorf("harness: wrk is not installed (apt-get install -y wrk): %w", err)
 	}
@@ -167,10 +170,6 @@ func startAll(ctx context.Context, cfg *Config, res *Result, bins *Binaries, log
 		if len(cfg.Only) > 0 && !slices.Contains(cfg.Only, r.Name) {
 			continue
 		}
-		if r.Bin == "recv-ogen" && bins.OgenErr != nil {
-			res.Skipped = append(res.Skipped, r.Name+": ogen build failed: "+firstLine(bins.OgenErr.Error()))
-			continue
-		}
 		p, err := Start(r.Name, bins.Path(r.Bin), r.Args(data, cfg.Repo), logs, r.PortFromStdout)
 		if errors.Is(err, ErrSkipped) {
 			res.Skipped = append(res.Skipped, r.Name+": "+firstLine(strings.TrimPrefix(err.Error(), ErrSkipped.Error()+": ")))
@@ -203,6 +202,9 @@ func load(ctx context.Context, cfg *Config, res *Result, procs []*Proc, logs str
 		return WriteWrkScript(logs, body, run)
 	}
 	for i, p := range procs {
+		if cfg.Warmup <= 0 {
+			break
+		}
 		script, err := nextScript()
 		if err != nil {
 			return err

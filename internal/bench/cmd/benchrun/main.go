@@ -33,10 +33,10 @@ func main() {
 }
 
 func run() error {
-	smoke := flag.Bool("smoke", false, "a short run that proves the harness works (1 round of 1 s, micro-benchmarks once); never a timed assertion")
+	smoke := flag.Bool("smoke", false, "a short run that proves the harness works (1 round of 1 s, no warm-up, micro-benchmarks once); never a timed assertion")
 	rounds := flag.Int("rounds", 3, "alternating rounds (medians are taken over them)")
 	duration := flag.Duration("duration", 10*time.Second, "length of each wrk run (whole seconds)")
-	warmup := flag.Duration("warmup", 2*time.Second, "wrk warm-up per receiver before the first round")
+	warmup := flag.Duration("warmup", 2*time.Second, "wrk warm-up per receiver before the first round (0: none)")
 	conns := flag.String("conns", "64,8", "wrk connection counts, comma-separated")
 	threads := flag.Int("threads", 2, "wrk threads")
 	rate := flag.Int("rate", 2000, "open-loop (vegeta) rate, requests/s; 0 skips the open loop")
@@ -54,7 +54,7 @@ func run() error {
 		MicroMillion: true, Log: os.Stderr, Command: command(),
 	}
 	if *smoke {
-		cfg.Rounds, cfg.Duration, cfg.Warmup, cfg.OpenRate, cfg.OpenDuration = 1, time.Second, time.Second, 500, time.Second
+		cfg.Rounds, cfg.Duration, cfg.Warmup, cfg.OpenRate, cfg.OpenDuration = 1, time.Second, 0, 500, time.Second
 		cfg.MicroCount, cfg.MicroTime, cfg.MicroMillion = 1, "1x", false
 	}
 	for _, c := range strings.Split(*conns, ",") {
