@@ -91,6 +91,40 @@ func TestWrkScriptSendsAUniqueValidIDOnEveryRequestOfEveryRun(t *testing.T) {
 	require.GreaterOrEqual(t, int64(len(rc.ids)), total)
 }
 
+func TestDriveClosedSplitsTheConnectionsAndSumsTheReplicas(t *testing.T) {
+	if _, err := exec.LookPath("wrk"); err != nil {
+		t.Skip("wrk is not installed (apt-get install -y wrk)")
+	}
+	var recs []*recorder
+	var ports []int
+	for range 3 {
+		rc, port := startRecorder(t)
+		recs, ports = append(recs, rc), append(ports, port)
+	}
+	dir := t.TempDir()
+	run := uint16(0)
+	script := func() (string, error) {
+		run++
+		return harness.WriteWrkScript(dir, payload.Open(), run)
+	}
+	res, err := harness.DriveClosed(context.Background(), ports, 6, 1, time.Second, script)
+	require.NoError(t, err)
+	require.Zero(t, res.Errors)
+	seen := map[string]bool{}
+	total := 0
+	for _, rc := range recs {
+		require.Positive(t, len(rc.ids), "every replica is driven")
+		require.Zero(t, rc.bad)
+		for id := range rc.ids {
+			require.False(t, seen[id], "id %s sent to two replicas", id)
+			seen[id] = true
+		}
+		total += len(rc.ids)
+	}
+	require.GreaterOrEqual(t, int64(total), res.Requests)
+	require.Greater(t, res.Requests, int64(len(recs[0].ids)), "the requests of all replicas are summed")
+}
+
 func TestOpenLoopSendsAtTheRateWithUniqueIDs(t *testing.T) {
 	rc, port := startRecorder(t)
 	o, err := harness.OpenLoop(context.Background(), port, 200, time.Second, payload.NewGenerator(payload.Open(), 9))

@@ -27,7 +27,16 @@ type Receiver struct {
 	Syntax bool
 	// Schema: a body without the required notificationId must be answered 400.
 	Schema bool
+	// Replicas is the number of processes (1 when 0); each closed-loop run
+	// then drives all of them at once with one wrk each, the connections
+	// split between them, and sums their figures.
+	Replicas int
+	// PostgresURL, when set, is the PostgreSQL server the receiver writes
+	// to: its WAL fsyncs are counted over each run (acks per fsync).
+	PostgresURL string
 }
+
+func (r Receiver) replicas() int { return max(1, r.Replicas) }
 
 func serviceURL(env, def string) string {
 	if v := os.Getenv(env); v != "" {
@@ -39,6 +48,7 @@ func serviceURL(env, def string) string {
 // Receivers returns every receiver the harness knows, in report order.
 func Receivers() []Receiver {
 	none := func(string, string) []string { return nil }
+	pgURL := serviceURL("HOOKGEN_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
 	return []Receiver{
 		{Name: "bare", Label: "bare net/http (read body, 200): the limit", Bin: "recv-bare", Args: none},
 		{Name: "json", Label: "token + encoding/json decode, by hand", Bin: "recv-json", Args: none,
@@ -56,11 +66,9 @@ func Receivers() []Receiver {
 			Args: func(string, string) []string {
 				return []string{"-store", "redis", "-url", serviceURL("HOOKGEN_REDIS_URL", "redis://127.0.0.1:6379/0")}
 			}, Token: true, Syntax: true, Schema: true},
-		{Name: "hookgen-postgres", Label: "hookgen generated receiver, PostgreSQL durable inbox", Bin: "recv-hookgen",
-			Args: func(string, string) []string {
-				return []string{"-store", "postgres", "-url",
-					serviceURL("HOOKGEN_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")}
-			}, Token: true, Syntax: true, Schema: true},
+		{Name: "hookgen-postgres", Label: "hookgen generated receiver, PostgreSQL durable inbox, 3 replicas", Bin: "recv-hookgen",
+			Args:  func(string, string) []string { return []string{"-store", "postgres", "-url", pgURL} },
+			Token: true, Syntax: true, Schema: true, Replicas: 3, PostgresURL: pgURL},
 		{Name: "serve", Label: "`hookgen serve` of the spec, memory store", Bin: "hookgen",
 			Args: func(_, repo string) []string {
 				return []string{"serve", "-spec", filepath.Join(repo, "openapi", "stackstate.yaml"), "-addr", "127.0.0.1:0",

@@ -285,8 +285,9 @@ func (r *Result) Targets() []Target {
 		lo, hi := slices.Min(r.Config.Conns), slices.Max(r.Config.Conns)
 		a, _ := r.RPS("hookgen-postgres", lo)
 		b, _ := r.RPS("hookgen-postgres", hi)
-		ts = append(ts, Target{fmt.Sprintf("PostgreSQL inbox scales from %d to %d conns", lo, hi),
-			fmt.Sprintf("%s → %s req/s", kreq(a), kreq(b)), verdict(b > a)})
+		ts = append(ts, Target{fmt.Sprintf("PostgreSQL inbox (3 replicas) scales from %d to %d conns", lo, hi),
+			fmt.Sprintf("%s → %s req/s; %.1f → %.1f acks per WAL fsync", kreq(a), kreq(b),
+				r.acksPerFsync("hookgen-postgres", lo), r.acksPerFsync("hookgen-postgres", hi)), verdict(b > a)})
 	} else {
 		notMeasured("PostgreSQL inbox: req/s, scales with connections", "hookgen-postgres")
 	}
@@ -322,6 +323,19 @@ func (r *Result) Targets() []Target {
 			verdict(r.Generate <= 2*time.Second)})
 	}
 	return ts
+}
+
+// acksPerFsync is the median over rounds of requests per WAL fsync.
+func (r *Result) acksPerFsync(name string, conns int) float64 {
+	rr := r.find(name)
+	if rr == nil {
+		return 0
+	}
+	var v []float64
+	for _, s := range rr.Closed[conns] {
+		v = append(v, s.AcksPerFsync())
+	}
+	return median(v)
 }
 
 func (r *Result) microMetric(name, unit string) (float64, bool) {

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hookgen/hookgen/internal/bench/payload"
@@ -53,8 +54,19 @@ type Config struct {
 // Sample is one closed-loop run of one receiver.
 type Sample struct {
 	Closed
-	// CPU is the receiver process's user+system time during the run.
+	// CPU is the receiver processes' user+system time during the run.
 	CPU time.Duration
+	// WALSyncs counts the PostgreSQL WAL fsyncs during the run (receivers
+	// with a PostgresURL only).
+	WALSyncs int64
+}
+
+// AcksPerFsync returns requests per PostgreSQL WAL fsync (0 when none).
+func (s Sample) AcksPerFsync() float64 {
+	if s.WALSyncs <= 0 {
+		return 0
+	}
+	return float64(s.Requests) / float64(s.WALSyncs)
 }
 
 // CPUPerRequest returns the server CPU time per request.
@@ -132,8 +144,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	procs, err := startAll(ctx, &cfg, res, bins, logs, data)
 	defer func() {
-		for _, p := range procs {
-			p.Stop()
+		for _, ps := range procs {
+			stopAll(ps)
 		}
 	}()
 	if err != nil {
@@ -143,10 +155,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	for i, rr := range res.Results {
-		if rss, err := PeakRSS(procs[i].PID()); err == nil {
-			rr.PeakRSS = rss
+		for _, p := range procs[i] {
+			if rss, err := PeakRSS(p.PID()); err == nil {
+				rr.PeakRSS = max(rr.PeakRSS, rss)
+			}
 		}
-		procs[i].Stop()
+		stopAll(procs[i])
 	}
 	if cfg.MicroCount > 0 {
 		cfg.logf("micro-benchmarks (-count %d -benchtime %s)", cfg.MicroCount, cfg.MicroTime)
@@ -161,55 +175,125 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
-// startAll starts the selected receivers and smoke-checks each one; a
-// receiver whose mode is unavailable (or whose binary was not built) is
-// recorded in res.Skipped. procs[i] belongs to res.Results[i].
-func startAll(ctx context.Context, cfg *Config, res *Result, bins *Binaries, logs, data string) ([]*Proc, error) {
-	var procs []*Proc
+// startAll starts the selected receivers (each replica of each) and
+// smoke-checks every process; a receiver whose mode is unavailable is
+// recorded in res.Skipped. procs[i] are the processes of res.Results[i].
+func startAll(ctx context.Context, cfg *Config, res *Result, bins *Binaries, logs, data string) ([][]*Proc, error) {
+	var procs [][]*Proc
 	for _, r := range Receivers() {
 		if len(cfg.Only) > 0 && !slices.Contains(cfg.Only, r.Name) {
 			continue
 		}
-		p, err := Start(r.Name, bins.Path(r.Bin), r.Args(data, cfg.Repo), logs, r.PortFromStdout)
+		var group []*Proc
+		var err error
+		for k := range r.replicas() {
+			name := r.Name
+			if r.replicas() > 1 {
+				name = fmt.Sprintf("%s-%d", r.Name, k+1)
+			}
+			var p *Proc
+			p, err = Start(name, bins.Path(r.Bin), r.Args(data, cfg.Repo), logs, r.PortFromStdout)
+			if err != nil {
+				break
+			}
+			group = append(group, p)
+			cfg.logf("%s pid %d on 127.0.0.1:%d", name, p.PID(), p.Port)
+			if err = Check(ctx, r, p.Port); err != nil {
+				err = fmt.Errorf("%w\n%s log:\n%s", err, name, p.LogTail())
+				break
+			}
+		}
 		if errors.Is(err, ErrSkipped) {
 			res.Skipped = append(res.Skipped, r.Name+": "+firstLine(strings.TrimPrefix(err.Error(), ErrSkipped.Error()+": ")))
 			cfg.logf("%s skipped: %v", r.Name, err)
+			stopAll(group)
 			continue
 		}
+		procs = append(procs, group)
 		if err != nil {
 			return procs, err
-		}
-		procs = append(procs, p)
-		cfg.logf("%s pid %d on 127.0.0.1:%d", r.Name, p.PID(), p.Port)
-		if err := Check(ctx, r, p.Port); err != nil {
-			return procs, fmt.Errorf("%w\n%s log:\n%s", err, r.Name, p.LogTail())
 		}
 		res.Results = append(res.Results, &ReceiverResult{Receiver: r, Closed: map[int][]Sample{}})
 	}
 	if len(res.Results) == 0 {
 		return procs, errors.New("harness: no receiver to measure")
 	}
-	cfg.logf("smoke checks passed for %d receivers", len(procs))
+	cfg.logf("smoke checks passed for %d receivers", len(res.Results))
 	return procs, nil
 }
 
+func stopAll(ps []*Proc) {
+	for _, p := range ps {
+		p.Stop()
+	}
+}
+
+func cpuTicks(ps []*Proc) (int64, error) {
+	var sum int64
+	for _, p := range ps {
+		t, err := CPUTicks(p.PID())
+		if err != nil {
+			return 0, err
+		}
+		sum += t
+	}
+	return sum, nil
+}
+
+func closedRun(ctx context.Context, cfg *Config, ps []*Proc, conns int, d time.Duration, script func() (string, error)) (Closed, error) {
+	ports := make([]int, len(ps))
+	for i, p := range ps {
+		ports[i] = p.Port
+	}
+	return DriveClosed(ctx, ports, conns, cfg.Threads, d, script)
+}
+
+// DriveClosed runs one closed-loop measurement against every port at once,
+// one wrk each (its script from script), conns split between them, and sums
+// the figures; the latencies are the worst port's.
+func DriveClosed(ctx context.Context, ports []int, conns, threads int, d time.Duration, script func() (string, error)) (Closed, error) {
+	results := make([]Closed, len(ports))
+	errs := make([]error, len(ports))
+	var wg sync.WaitGroup
+	for i, port := range ports {
+		sc, err := script()
+		if err != nil {
+			return Closed{}, err
+		}
+		c := max(1, conns/len(ports))
+		if i < conns%len(ports) {
+			c++
+		}
+		wg.Go(func() { results[i], errs[i] = Wrk(ctx, sc, port, c, threads, d) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return Closed{}, err
+	}
+	var sum Closed
+	for _, r := range results {
+		sum.Requests += r.Requests
+		sum.Errors += r.Errors
+		sum.Duration = max(sum.Duration, r.Duration)
+		sum.P50 = max(sum.P50, r.P50)
+		sum.P99 = max(sum.P99, r.P99)
+	}
+	return sum, nil
+}
+
 // load runs the warm-up and the alternating rounds.
-func load(ctx context.Context, cfg *Config, res *Result, procs []*Proc, logs string) error {
+func load(ctx context.Context, cfg *Config, res *Result, procs [][]*Proc, logs string) error {
 	body := payload.Open()
 	run := uint16(0)
 	nextScript := func() (string, error) {
 		run++
 		return WriteWrkScript(logs, body, run)
 	}
-	for i, p := range procs {
+	for i, ps := range procs {
 		if cfg.Warmup <= 0 {
 			break
 		}
-		script, err := nextScript()
-		if err != nil {
-			return err
-		}
-		if _, err := Wrk(ctx, script, p.Port, 64, cfg.Threads, cfg.Warmup); err != nil {
+		if _, err := closedRun(ctx, cfg, ps, 64, cfg.Warmup, nextScript); err != nil {
 			return fmt.Errorf("%s warm-up: %w", res.Results[i].Name, err)
 		}
 	}
@@ -218,41 +302,60 @@ func load(ctx context.Context, cfg *Config, res *Result, procs []*Proc, logs str
 	for round := range cfg.Rounds {
 		for k := range n {
 			i := (k + round) % n // rotate the order every round
-			p, rr := procs[i], res.Results[i]
+			ps, rr := procs[i], res.Results[i]
 			for _, c := range cfg.Conns {
-				script, err := nextScript()
-				if err != nil {
+				if err := measure(ctx, cfg, ps, rr, c, round, nextScript); err != nil {
 					return err
 				}
-				t0, err := CPUTicks(p.PID())
-				if err != nil {
-					return err
-				}
-				cl, err := Wrk(ctx, script, p.Port, c, cfg.Threads, cfg.Duration)
-				if err != nil {
-					return fmt.Errorf("%s c=%d: %w", rr.Name, c, err)
-				}
-				t1, err := CPUTicks(p.PID())
-				if err != nil {
-					return err
-				}
-				s := Sample{Closed: cl, CPU: time.Duration(t1-t0) * time.Second / ClockTicks}
-				rr.Closed[c] = append(rr.Closed[c], s)
-				cfg.logf("round %d %-16s c=%-3d %8.0f req/s p99 %v cpu %v/req errors %d",
-					round+1, rr.Name, c, cl.RPS(), cl.P99, s.CPUPerRequest(), cl.Errors)
 			}
 			if cfg.OpenRate > 0 {
 				run++
-				o, err := OpenLoop(ctx, p.Port, cfg.OpenRate, cfg.OpenDuration, payload.NewGenerator(body, run))
+				o, err := OpenLoop(ctx, ps[0].Port, cfg.OpenRate, cfg.OpenDuration, payload.NewGenerator(body, run))
 				if err != nil {
 					return fmt.Errorf("%s open loop: %w", rr.Name, err)
 				}
 				rr.Open = append(rr.Open, o)
-				cfg.logf("round %d %-16s open %d/s p50 %v p99 %v success %.4f",
-					round+1, rr.Name, cfg.OpenRate, o.P50, o.P99, o.Success)
+				cfg.logf("round %d %-16s open %d/s sent %.0f/s p50 %v p99 %v success %.4f",
+					round+1, rr.Name, cfg.OpenRate, o.Rate, o.P50, o.P99, o.Success)
 			}
 		}
 	}
+	return nil
+}
+
+// measure makes one closed-loop sample of rr at c connections, with the
+// CPU of its processes and, for a PostgreSQL receiver, the WAL fsyncs.
+func measure(ctx context.Context, cfg *Config, ps []*Proc, rr *ReceiverResult, c, round int, script func() (string, error)) error {
+	var wal0 int64
+	if rr.PostgresURL != "" {
+		var err error
+		if wal0, err = WALSyncs(ctx, rr.PostgresURL); err != nil {
+			return err
+		}
+	}
+	t0, err := cpuTicks(ps)
+	if err != nil {
+		return err
+	}
+	cl, err := closedRun(ctx, cfg, ps, c, cfg.Duration, script)
+	if err != nil {
+		return fmt.Errorf("%s c=%d: %w", rr.Name, c, err)
+	}
+	t1, err := cpuTicks(ps)
+	if err != nil {
+		return err
+	}
+	s := Sample{Closed: cl, CPU: time.Duration(t1-t0) * time.Second / ClockTicks}
+	if rr.PostgresURL != "" {
+		wal1, err := WALSyncs(ctx, rr.PostgresURL)
+		if err != nil {
+			return err
+		}
+		s.WALSyncs = wal1 - wal0
+	}
+	rr.Closed[c] = append(rr.Closed[c], s)
+	cfg.logf("round %d %-16s c=%-3d %8.0f req/s p99 %v cpu %v/req errors %d",
+		round+1, rr.Name, c, cl.RPS(), cl.P99, s.CPUPerRequest(), cl.Errors)
 	return nil
 }
 
