@@ -76,7 +76,7 @@ func run() error {
 		if cfg.WorkDir, err = os.MkdirTemp("", "hookgen-bench-"); err != nil {
 			return err
 		}
-		defer os.RemoveAll(cfg.WorkDir)
+		defer func() { _ = os.RemoveAll(cfg.WorkDir) }()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
