@@ -51,6 +51,10 @@ var ErrUnknownMode = errors.New("adapter: unknown store mode")
 // Available lists the modes Open can build in this tree.
 func Available() []Mode { return []Mode{Memory, Bolt} }
 
+// DurableAvailable reports whether the receiver has a durable mode in this
+// tree.
+func DurableAvailable() bool { return false }
+
 // Config selects and configures the store.
 type Config struct {
 	// Mode is the store mode.
@@ -61,6 +65,10 @@ type Config struct {
 	URL string
 	// Logger receives the receiver's logs; nil discards them.
 	Logger *slog.Logger
+	// Durable selects the durable mode (the delivery is put into the
+	// store's inbox before the acknowledgement and handled by workers)
+	// instead of the synchronous one.
+	Durable bool
 	// RejectInvalid answers invalid payloads 400 instead of the default
 	// (quarantine and acknowledge them). Valid deliveries, the only ones
 	// the load sends, take the same path either way; the harness sets it so
@@ -95,6 +103,9 @@ func Open(cfg Config) (*Receiver, error) {
 	}
 	if !slices.Contains(Available(), cfg.Mode) {
 		return nil, fmt.Errorf("%w: %s", ErrUnavailable, cfg.Mode)
+	}
+	if cfg.Durable && !DurableAvailable() {
+		return nil, fmt.Errorf("%w: durable mode", ErrUnavailable)
 	}
 	st, err := OpenStore(cfg)
 	if err != nil {

@@ -59,6 +59,10 @@ func TestOpenReportsUnavailableAndUnknownModes(t *testing.T) {
 		_, err := adapter.Open(adapter.Config{Mode: m})
 		require.ErrorIs(t, err, adapter.ErrUnavailable)
 	}
+	if !adapter.DurableAvailable() {
+		_, err := adapter.Open(adapter.Config{Mode: adapter.Bolt, Durable: true, Path: filepath.Join(t.TempDir(), "d.db")})
+		require.ErrorIs(t, err, adapter.ErrUnavailable)
+	}
 	_, err := adapter.Open(adapter.Config{Mode: "tape"})
 	require.ErrorIs(t, err, adapter.ErrUnknownMode)
 }

@@ -280,8 +280,8 @@ func TestTargetsSayMetMissedOrWhyNotMeasured(t *testing.T) {
 	require.Equal(t, "0.70×", got["hookgen memory ≥ 0.60× bare, 64 conns"].Measured)
 	require.Equal(t, "met", got["hookgen memory ≥ 1.2× ogen, 64 conns"].Verdict)
 	require.Equal(t, "met", got["hookgen memory ≥ 2.8× kin, 64 conns"].Verdict)
-	require.Equal(t, "**missed**", got["hookgen bolt (durable) ≥ 0.30× bare, 64 conns"].Verdict)
-	require.Equal(t, "met", got["hookgen bolt ≥ 5× fsync per request, 64 conns"].Verdict)
+	require.Equal(t, "**missed**", got["hookgen-bolt ≥ 0.30× bare, 64 conns"].Verdict)
+	require.Equal(t, "met", got["hookgen-bolt ≥ 5× fsync per request, 64 conns"].Verdict)
 	require.Equal(t, "not measured: mode not available", got["hookgen Redis ≥ 0.30× bare, 64 conns"].Verdict)
 
 	var md bytes.Buffer

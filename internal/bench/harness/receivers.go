@@ -59,9 +59,13 @@ func Receivers() []Receiver {
 			Args: none, Token: true, Syntax: true, Schema: true},
 		{Name: "hookgen-memory", Label: "hookgen generated receiver, memory store (synchronous)", Bin: "recv-hookgen",
 			Args: func(string, string) []string { return []string{"-store", "memory"} }, Token: true, Syntax: true, Schema: true},
-		{Name: "hookgen-bolt", Label: "hookgen generated receiver, embedded bbolt store (durable)", Bin: "recv-hookgen",
+		{Name: "hookgen-bolt", Label: "hookgen generated receiver, bbolt store, synchronous (claim persisted before the ack)", Bin: "recv-hookgen",
 			Args:  func(d, _ string) []string { return []string{"-store", "bolt", "-db", filepath.Join(d, "bolt.db")} },
 			Token: true, Syntax: true, Schema: true},
+		{Name: "hookgen-durable", Label: "hookgen generated receiver, durable mode on bbolt (inbox before the ack)", Bin: "recv-hookgen",
+			Args: func(d, _ string) []string {
+				return []string{"-store", "bolt", "-durable", "-db", filepath.Join(d, "durable.db")}
+			}, Token: true, Syntax: true, Schema: true},
 		{Name: "hookgen-redis", Label: "hookgen generated receiver, Redis store", Bin: "recv-hookgen",
 			Args: func(string, string) []string {
 				return []string{"-store", "redis", "-url", serviceURL("HOOKGEN_REDIS_URL", "redis://127.0.0.1:6379/0")}

@@ -1,6 +1,6 @@
 // Command recv-hookgen serves the generated StackState receiver
 // (examples/stackstate) in the store mode -store selects: memory, bolt,
-// redis or postgres. A mode this tree has no store for exits with status 3
+// redis or postgres, synchronous or, with -durable, durable. A mode this tree has no store for exits with status 3
 // and a one-line note, which the harness reports as skipped.
 package main
 
@@ -25,8 +25,9 @@ func main() {
 	mode := flag.String("store", "memory", "store mode: memory, bolt, redis or postgres")
 	db := flag.String("db", "", "bolt database file")
 	url := flag.String("url", "", "redis or postgres URL")
+	durable := flag.Bool("durable", false, "durable mode: persist to the store's inbox before the acknowledgement")
 	flag.Parse()
-	err := run(*addr, *portFile, adapter.Config{Mode: adapter.Mode(*mode), Path: *db, URL: *url, RejectInvalid: true})
+	err := run(*addr, *portFile, adapter.Config{Mode: adapter.Mode(*mode), Path: *db, URL: *url, Durable: *durable, RejectInvalid: true})
 	if errors.Is(err, adapter.ErrUnavailable) {
 		fmt.Fprintln(os.Stderr, "recv-hookgen:", err)
 		os.Exit(exitUnavailable)
