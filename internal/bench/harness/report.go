@@ -102,7 +102,7 @@ func (r *Result) P99(name string, conns int) (time.Duration, bool) {
 	return medianDuration(v), true
 }
 
-// Micro returns the micro-benchmark named name.
+// MicroNamed returns the micro-benchmark named name.
 func (r *Result) MicroNamed(name string) (Micro, bool) {
 	for _, m := range r.Micro {
 		if m.Name == name {
