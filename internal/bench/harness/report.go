@@ -144,7 +144,7 @@ func (r *Result) Markdown(w io.Writer) {
 	c := r.Config
 	e := r.Env
 	p := func(format string, args ...any) { _, _ = fmt.Fprintf(w, format, args...) }
-	p("Measured %s with `%s`.\n\n", e.Date, c.Command)
+	p("Measured %s with `%s` on commit %s.\n\n", e.Date, c.Command, e.Commit)
 	p("- machine: %d × %s, %s, %s; %s\n", e.NProc, e.CPU, e.Kernel, e.GoVersion, e.Wrk)
 	p("- load average (1, 5, 15 min): %s at the start, %s at the end; the run took %s\n",
 		e.LoadStart, r.LoadEnd, r.Elapsed.Round(time.Second))

@@ -104,8 +104,8 @@ type Result struct {
 
 // Env describes the machine.
 type Env struct {
-	Date, GoVersion, Kernel, CPU, Wrk, LoadStart string
-	NProc                                        int
+	Date, GoVersion, Kernel, CPU, Wrk, LoadStart, Commit string
+	NProc                                                int
 }
 
 func (c *Config) logf(format string, args ...any) {
@@ -124,6 +124,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("harness: wrk is not installed (apt-get install -y wrk): %w", err)
 	}
 	res := &Result{Config: cfg, Env: machine(ctx)}
+	res.Env.Commit = commit(ctx, cfg.Repo)
 	bin := filepath.Join(cfg.WorkDir, "bin")
 	logs := filepath.Join(cfg.WorkDir, "logs")
 	data := filepath.Join(cfg.WorkDir, "data")
@@ -439,6 +440,20 @@ func machine(ctx context.Context) Env {
 		}
 	}
 	return e
+}
+
+// commit names the repository's checked-out commit, noting uncommitted
+// changes.
+func commit(ctx context.Context, repo string) string {
+	out, err := exec.CommandContext(ctx, "git", "-C", repo, "log", "-1", "--format=%h %s").Output()
+	if err != nil {
+		return "unknown (not a git checkout)"
+	}
+	c := strings.TrimSpace(string(out))
+	if st, err := exec.CommandContext(ctx, "git", "-C", repo, "status", "--porcelain").Output(); err == nil && len(bytes.TrimSpace(st)) > 0 {
+		c += " (with uncommitted changes)"
+	}
+	return c
 }
 
 func loadavg() string {

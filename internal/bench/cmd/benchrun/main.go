@@ -39,7 +39,7 @@ func run() error {
 	warmup := flag.Duration("warmup", 2*time.Second, "wrk warm-up per receiver before the first round (0: none)")
 	conns := flag.String("conns", "64,8", "wrk connection counts, comma-separated")
 	threads := flag.Int("threads", 2, "wrk threads")
-	rate := flag.Int("rate", 2000, "open-loop (vegeta) rate, requests/s; 0 skips the open loop")
+	rate := flag.Int("rate", 500, "open-loop (vegeta) rate, requests/s; 0 skips the open loop")
 	openDur := flag.Duration("open-duration", 5*time.Second, "length of each open-loop run")
 	microCount := flag.Int("micro-count", 3, "go test -count of the micro-benchmarks; 0 skips them")
 	microTime := flag.String("micro-time", "1s", "go test -benchtime of the micro-benchmarks")
