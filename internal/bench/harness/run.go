@@ -43,6 +43,10 @@ type Config struct {
 	MicroTime  string
 	// MicroMillion also runs the million-key memory benchmark (~20 s).
 	MicroMillion bool
+	// ProfileDir, when set, makes every recv-hookgen process write a CPU
+	// profile of its whole run to ProfileDir/<name>.pprof (for
+	// `go tool pprof`); leave it empty for the figures of record.
+	ProfileDir string
 	// Command is the command line, for the report.
 	Command string
 	// Log receives progress lines.
@@ -192,8 +196,12 @@ func startAll(ctx context.Context, cfg *Config, res *Result, bins *Binaries, log
 			if r.replicas() > 1 {
 				name = fmt.Sprintf("%s-%d", r.Name, k+1)
 			}
+			args := r.Args(data, cfg.Repo)
+			if cfg.ProfileDir != "" && r.Bin == "recv-hookgen" {
+				args = append(args, "-cpuprofile", filepath.Join(cfg.ProfileDir, name+".pprof"))
+			}
 			var p *Proc
-			p, err = Start(name, bins.Path(r.Bin), r.Args(data, cfg.Repo), logs, r.PortFromStdout)
+			p, err = Start(name, bins.Path(r.Bin), args, logs, r.PortFromStdout)
 			if err != nil {
 				break
 			}

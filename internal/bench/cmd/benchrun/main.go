@@ -45,13 +45,14 @@ func run() error {
 	microTime := flag.String("micro-time", "1s", "go test -benchtime of the micro-benchmarks")
 	only := flag.String("only", "", "comma-separated receivers to run (default all): "+names())
 	write := flag.String("write", "", "splice the report into this Markdown file between its markers")
+	profile := flag.String("profile", "", "write a CPU profile of each hookgen receiver (recv-hookgen) into this directory (for go tool pprof; profiling costs a little throughput)")
 	work := flag.String("work", "", "work directory for binaries, logs and data (default: a new temporary directory, removed after)")
 	flag.Parse()
 
 	cfg := harness.Config{
 		Rounds: *rounds, Duration: *duration, Warmup: *warmup, Threads: *threads,
 		OpenRate: *rate, OpenDuration: *openDur, MicroCount: *microCount, MicroTime: *microTime,
-		MicroMillion: true, Log: os.Stderr, Command: command(),
+		MicroMillion: true, Log: os.Stderr, Command: command(), ProfileDir: *profile,
 	}
 	if *smoke {
 		cfg.Rounds, cfg.Duration, cfg.Warmup, cfg.OpenRate, cfg.OpenDuration = 1, time.Second, 0, 500, time.Second
@@ -70,6 +71,14 @@ func run() error {
 	var err error
 	if cfg.BenchDir, cfg.Repo, err = dirs(); err != nil {
 		return err
+	}
+	if cfg.ProfileDir != "" {
+		if cfg.ProfileDir, err = filepath.Abs(cfg.ProfileDir); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(cfg.ProfileDir, 0o755); err != nil {
+			return err
+		}
 	}
 	cfg.WorkDir = *work
 	if cfg.WorkDir == "" {

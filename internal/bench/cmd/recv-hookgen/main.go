@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/hookgen/hookgen/internal/bench/adapter"
@@ -26,7 +27,16 @@ func main() {
 	db := flag.String("db", "", "bolt database file")
 	url := flag.String("url", "", "redis or postgres URL")
 	durable := flag.Bool("durable", false, "durable mode: persist to the store's inbox before the acknowledgement")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		stop, err := profile(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "recv-hookgen:", err)
+			os.Exit(1)
+		}
+		defer stop()
+	}
 	err := run(*addr, *portFile, adapter.Config{Mode: adapter.Mode(*mode), Path: *db, URL: *url, Durable: *durable, RejectInvalid: true})
 	if errors.Is(err, adapter.ErrUnavailable) {
 		fmt.Fprintln(os.Stderr, "recv-hookgen:", err)
@@ -36,6 +46,22 @@ func main() {
 		fmt.Fprintln(os.Stderr, "recv-hookgen:", err)
 		os.Exit(1)
 	}
+}
+
+// profile starts a CPU profile into path; the returned function stops it.
+func profile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}, nil
 }
 
 func run(addr, portFile string, cfg adapter.Config) error {
