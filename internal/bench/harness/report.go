@@ -137,13 +137,33 @@ func ratio(v float64, ok bool) string {
 	return fmt.Sprintf("%.2f", v)
 }
 
+// printer writes formatted text, ignoring write errors (the report goes
+// to a buffer or a terminal).
+type printer func(format string, args ...any)
+
 // Markdown writes the report: machine and settings, the closed-loop table
 // for each connection count, the open-loop table, the micro-benchmarks and
 // the targets.
 func (r *Result) Markdown(w io.Writer) {
-	c := r.Config
-	e := r.Env
-	p := func(format string, args ...any) { _, _ = fmt.Fprintf(w, format, args...) }
+	p := printer(func(format string, args ...any) { _, _ = fmt.Fprintf(w, format, args...) })
+	r.header(p)
+	for _, conns := range r.Config.Conns {
+		r.closedTable(p, conns)
+	}
+	if r.Config.OpenRate > 0 {
+		r.openTable(p)
+	}
+	if len(r.Micro) > 0 {
+		r.microTable(p)
+	}
+	p("\n#### Targets\n\n| target | measured | verdict |\n|---|---|---|\n")
+	for _, t := range r.Targets() {
+		p("| %s | %s | %s |\n", t.What, t.Measured, t.Verdict)
+	}
+}
+
+func (r *Result) header(p printer) {
+	c, e := r.Config, r.Env
 	p("Measured %s with `%s` on commit %s.\n\n", e.Date, c.Command, e.Commit)
 	p("- machine: %d × %s, %s, %s; %s\n", e.NProc, e.CPU, e.Kernel, e.GoVersion, e.Wrk)
 	p("- load average (1, 5, 15 min): %s at the start, %s at the end; the run took %s\n",
@@ -157,77 +177,76 @@ func (r *Result) Markdown(w io.Writer) {
 	for _, s := range r.Skipped {
 		p("- skipped: %s\n", s)
 	}
-	for _, conns := range c.Conns {
-		p("\n#### Peak throughput, closed loop (wrk), %d connections\n\n", conns)
-		p("| receiver | req/s | × bare | × kin | × ogen | p50 | p99 | server CPU µs/req | peak RSS | errors |\n")
-		p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-		for _, rr := range r.Results {
-			ss := rr.Closed[conns]
-			if len(ss) == 0 {
-				continue
-			}
-			rps, _ := r.RPS(rr.Name, conns)
-			var p50s, p99s, cpus []time.Duration
-			var errs int64
-			for _, s := range ss {
-				p50s = append(p50s, s.P50)
-				p99s = append(p99s, s.P99)
-				cpus = append(cpus, s.CPUPerRequest())
-				errs += s.Errors
-			}
-			vb, okb := r.Ratio(rr.Name, "bare", conns)
-			vk, okk := r.Ratio(rr.Name, "kin", conns)
-			vo, oko := r.Ratio(rr.Name, "ogen", conns)
-			p("| %s | %s | %s | %s | %s | %s | %s | %.1f | %.0f MB | %d |\n", rr.Label, kreq(rps),
-				ratio(vb, okb), ratio(vk, okk), ratio(vo, oko), ms(medianDuration(p50s)), ms(medianDuration(p99s)),
-				float64(medianDuration(cpus))/1e3, float64(rr.PeakRSS)/(1<<20), errs)
+}
+
+func (r *Result) closedTable(p printer, conns int) {
+	p("\n#### Peak throughput, closed loop (wrk), %d connections\n\n", conns)
+	p("| receiver | req/s | × bare | × kin | × ogen | p50 | p99 | server CPU µs/req | peak RSS | errors |\n")
+	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, rr := range r.Results {
+		ss := rr.Closed[conns]
+		if len(ss) == 0 {
+			continue
 		}
-	}
-	if c.OpenRate > 0 {
-		p("\n#### Latency at a fixed rate, open loop (vegeta), %d req/s\n\n", c.OpenRate)
-		p("| receiver | rate sent | p50 | p99 | max | success |\n|---|---:|---:|---:|---:|---:|\n")
-		for _, rr := range r.Results {
-			if len(rr.Open) == 0 {
-				continue
-			}
-			var p50, p99, mx []time.Duration
-			var succ, rate []float64
-			for _, o := range rr.Open {
-				p50, p99, mx = append(p50, o.P50), append(p99, o.P99), append(mx, o.Max)
-				succ, rate = append(succ, o.Success), append(rate, o.Rate)
-			}
-			p("| %s | %.0f/s | %s | %s | %s | %.2f%% |\n", rr.Label, median(rate), ms(medianDuration(p50)), ms(medianDuration(p99)),
-				ms(medianDuration(mx)), 100*median(succ))
+		rps, _ := r.RPS(rr.Name, conns)
+		var p50s, p99s, cpus []time.Duration
+		var errs int64
+		for _, s := range ss {
+			p50s = append(p50s, s.P50)
+			p99s = append(p99s, s.P99)
+			cpus = append(cpus, s.CPUPerRequest())
+			errs += s.Errors
 		}
+		vb, okb := r.Ratio(rr.Name, "bare", conns)
+		vk, okk := r.Ratio(rr.Name, "kin", conns)
+		vo, oko := r.Ratio(rr.Name, "ogen", conns)
+		p("| %s | %s | %s | %s | %s | %s | %s | %.1f | %.0f MB | %d |\n", rr.Label, kreq(rps),
+			ratio(vb, okb), ratio(vk, okk), ratio(vo, oko), ms(medianDuration(p50s)), ms(medianDuration(p99s)),
+			float64(medianDuration(cpus))/1e3, float64(rr.PeakRSS)/(1<<20), errs)
 	}
-	if len(r.Micro) > 0 {
-		p("\n#### Micro-benchmarks (`go test -bench -benchmem`, medians)\n\n")
-		p("| benchmark | ns/op | B/op | allocs/op | ns/payload | allocs/payload | other |\n|---|---:|---:|---:|---:|---:|---|\n")
-		for _, m := range r.Micro {
-			cell := func(unit string) string {
-				v, ok := m.Median(unit)
-				if !ok {
-					return ""
-				}
-				return fmt.Sprintf("%.0f", v)
-			}
-			var other []string
-			for unit := range m.Metrics {
-				switch unit {
-				case "ns/op", "B/op", "allocs/op", "ns/payload", "allocs/payload":
-				default:
-					v, _ := m.Median(unit)
-					other = append(other, fmt.Sprintf("%.1f %s", v, unit))
-				}
-			}
-			slices.Sort(other)
-			p("| %s | %s | %s | %s | %s | %s | %s |\n", strings.TrimPrefix(m.Name, "Benchmark"), cell("ns/op"),
-				cell("B/op"), cell("allocs/op"), cell("ns/payload"), cell("allocs/payload"), strings.Join(other, ", "))
+}
+
+func (r *Result) openTable(p printer) {
+	p("\n#### Latency at a fixed rate, open loop (vegeta), %d req/s\n\n", r.Config.OpenRate)
+	p("| receiver | rate sent | p50 | p99 | max | success |\n|---|---:|---:|---:|---:|---:|\n")
+	for _, rr := range r.Results {
+		if len(rr.Open) == 0 {
+			continue
 		}
+		var p50, p99, mx []time.Duration
+		var succ, rate []float64
+		for _, o := range rr.Open {
+			p50, p99, mx = append(p50, o.P50), append(p99, o.P99), append(mx, o.Max)
+			succ, rate = append(succ, o.Success), append(rate, o.Rate)
+		}
+		p("| %s | %.0f/s | %s | %s | %s | %.2f%% |\n", rr.Label, median(rate), ms(medianDuration(p50)),
+			ms(medianDuration(p99)), ms(medianDuration(mx)), 100*median(succ))
 	}
-	p("\n#### Targets\n\n| target | measured | verdict |\n|---|---|---|\n")
-	for _, t := range r.Targets() {
-		p("| %s | %s | %s |\n", t.What, t.Measured, t.Verdict)
+}
+
+func (r *Result) microTable(p printer) {
+	p("\n#### Micro-benchmarks (`go test -bench -benchmem`, medians)\n\n")
+	p("| benchmark | ns/op | B/op | allocs/op | ns/payload | allocs/payload | other |\n|---|---:|---:|---:|---:|---:|---|\n")
+	for _, m := range r.Micro {
+		cell := func(unit string) string {
+			v, ok := m.Median(unit)
+			if !ok {
+				return ""
+			}
+			return fmt.Sprintf("%.0f", v)
+		}
+		var other []string
+		for unit := range m.Metrics {
+			switch unit {
+			case "ns/op", "B/op", "allocs/op", "ns/payload", "allocs/payload":
+			default:
+				v, _ := m.Median(unit)
+				other = append(other, fmt.Sprintf("%.1f %s", v, unit))
+			}
+		}
+		slices.Sort(other)
+		p("| %s | %s | %s | %s | %s | %s | %s |\n", strings.TrimPrefix(m.Name, "Benchmark"), cell("ns/op"),
+			cell("B/op"), cell("allocs/op"), cell("ns/payload"), cell("allocs/payload"), strings.Join(other, ", "))
 	}
 }
 

@@ -20,7 +20,10 @@ import (
 // exitUnavailable is the exit status for a store mode that does not exist yet.
 const exitUnavailable = 3
 
-func main() {
+func main() { os.Exit(serveMain()) }
+
+// serveMain runs the receiver and returns the exit status.
+func serveMain() int {
 	addr := flag.String("addr", "127.0.0.1:0", "loopback listen address")
 	portFile := flag.String("portfile", "", "write the bound port here")
 	mode := flag.String("store", "memory", "store mode: memory, bolt, redis or postgres")
@@ -33,19 +36,20 @@ func main() {
 		stop, err := profile(*cpuProfile)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "recv-hookgen:", err)
-			os.Exit(1)
+			return 1
 		}
 		defer stop()
 	}
 	err := run(*addr, *portFile, adapter.Config{Mode: adapter.Mode(*mode), Path: *db, URL: *url, Durable: *durable, RejectInvalid: true})
-	if errors.Is(err, adapter.ErrUnavailable) {
+	switch {
+	case errors.Is(err, adapter.ErrUnavailable):
 		fmt.Fprintln(os.Stderr, "recv-hookgen:", err)
-		os.Exit(exitUnavailable)
-	}
-	if err != nil {
+		return exitUnavailable
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "recv-hookgen:", err)
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }
 
 // profile starts a CPU profile into path; the returned function stops it.
