@@ -33,7 +33,7 @@ func main() {
 }
 
 func run() error {
-	smoke := flag.Bool("smoke", false, "a short run that proves the harness works (1 round of 1 s, no warm-up, micro-benchmarks once); never a timed assertion")
+	smoke := flag.Bool("smoke", false, "a short run that proves the harness works (1 round of 1 s at 8 connections unless -conns, no warm-up, micro-benchmarks once); never a timed assertion")
 	rounds := flag.Int("rounds", 3, "alternating rounds (medians are taken over them)")
 	duration := flag.Duration("duration", 10*time.Second, "length of each wrk run (whole seconds)")
 	warmup := flag.Duration("warmup", 2*time.Second, "wrk warm-up per receiver before the first round (0: none)")
@@ -57,6 +57,9 @@ func run() error {
 	if *smoke {
 		cfg.Rounds, cfg.Duration, cfg.Warmup, cfg.OpenRate, cfg.OpenDuration = 1, time.Second, 0, 500, time.Second
 		cfg.MicroCount, cfg.MicroTime, cfg.MicroMillion = 1, "1x", false
+		if !isSet("conns") {
+			*conns = "8"
+		}
 	}
 	for _, c := range strings.Split(*conns, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(c))
@@ -100,6 +103,13 @@ func run() error {
 		return harness.Splice(*write, report.Bytes())
 	}
 	return nil
+}
+
+// isSet reports whether the flag was given on the command line.
+func isSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 func names() string {
