@@ -272,6 +272,15 @@ func TestTargetsSayMetMissedOrWhyNotMeasured(t *testing.T) {
 		"fsync":          {40, 40, 40},
 	})
 	r.Skipped = []string{"hookgen-redis: mode not available"}
+	r.Config.OpenRate = 500
+	for _, rr := range r.Results {
+		switch rr.Name {
+		case "hookgen-memory":
+			rr.Open = []harness.Open{{P99: 2 * time.Millisecond}, {P99: 3 * time.Millisecond}, {P99: 9 * time.Millisecond}}
+		case "ogen":
+			rr.Open = []harness.Open{{P99: 4 * time.Millisecond}}
+		}
+	}
 	got := map[string]harness.Target{}
 	for _, tg := range r.Targets() {
 		got[tg.What] = tg
@@ -283,11 +292,17 @@ func TestTargetsSayMetMissedOrWhyNotMeasured(t *testing.T) {
 	require.Equal(t, "**missed**", got["hookgen-bolt ≥ 0.30× bare, 64 conns"].Verdict)
 	require.Equal(t, "met", got["hookgen-bolt ≥ 5× fsync per request, 64 conns"].Verdict)
 	require.Equal(t, "not measured: mode not available", got["hookgen Redis ≥ 0.30× bare, 64 conns"].Verdict)
+	require.Equal(t, row("3.0 ms vs 4.0 ms", "met"), pick(got["hookgen memory p99 ≤ ogen p99 (vegeta, 500 req/s)"]))
 
 	var md bytes.Buffer
 	r.Markdown(&md)
 	require.Contains(t, md.String(), "| hookgen-memory | 700 | 0.70 | 7.00 | 1.40 |")
 }
+
+// row is a (measured, verdict) pair, to compare rows in one assertion.
+func row(measured, verdict string) [2]string { return [2]string{measured, verdict} }
+
+func pick(t harness.Target) [2]string { return [2]string{t.Measured, t.Verdict} }
 
 func TestSpliceReplacesOnlyBetweenTheMarkers(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "B.md")

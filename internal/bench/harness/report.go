@@ -102,6 +102,19 @@ func (r *Result) P99(name string, conns int) (time.Duration, bool) {
 	return medianDuration(v), true
 }
 
+// OpenP99 returns the median open-loop p99 of receiver name.
+func (r *Result) OpenP99(name string) (time.Duration, bool) {
+	rr := r.find(name)
+	if rr == nil || len(rr.Open) == 0 {
+		return 0, false
+	}
+	v := make([]time.Duration, 0, len(rr.Open))
+	for _, o := range rr.Open {
+		v = append(v, o.P99)
+	}
+	return medianDuration(v), true
+}
+
 // MicroNamed returns the micro-benchmark named name.
 func (r *Result) MicroNamed(name string) (Micro, bool) {
 	for _, m := range r.Micro {
@@ -296,6 +309,16 @@ func (r *Result) Targets() []Target {
 			continue
 		}
 		ts = append(ts, Target{w, ms(a) + " vs " + ms(b), verdict(a <= b)})
+	}
+	if r.Config.OpenRate > 0 {
+		w := fmt.Sprintf("hookgen memory p99 ≤ ogen p99 (vegeta, %d req/s)", r.Config.OpenRate)
+		a, oka := r.OpenP99("hookgen-memory")
+		b, okb := r.OpenP99("ogen")
+		if oka && okb {
+			ts = append(ts, Target{w, ms(a) + " vs " + ms(b), verdict(a <= b)})
+		} else {
+			notMeasured(w, map[bool]string{true: "ogen", false: "hookgen-memory"}[oka])
+		}
 	}
 	// The durable target is measured on the durable mode when the tree has
 	// it, else on the synchronous bolt receiver (its claim is persisted
