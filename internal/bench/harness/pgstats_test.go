@@ -58,3 +58,31 @@ func TestWALSyncsCountsACommittedWrite(t *testing.T) {
 		return err == nil && after > before
 	}, 5*time.Second, 50*time.Millisecond)
 }
+
+func TestPrepareSchemaGivesARunItsOwnSchemaAndDropsIt(t *testing.T) {
+	base := postgresURL(t)
+	ctx := context.Background()
+	u, drop, err := harness.PrepareSchema(ctx, base)
+	require.NoError(t, err)
+	conn, err := pgx.Connect(ctx, u)
+	require.NoError(t, err)
+	var schema string
+	require.NoError(t, conn.QueryRow(ctx, "SELECT current_schema()").Scan(&schema))
+	require.Regexp(t, `^hookgen_bench_\d+$`, schema)
+	_, err = conn.Exec(ctx, "CREATE TABLE probe (n int)")
+	require.NoError(t, err)
+	require.NoError(t, conn.Close(ctx))
+
+	drop()
+	conn, err = pgx.Connect(ctx, base)
+	require.NoError(t, err)
+	defer func() { _ = conn.Close(ctx) }()
+	var n int
+	require.NoError(t, conn.QueryRow(ctx, "SELECT count(*) FROM information_schema.schemata WHERE schema_name = $1", schema).Scan(&n))
+	require.Zero(t, n)
+}
+
+func TestPrepareSchemaReportsAnUnreachableServer(t *testing.T) {
+	_, _, err := harness.PrepareSchema(context.Background(), "postgres://postgres@127.0.0.1:1/none?sslmode=disable&connect_timeout=2")
+	require.ErrorContains(t, err, "PostgreSQL unreachable")
+}

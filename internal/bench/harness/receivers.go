@@ -16,9 +16,8 @@ type Receiver struct {
 	Label string
 	// Bin is the executable name in the build directory.
 	Bin string
-	// Args returns the arguments, given the run's data directory and the
-	// repository root.
-	Args func(data, repo string) []string
+	// Args returns the arguments for the run's directories and services.
+	Args func(e ArgEnv) []string
 	// PortFromStdout is set for hookgen serve, which prints its URL.
 	PortFromStdout bool
 	// Token: a wrong token must not be answered 200.
@@ -36,6 +35,15 @@ type Receiver struct {
 	PostgresURL string
 }
 
+// ArgEnv is what a receiver's arguments may depend on.
+type ArgEnv struct {
+	// Data is the run's data directory, Repo the repository root.
+	Data, Repo string
+	// Postgres is the URL of the run's own PostgreSQL schema (receivers
+	// with a PostgresURL only).
+	Postgres string
+}
+
 func (r Receiver) replicas() int { return max(1, r.Replicas) }
 
 func serviceURL(env, def string) string {
@@ -47,7 +55,7 @@ func serviceURL(env, def string) string {
 
 // Receivers returns every receiver the harness knows, in report order.
 func Receivers() []Receiver {
-	none := func(string, string) []string { return nil }
+	none := func(ArgEnv) []string { return nil }
 	pgURL := serviceURL("HOOKGEN_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
 	return []Receiver{
 		{Name: "bare", Label: "bare net/http (read body, 200): the limit", Bin: "recv-bare", Args: none},
@@ -58,27 +66,27 @@ func Receivers() []Receiver {
 		{Name: "ogen", Label: "ogen " + OgenVersion + " server from the same schema (3.0.3 path)", Bin: "recv-ogen",
 			Args: none, Token: true, Syntax: true, Schema: true},
 		{Name: "hookgen-memory", Label: "hookgen generated receiver, memory store (synchronous)", Bin: "recv-hookgen",
-			Args: func(string, string) []string { return []string{"-store", "memory"} }, Token: true, Syntax: true, Schema: true},
+			Args: func(ArgEnv) []string { return []string{"-store", "memory"} }, Token: true, Syntax: true, Schema: true},
 		{Name: "hookgen-bolt", Label: "hookgen generated receiver, bbolt store, synchronous (claim persisted before the ack)", Bin: "recv-hookgen",
-			Args:  func(d, _ string) []string { return []string{"-store", "bolt", "-db", filepath.Join(d, "bolt.db")} },
+			Args:  func(e ArgEnv) []string { return []string{"-store", "bolt", "-db", filepath.Join(e.Data, "bolt.db")} },
 			Token: true, Syntax: true, Schema: true},
 		{Name: "hookgen-durable", Label: "hookgen generated receiver, durable mode on bbolt (inbox before the ack)", Bin: "recv-hookgen",
-			Args: func(d, _ string) []string {
-				return []string{"-store", "bolt", "-durable", "-db", filepath.Join(d, "durable.db")}
+			Args: func(e ArgEnv) []string {
+				return []string{"-store", "bolt", "-durable", "-db", filepath.Join(e.Data, "durable.db")}
 			}, Token: true, Syntax: true, Schema: true},
 		{Name: "hookgen-redis", Label: "hookgen generated receiver, Redis store", Bin: "recv-hookgen",
-			Args: func(string, string) []string {
+			Args: func(ArgEnv) []string {
 				return []string{"-store", "redis", "-url", serviceURL("HOOKGEN_REDIS_URL", "redis://127.0.0.1:6379/0")}
 			}, Token: true, Syntax: true, Schema: true},
 		{Name: "hookgen-postgres", Label: "hookgen generated receiver, PostgreSQL durable inbox, 3 replicas", Bin: "recv-hookgen",
-			Args:  func(string, string) []string { return []string{"-store", "postgres", "-url", pgURL} },
+			Args:  func(e ArgEnv) []string { return []string{"-store", "postgres", "-url", e.Postgres} },
 			Token: true, Syntax: true, Schema: true, Replicas: 3, PostgresURL: pgURL},
 		{Name: "serve", Label: "`hookgen serve` of the spec, memory store", Bin: "hookgen",
-			Args: func(_, repo string) []string {
-				return []string{"serve", "-spec", filepath.Join(repo, "openapi", "stackstate.yaml"), "-addr", "127.0.0.1:0",
+			Args: func(e ArgEnv) []string {
+				return []string{"serve", "-spec", filepath.Join(e.Repo, "openapi", "stackstate.yaml"), "-addr", "127.0.0.1:0",
 					"-store", "memory:", "-secret", "Token=" + serve.Token}
 			}, PortFromStdout: true, Token: true},
 		{Name: "fsync", Label: "token + append + fsync per request (durable baseline)", Bin: "recv-fsync",
-			Args: func(d, _ string) []string { return []string{"-log", filepath.Join(d, "fsync.log")} }, Token: true},
+			Args: func(e ArgEnv) []string { return []string{"-log", filepath.Join(e.Data, "fsync.log")} }, Token: true},
 	}
 }

@@ -147,10 +147,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	} else {
 		res.Generate = d
 	}
-	procs, err := startAll(ctx, &cfg, res, bins, logs, data)
+	var cleanups []func()
+	procs, err := startAll(ctx, &cfg, res, bins, logs, data, &cleanups)
 	defer func() {
 		for _, ps := range procs {
 			stopAll(ps)
+		}
+		for _, c := range cleanups {
+			c()
 		}
 	}()
 	if err != nil {
@@ -183,11 +187,23 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 // startAll starts the selected receivers (each replica of each) and
 // smoke-checks every process; a receiver whose mode is unavailable is
 // recorded in res.Skipped. procs[i] are the processes of res.Results[i].
-func startAll(ctx context.Context, cfg *Config, res *Result, bins *Binaries, logs, data string) ([][]*Proc, error) {
+// Functions to run once the processes are stopped go to cleanups.
+func startAll(ctx context.Context, cfg *Config, res *Result, bins *Binaries, logs, data string, cleanups *[]func()) ([][]*Proc, error) {
 	var procs [][]*Proc
 	for _, r := range Receivers() {
 		if len(cfg.Only) > 0 && !slices.Contains(cfg.Only, r.Name) {
 			continue
+		}
+		env := ArgEnv{Data: data, Repo: cfg.Repo}
+		if r.PostgresURL != "" {
+			u, drop, err := PrepareSchema(ctx, r.PostgresURL)
+			if err != nil {
+				res.Skipped = append(res.Skipped, r.Name+": "+firstLine(err.Error()))
+				cfg.logf("%s skipped: %v", r.Name, err)
+				continue
+			}
+			*cleanups = append(*cleanups, drop)
+			env.Postgres = u
 		}
 		var group []*Proc
 		var err error
@@ -196,7 +212,7 @@ func startAll(ctx context.Context, cfg *Config, res *Result, bins *Binaries, log
 			if r.replicas() > 1 {
 				name = fmt.Sprintf("%s-%d", r.Name, k+1)
 			}
-			args := r.Args(data, cfg.Repo)
+			args := r.Args(env)
 			if cfg.ProfileDir != "" && r.Bin == "recv-hookgen" {
 				args = append(args, "-cpuprofile", filepath.Join(cfg.ProfileDir, name+".pprof"))
 			}
