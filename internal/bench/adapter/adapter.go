@@ -23,6 +23,7 @@ import (
 	"github.com/hookgen/hookgen/runtime/auth"
 	"github.com/hookgen/hookgen/runtime/receiver"
 	"github.com/hookgen/hookgen/runtime/store"
+	"github.com/hookgen/hookgen/runtime/store/pgstore"
 )
 
 // Mode is a store mode of the receiver.
@@ -37,7 +38,7 @@ const (
 	Bolt Mode = "bolt"
 	// Redis is the receiver on the Redis store.
 	Redis Mode = "redis"
-	// Postgres is the receiver on the PostgreSQL durable inbox.
+	// Postgres is the receiver on the PostgreSQL store (runtime/store/pgstore).
 	Postgres Mode = "postgres"
 )
 
@@ -49,7 +50,7 @@ var ErrUnavailable = errors.New("adapter: store mode not available in this tree"
 var ErrUnknownMode = errors.New("adapter: unknown store mode")
 
 // Available lists the modes Open can build in this tree.
-func Available() []Mode { return []Mode{Memory, Bolt} }
+func Available() []Mode { return []Mode{Memory, Bolt, Postgres} }
 
 // DurableAvailable reports whether the receiver has a durable mode in this
 // tree.
@@ -139,6 +140,15 @@ func OpenStore(cfg Config) (store.Store, error) {
 			return nil, fmt.Errorf("adapter: mode bolt needs a Path")
 		}
 		st, err := store.OpenBolt(cfg.Path)
+		if err != nil {
+			return nil, fmt.Errorf("adapter: %w", err)
+		}
+		return st, nil
+	case Postgres:
+		if cfg.URL == "" {
+			return nil, fmt.Errorf("adapter: mode postgres needs a URL")
+		}
+		st, err := pgstore.Open(context.Background(), cfg.URL)
 		if err != nil {
 			return nil, fmt.Errorf("adapter: %w", err)
 		}

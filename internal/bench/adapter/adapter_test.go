@@ -14,6 +14,7 @@ import (
 	"github.com/hookgen/hookgen/internal/bench/adapter"
 	"github.com/hookgen/hookgen/internal/bench/payload"
 	"github.com/hookgen/hookgen/internal/bench/serve"
+	"github.com/hookgen/hookgen/internal/services"
 	"github.com/hookgen/hookgen/openapi"
 )
 
@@ -30,7 +31,14 @@ func post(t *testing.T, h http.Handler, token string, body []byte) *httptest.Res
 func TestEveryAvailableModeAcceptsTheOpenPayloadAndRejectsBadInput(t *testing.T) {
 	for _, m := range adapter.Available() {
 		t.Run(string(m), func(t *testing.T) {
-			rc, err := adapter.Open(adapter.Config{Mode: m, Path: filepath.Join(t.TempDir(), "bench.db"), RejectInvalid: true})
+			cfg := adapter.Config{Mode: m, Path: filepath.Join(t.TempDir(), "bench.db"), RejectInvalid: true}
+			switch m {
+			case adapter.Postgres:
+				cfg.URL = services.PostgresURL(t)
+			case adapter.Redis:
+				cfg.URL = services.RedisURL(t)
+			}
+			rc, err := adapter.Open(cfg)
 			require.NoError(t, err)
 			defer func() { require.NoError(t, rc.Close(context.Background())) }()
 			gen := payload.NewGenerator(payload.Open(), 1)

@@ -272,6 +272,7 @@ func TestTargetsSayMetMissedOrWhyNotMeasured(t *testing.T) {
 		"fsync":          {40, 40, 40},
 	})
 	r.Skipped = []string{"hookgen-redis: mode not available"}
+	r.Failed = []string{"hookgen-postgres: smoke check hookgen-postgres, open payload: got 503, want 200"}
 	r.Config.OpenRate = 500
 	for _, rr := range r.Results {
 		switch rr.Name {
@@ -292,11 +293,14 @@ func TestTargetsSayMetMissedOrWhyNotMeasured(t *testing.T) {
 	require.Equal(t, "**missed**", got["hookgen-bolt ≥ 0.30× bare, 64 conns"].Verdict)
 	require.Equal(t, "met", got["hookgen-bolt ≥ 5× fsync per request, 64 conns"].Verdict)
 	require.Equal(t, "not measured: mode not available", got["hookgen Redis ≥ 0.30× bare, 64 conns"].Verdict)
+	require.Equal(t, "not measured: failed its smoke check: smoke check hookgen-postgres, open payload: got 503, want 200",
+		got["PostgreSQL inbox: req/s, scales with connections"].Verdict)
 	require.Equal(t, row("3.0 ms vs 4.0 ms", "met"), pick(got["hookgen memory p99 ≤ ogen p99 (vegeta, 500 req/s)"]))
 
 	var md bytes.Buffer
 	r.Markdown(&md)
 	require.Contains(t, md.String(), "| hookgen-memory | 700 | 0.70 | 7.00 | 1.40 |")
+	require.Contains(t, md.String(), "- **failed its smoke check, not measured**: hookgen-postgres: smoke check")
 }
 
 // row is a (measured, verdict) pair, to compare rows in one assertion.

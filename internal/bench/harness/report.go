@@ -41,6 +41,11 @@ func (r *Result) find(name string) *ReceiverResult {
 }
 
 func (r *Result) skipReason(name string) string {
+	for _, s := range r.Failed {
+		if n, why, _ := strings.Cut(s, ": "); n == name {
+			return "failed its smoke check: " + why
+		}
+	}
 	for _, s := range r.Skipped {
 		if n, why, _ := strings.Cut(s, ": "); n == name {
 			return why
@@ -189,6 +194,9 @@ func (r *Result) header(p printer) {
 	p("- payload: the StackState open notification (1,954 B), a new notificationId on every request\n")
 	for _, s := range r.Skipped {
 		p("- skipped: %s\n", s)
+	}
+	for _, s := range r.Failed {
+		p("- **failed its smoke check, not measured**: %s\n", s)
 	}
 }
 

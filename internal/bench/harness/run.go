@@ -94,10 +94,13 @@ type ReceiverResult struct {
 
 // Result is a whole run.
 type Result struct {
-	Config   Config
-	Env      Env
-	Results  []*ReceiverResult
-	Skipped  []string // "name: why"
+	Config  Config
+	Env     Env
+	Results []*ReceiverResult
+	Skipped []string // "name: why"
+	// Failed lists the receivers that failed their smoke check ("name:
+	// error"); they are not measured, and the run is an error.
+	Failed   []string
 	Generate time.Duration
 	Micro    []Micro
 	// LoadEnd is the load average after the run.
@@ -224,13 +227,20 @@ func startAll(ctx context.Context, cfg *Config, res *Result, bins *Binaries, log
 			group = append(group, p)
 			cfg.logf("%s pid %d on 127.0.0.1:%d", name, p.PID(), p.Port)
 			if err = Check(ctx, r, p.Port); err != nil {
-				err = fmt.Errorf("%w\n%s log:\n%s", err, name, p.LogTail())
+				err = &checkError{err: err, log: p.LogTail()}
 				break
 			}
 		}
 		if errors.Is(err, ErrSkipped) {
 			res.Skipped = append(res.Skipped, r.Name+": "+firstLine(strings.TrimPrefix(err.Error(), ErrSkipped.Error()+": ")))
 			cfg.logf("%s skipped: %v", r.Name, err)
+			stopAll(group)
+			continue
+		}
+		var ce *checkError
+		if errors.As(err, &ce) {
+			res.Failed = append(res.Failed, r.Name+": "+ce.err.Error())
+			cfg.logf("%s FAILED its smoke check: %v\nits log:\n%s", r.Name, ce.err, ce.log)
 			stopAll(group)
 			continue
 		}
@@ -246,6 +256,14 @@ func startAll(ctx context.Context, cfg *Config, res *Result, bins *Binaries, log
 	cfg.logf("smoke checks passed for %d receivers", len(res.Results))
 	return procs, nil
 }
+
+// checkError is a failed smoke check, with the end of the process's log.
+type checkError struct {
+	err error
+	log string
+}
+
+func (e *checkError) Error() string { return e.err.Error() }
 
 func stopAll(ps []*Proc) {
 	for _, p := range ps {

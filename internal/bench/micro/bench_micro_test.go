@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/hookgen/hookgen/internal/bench/payload"
 	"github.com/hookgen/hookgen/internal/bench/serve"
 	"github.com/hookgen/hookgen/internal/difftest"
+	"github.com/hookgen/hookgen/internal/services"
 	"github.com/hookgen/hookgen/openapi"
 	hookruntime "github.com/hookgen/hookgen/runtime"
 )
@@ -174,11 +176,14 @@ func modes() []adapter.Mode {
 
 func storeConfig(b *testing.B, m adapter.Mode) adapter.Config {
 	cfg := adapter.Config{Mode: m, Path: filepath.Join(b.TempDir(), "claims.db")}
+	if !slices.Contains(adapter.Available(), m) {
+		return cfg // Open reports the mode unavailable
+	}
 	switch m {
 	case adapter.Redis:
-		cfg.URL = serviceURL(b, "HOOKGEN_REDIS_URL", "redis://127.0.0.1:6379/0")
+		cfg.URL = services.RedisURL(b)
 	case adapter.Postgres:
-		cfg.URL = serviceURL(b, "HOOKGEN_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
+		cfg.URL = services.PostgresURL(b)
 	}
 	return cfg
 }

@@ -100,7 +100,12 @@ func run() error {
 	res.Markdown(&report)
 	_, _ = os.Stdout.Write(report.Bytes())
 	if *write != "" {
-		return harness.Splice(*write, report.Bytes())
+		if err := harness.Splice(*write, report.Bytes()); err != nil {
+			return err
+		}
+	}
+	if len(res.Failed) > 0 {
+		return fmt.Errorf("%d receiver(s) failed their smoke check: %s", len(res.Failed), strings.Join(res.Failed, "; "))
 	}
 	return nil
 }
