@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"runtime/pprof"
 	"time"
@@ -40,7 +41,11 @@ func serveMain() int {
 		}
 		defer stop()
 	}
-	err := run(*addr, *portFile, adapter.Config{Mode: adapter.Mode(*mode), Path: *db, URL: *url, Durable: *durable, RejectInvalid: true})
+	// Warnings and errors only: a delivery that fails says why in the log
+	// the harness shows, and the successful ones cost no logging.
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	err := run(*addr, *portFile, adapter.Config{Mode: adapter.Mode(*mode), Path: *db, URL: *url, Durable: *durable,
+		RejectInvalid: true, Logger: logger})
 	switch {
 	case errors.Is(err, adapter.ErrUnavailable):
 		fmt.Fprintln(os.Stderr, "recv-hookgen:", err)
