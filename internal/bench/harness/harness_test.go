@@ -225,6 +225,20 @@ PASS
 	require.False(t, ok)
 }
 
+func TestFailedBenchmarksNamesEachFailureWithItsMessage(t *testing.T) {
+	out := []byte(`BenchmarkClaim/memory-2 	  1000	   900 ns/op
+--- FAIL: BenchmarkPipeline/postgres
+    bench_micro_test.go:240: status 503: {"title":"Store unavailable"}
+--- FAIL: BenchmarkPipeline
+FAIL
+`)
+	require.Equal(t, []string{
+		`BenchmarkPipeline/postgres: bench_micro_test.go:240: status 503: {"title":"Store unavailable"}`,
+		"BenchmarkPipeline",
+	}, harness.FailedBenchmarks(out))
+	require.Empty(t, harness.FailedBenchmarks([]byte("PASS\nok\n")))
+}
+
 func sample(rps float64, p99 time.Duration) harness.Sample {
 	return harness.Sample{Closed: harness.Closed{Requests: int64(rps * 10), Duration: 10 * time.Second, P99: p99}}
 }

@@ -84,7 +84,9 @@ func RunMicro(ctx context.Context, benchDir string, count int, benchtime string,
 		cmd.Env = append(os.Environ(), "GOWORK=off")
 		out, err := cmd.CombinedOutput()
 		raw.Write(out)
-		if err != nil {
+		// A failing benchmark fails `go test` but not the others: keep
+		// their figures, and the failures (FailedBenchmarks) for the report.
+		if err != nil && len(FailedBenchmarks(out)) == 0 {
 			_ = os.WriteFile(rawPath, raw.Bytes(), 0o644)
 			return nil, fmt.Errorf("micro-benchmarks: %w\n%s", err, out)
 		}
@@ -93,4 +95,23 @@ func RunMicro(ctx context.Context, benchDir string, count int, benchtime string,
 		return nil, err
 	}
 	return ParseBench(raw.Bytes()), nil
+}
+
+// FailedBenchmarks returns the benchmarks `go test -bench` output reports
+// as failed, each with the first line of its message.
+func FailedBenchmarks(out []byte) []string {
+	var failed []string
+	lines := strings.Split(string(out), "\n")
+	for i, line := range lines {
+		name, ok := strings.CutPrefix(strings.TrimSpace(line), "--- FAIL: ")
+		if !ok {
+			continue
+		}
+		name, _, _ = strings.Cut(name, " ")
+		if i+1 < len(lines) && strings.HasPrefix(lines[i+1], "    ") {
+			name += ": " + strings.TrimSpace(lines[i+1])
+		}
+		failed = append(failed, name)
+	}
+	return failed
 }

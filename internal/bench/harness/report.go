@@ -247,6 +247,12 @@ func (r *Result) openTable(p printer) {
 
 func (r *Result) microTable(p printer) {
 	p("\n#### Micro-benchmarks (`go test -bench -benchmem`, medians)\n\n")
+	for _, f := range r.MicroFailed {
+		p("- **failed**: %s\n", f)
+	}
+	if len(r.MicroFailed) > 0 {
+		p("\n")
+	}
 	p("| benchmark | ns/op | B/op | allocs/op | ns/payload | allocs/payload | other |\n|---|---:|---:|---:|---:|---:|---|\n")
 	for _, m := range r.Micro {
 		cell := func(unit string) string {

@@ -103,6 +103,8 @@ type Result struct {
 	Failed   []string
 	Generate time.Duration
 	Micro    []Micro
+	// MicroFailed lists the micro-benchmarks that failed.
+	MicroFailed []string
 	// LoadEnd is the load average after the run.
 	LoadEnd string
 	// Elapsed is the run's wall time.
@@ -176,11 +178,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	if cfg.MicroCount > 0 {
 		cfg.logf("micro-benchmarks (-count %d -benchtime %s)", cfg.MicroCount, cfg.MicroTime)
-		m, err := RunMicro(ctx, cfg.BenchDir, cfg.MicroCount, cfg.MicroTime, cfg.MicroMillion, filepath.Join(logs, "micro.txt"))
+		raw := filepath.Join(logs, "micro.txt")
+		m, err := RunMicro(ctx, cfg.BenchDir, cfg.MicroCount, cfg.MicroTime, cfg.MicroMillion, raw)
 		if err != nil {
 			return nil, err
 		}
 		res.Micro = m
+		if out, err := os.ReadFile(raw); err == nil {
+			res.MicroFailed = FailedBenchmarks(out)
+		}
 	}
 	res.LoadEnd = loadavg()
 	res.Elapsed = time.Since(start)

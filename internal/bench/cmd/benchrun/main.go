@@ -107,6 +107,9 @@ func run() error {
 	if len(res.Failed) > 0 {
 		return fmt.Errorf("%d receiver(s) failed their smoke check: %s", len(res.Failed), strings.Join(res.Failed, "; "))
 	}
+	if len(res.MicroFailed) > 0 {
+		return fmt.Errorf("%d micro-benchmark(s) failed: %s", len(res.MicroFailed), strings.Join(res.MicroFailed, "; "))
+	}
 	return nil
 }
 
