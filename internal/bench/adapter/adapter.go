@@ -54,7 +54,7 @@ func Available() []Mode { return []Mode{Memory, Bolt, Postgres} }
 
 // DurableAvailable reports whether the receiver has a durable mode in this
 // tree.
-func DurableAvailable() bool { return false }
+func DurableAvailable() bool { return true }
 
 // Config selects and configures the store.
 type Config struct {
@@ -116,8 +116,13 @@ func Open(cfg Config) (*Receiver, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	mode := receiver.Sync
+	if cfg.Durable {
+		mode = receiver.Durable
+	}
 	h, rc, err := stackstate.NewHTTPHandler(handler{},
 		receiver.WithStore(st),
+		receiver.WithMode(mode),
 		receiver.WithSecrets(auth.Secrets{"Token": {serve.Token}}),
 		receiver.WithLogger(logger),
 		receiver.WithPoisonAck(!cfg.RejectInvalid))

@@ -16,6 +16,7 @@ import (
 	"github.com/hookgen/hookgen/internal/bench/serve"
 	"github.com/hookgen/hookgen/internal/services"
 	"github.com/hookgen/hookgen/openapi"
+	"github.com/hookgen/hookgen/runtime/store"
 )
 
 func post(t *testing.T, h http.Handler, token string, body []byte) *httptest.ResponseRecorder {
@@ -28,10 +29,31 @@ func post(t *testing.T, h http.Handler, token string, body []byte) *httptest.Res
 	return w
 }
 
-func TestEveryAvailableModeAcceptsTheOpenPayloadAndRejectsBadInput(t *testing.T) {
+type variant struct {
+	mode    adapter.Mode
+	durable bool
+}
+
+func variants() []variant {
+	var vs []variant
 	for _, m := range adapter.Available() {
-		t.Run(string(m), func(t *testing.T) {
-			cfg := adapter.Config{Mode: m, Path: filepath.Join(t.TempDir(), "bench.db"), RejectInvalid: true}
+		vs = append(vs, variant{m, false})
+		if adapter.DurableAvailable() && m != adapter.Redis {
+			vs = append(vs, variant{m, true})
+		}
+	}
+	return vs
+}
+
+func TestEveryAvailableModeAcceptsTheOpenPayloadAndRejectsBadInput(t *testing.T) {
+	for _, v := range variants() {
+		m := v.mode
+		name := string(m)
+		if v.durable {
+			name += "-durable"
+		}
+		t.Run(name, func(t *testing.T) {
+			cfg := adapter.Config{Mode: m, Durable: v.durable, Path: filepath.Join(t.TempDir(), "bench.db"), RejectInvalid: true}
 			switch m {
 			case adapter.Postgres:
 				cfg.URL = services.PostgresURL(t)
@@ -49,6 +71,23 @@ func TestEveryAvailableModeAcceptsTheOpenPayloadAndRejectsBadInput(t *testing.T)
 			require.True(t, strings.HasPrefix(bad.Header().Get("Content-Type"), "application/problem+json"))
 		})
 	}
+}
+
+func TestDurableModeHasTheDeliveryInTheInboxWhenItAcknowledges(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "durable.db")
+	rc, err := adapter.Open(adapter.Config{Mode: adapter.Bolt, Durable: true, Path: path})
+	require.NoError(t, err)
+	body := payload.NewGenerator(payload.Open(), 4).Next()
+	require.Equal(t, http.StatusOK, post(t, rc, serve.Token, body).Code)
+	require.NoError(t, rc.Close(context.Background()))
+
+	st, err := store.OpenBolt(path)
+	require.NoError(t, err)
+	defer st.Close()
+	page, err := st.List(context.Background(), store.Query{Family: "stackstate"})
+	require.NoError(t, err)
+	require.Len(t, page.Entries, 1)
+	require.Equal(t, body, page.Entries[0].Body)
 }
 
 func TestByDefaultInvalidPayloadsAreQuarantinedAndAcknowledged(t *testing.T) {

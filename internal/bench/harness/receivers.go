@@ -78,8 +78,8 @@ func Receivers() []Receiver {
 			Args: func(ArgEnv) []string {
 				return []string{"-store", "redis", "-url", serviceURL("HOOKGEN_REDIS_URL", "redis://127.0.0.1:6379/0")}
 			}, Token: true, Syntax: true, Schema: true},
-		{Name: "hookgen-postgres", Label: "hookgen generated receiver, PostgreSQL store, 3 replicas", Bin: "recv-hookgen",
-			Args:  func(e ArgEnv) []string { return []string{"-store", "postgres", "-url", e.Postgres} },
+		{Name: "hookgen-postgres", Label: "hookgen generated receiver, PostgreSQL durable inbox, 3 replicas", Bin: "recv-hookgen",
+			Args:  func(e ArgEnv) []string { return []string{"-store", "postgres", "-durable", "-url", e.Postgres} },
 			Token: true, Syntax: true, Schema: true, Replicas: 3, PostgresURL: pgURL},
 		{Name: "serve", Label: "`hookgen serve` of the spec, memory store", Bin: "hookgen",
 			Args: func(e ArgEnv) []string {
