@@ -225,6 +225,12 @@ func (r *Result) closedTable(p printer, conns int) {
 			ratio(vb, okb), ratio(vk, okk), ratio(vo, oko), ms(medianDuration(p50s)), ms(medianDuration(p99s)),
 			float64(medianDuration(cpus))/1e3, float64(rr.PeakRSS)/(1<<20), errs)
 	}
+	for _, rr := range r.Results {
+		if rr.PostgresURL != "" && len(rr.Closed[conns]) > 0 {
+			p("\n%s: %.1f acknowledgements per PostgreSQL WAL fsync (median of the rounds; the CPU column is the sum of the replicas, without PostgreSQL's own).\n",
+				rr.Name, r.acksPerFsync(rr.Name, conns))
+		}
+	}
 }
 
 func (r *Result) openTable(p printer) {
@@ -344,7 +350,10 @@ func (r *Result) Targets() []Target {
 	ratioTarget(durable+" ≥ 0.30× bare", durable, "bare", 0.30)
 	ratioTarget(durable+" ≥ 5× fsync per request", durable, "fsync", 5)
 	ratioTarget("hookgen Redis ≥ 0.30× bare", "hookgen-redis", "bare", 0.30)
-	if len(r.Config.Conns) >= 2 && r.find("hookgen-postgres") != nil {
+	if len(r.Config.Conns) < 2 && r.find("hookgen-postgres") != nil {
+		ts = append(ts, Target{"PostgreSQL inbox: req/s, scales with connections", "–",
+			"not measured: needs two connection counts (-conns)"})
+	} else if r.find("hookgen-postgres") != nil {
 		lo, hi := slices.Min(r.Config.Conns), slices.Max(r.Config.Conns)
 		a, _ := r.RPS("hookgen-postgres", lo)
 		b, _ := r.RPS("hookgen-postgres", hi)
