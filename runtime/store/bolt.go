@@ -349,9 +349,23 @@ func (b *Bolt) Acquire(ctx context.Context, entity string, pos Position, holder 
 	}
 	defer b.mu.RUnlock()
 	k := []byte(entity)
-	token := newToken()
+	// A refusal changes nothing: answer it from a snapshot, as Claim does.
 	var res OrderClaim
-	err := b.db.Batch(func(tx *bolt.Tx) error {
+	err := b.db.View(func(tx *bolt.Tx) error {
+		rec, found, err := getOrder(tx, k)
+		if err == nil {
+			res, _ = acquireStep(rec, found, b.now().UnixNano(), pos, holder, lease)
+		}
+		return err
+	})
+	if err != nil {
+		return OrderClaim{}, fmt.Errorf("store: acquire: %w", err)
+	}
+	if res.Verdict != Accept {
+		return res, nil
+	}
+	token := newToken()
+	err = b.db.Batch(func(tx *bolt.Tx) error {
 		rec, found, err := getOrder(tx, k)
 		if err != nil {
 			return err

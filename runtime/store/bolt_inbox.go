@@ -250,8 +250,19 @@ func (b *Bolt) Lease(ctx context.Context, n int, lease time.Duration) ([]Leased,
 		return nil, err
 	}
 	defer b.mu.RUnlock()
+	// An idle poll writes nothing: look for a due entry in a read
+	// transaction first.
+	var due bool
+	err := b.db.View(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(indexBucket).Cursor().Seek([]byte{'d'})
+		due = k != nil && k[0] == 'd' && readTime(k[1:]) <= b.now().UnixMicro()
+		return nil
+	})
+	if err != nil || !due {
+		return nil, err
+	}
 	var out []Leased
-	err := b.db.Batch(func(tx *bolt.Tx) error {
+	err = b.db.Batch(func(tx *bolt.Tx) error {
 		out = out[:0]
 		now := b.now()
 		var due []*boltEntry

@@ -170,3 +170,36 @@ func benchPut(b *testing.B, in store.Inbox) {
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "acks/s")
 }
+
+// TestBoltReadOnlyAnswers checks that calls that change nothing — an idle
+// Lease poll, a refused Acquire, a lost Claim — write nothing to the file
+// (no transaction, no fsync).
+func TestBoltReadOnlyAnswers(t *testing.T) {
+	db, err := store.OpenBolt(boltPath(t))
+	require.NoError(t, err)
+	defer db.Close()
+	ctx := context.Background()
+	c, err := db.Claim(ctx, "k", time.Minute)
+	require.NoError(t, err)
+	o, err := db.Acquire(ctx, "e", store.Position{Version: 5, HasVersion: true}, "h", time.Minute)
+	require.NoError(t, err)
+	require.NoError(t, db.Put(ctx, store.Entry{Family: "f", ID: "later", NextAt: time.Now().Add(time.Hour)}))
+
+	before := store.BoltWrites(db)
+	for range 10 {
+		l, err := db.Lease(ctx, 10, time.Minute)
+		require.NoError(t, err)
+		require.Empty(t, l)
+		busy, err := db.Acquire(ctx, "e", store.Position{Version: 6, HasVersion: true}, "other", time.Minute)
+		require.NoError(t, err)
+		require.Equal(t, store.Busy, busy.Verdict)
+		lost, err := db.Claim(ctx, "k", time.Minute)
+		require.NoError(t, err)
+		require.False(t, lost.Won)
+	}
+	assert.Equal(t, before, store.BoltWrites(db), "nothing written")
+
+	require.NoError(t, db.Complete(ctx, "k", c.Token, time.Hour))
+	require.NoError(t, db.AbandonOrder(ctx, "e", o.Token))
+	assert.Greater(t, store.BoltWrites(db), before, "the counter sees real writes")
+}

@@ -54,3 +54,10 @@ func BoltBulkPut(b *Bolt, n int, mk func(i int) Entry) error {
 	}
 	return nil
 }
+
+// BoltWrites returns the number of page writes b's file has had, for
+// tests that check that a call writes nothing.
+func BoltWrites(b *Bolt) int64 {
+	s := b.db.Stats()
+	return s.TxStats.GetWrite()
+}

@@ -17,10 +17,12 @@ import (
 
 // Store is the PostgreSQL store.Backend: claims, ordering and the inbox in
 // the tables of the schema the URL's search_path selects, shared by every
-// replica that opens the same database. Every method is one statement in
-// its own transaction (Acquire may read once more to explain a refusal),
-// so a write is committed — durable with PostgreSQL's default
-// synchronous_commit — when the method returns. Times (leases, retention,
+// replica that opens the same database. Most methods are one statement in
+// its own transaction (Claim and Acquire may read once more to explain a
+// refusal; Put, Settle and Replay of an entry with an entity run in a short
+// transaction holding the entity's advisory lock), and a write is
+// committed — durable with PostgreSQL's default synchronous_commit — when
+// the method returns (TestAcknowledgesAfterCommit). Times (leases, retention,
 // due times) are the server's, so replicas need no synchronised clocks.
 //
 // A Store is safe for concurrent use by many goroutines.
@@ -154,13 +156,17 @@ func (s *Store) sweeper(interval time.Duration) {
 }
 
 // Sweep deletes the claims and entity positions whose retention ended, in
-// statements of at most 10,000 rows, and returns how many it deleted.
+// statements of at most 10,000 rows, and returns how many it deleted. It
+// also unblocks inbox entries left blocked behind a purged head.
 // The background sweeper calls it; expired rows read as absent anyway.
 func (s *Store) Sweep(ctx context.Context) (int, error) {
 	if s.closed.Load() {
 		return 0, store.ErrClosed
 	}
 	total := 0
+	if _, err := s.pool.Exec(ctx, unblockSQL); err != nil {
+		return 0, s.fail("sweep", err)
+	}
 	for _, table := range []string{"hookgen_claims", "hookgen_orders"} {
 		for {
 			tag, err := s.pool.Exec(ctx, `DELETE FROM `+table+` WHERE ctid IN (

@@ -103,26 +103,35 @@ func TestHostileBytes(t *testing.T) {
 }
 
 // BenchmarkPut measures durable acknowledgements: Puts from 32 goroutines
-// per core, each returning after its COMMIT.
+// per core, each returning after its COMMIT; without an entity, and with
+// one of 100 entities (a transaction holding the entity's lock).
 func BenchmarkPut(b *testing.B) {
-	s, err := pgstore.Open(context.Background(), services.PostgresURL(b))
-	require.NoError(b, err)
-	defer s.Close()
-	ctx := context.Background()
-	body := []byte(`{"id":"evt_123","type":"alert.created","data":{"severity":"critical","host":"web-1"}}`)
-	var n atomic.Int64
-	b.SetParallelism(32)
-	start := time.Now()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			id := fmt.Sprint("d", n.Add(1))
-			if err := s.Put(ctx, store.Entry{Family: "fam", ID: id, Event: "alert.created", Body: body}); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "acks/s")
+	for _, entities := range []int{0, 100} {
+		b.Run(fmt.Sprint("Entities", entities), func(b *testing.B) {
+			s, err := pgstore.Open(context.Background(), services.PostgresURL(b))
+			require.NoError(b, err)
+			defer s.Close()
+			ctx := context.Background()
+			body := []byte(`{"id":"evt_123","type":"alert.created","data":{"severity":"critical","host":"web-1"}}`)
+			var n atomic.Int64
+			b.SetParallelism(32)
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := n.Add(1)
+					e := store.Entry{Family: "fam", ID: fmt.Sprint("d", i), Event: "alert.created", Body: body}
+					if entities > 0 {
+						e.Entity = fmt.Sprint("e", i%int64(entities))
+					}
+					if err := s.Put(ctx, e); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "acks/s")
+		})
+	}
 }
 
 func TestPoolSize(t *testing.T) {
@@ -256,4 +265,139 @@ func benchClaimComplete(b *testing.B, s store.Store) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "deliveries/s")
+}
+
+// TestAcknowledgesAfterCommit checks that Put and Complete return only
+// after their statement committed: while another transaction holds a lock
+// that blocks writes to the table, the call must not return; once it
+// returns, another connection sees the write.
+func TestAcknowledgesAfterCommit(t *testing.T) {
+	url := services.PostgresURL(t)
+	s := open(t, url)
+	ctx := context.Background()
+	c, err := s.Claim(ctx, "k", time.Minute)
+	require.NoError(t, err)
+	tests := []struct {
+		name, table string
+		call        func() error
+		visible     string
+	}{
+		{"Put", "hookgen_inbox", func() error { return s.Put(ctx, store.Entry{Family: "f", ID: "1"}) },
+			`SELECT count(*) FROM hookgen_inbox WHERE id = '\x31'::bytea`},
+		{"PutEntity", "hookgen_inbox", func() error { return s.Put(ctx, store.Entry{Family: "f", ID: "2", Entity: "e"}) },
+			`SELECT count(*) FROM hookgen_inbox WHERE id = '\x32'::bytea`},
+		{"Complete", "hookgen_claims", func() error { return s.Complete(ctx, "k", c.Token, time.Hour) },
+			`SELECT count(*) FROM hookgen_claims WHERE key = '\x6b'::bytea AND state = 2`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			locker, err := pgx.Connect(ctx, url)
+			require.NoError(t, err)
+			defer func() { _ = locker.Close(ctx) }()
+			tx, err := locker.Begin(ctx)
+			require.NoError(t, err)
+			_, err = tx.Exec(ctx, "LOCK TABLE "+tt.table+" IN SHARE MODE")
+			require.NoError(t, err)
+
+			returned := make(chan error, 1)
+			go func() { returned <- tt.call() }()
+			select {
+			case err := <-returned:
+				_ = tx.Rollback(ctx)
+				t.Fatalf("%s returned (%v) while its write could not commit", tt.name, err)
+			case <-time.After(300 * time.Millisecond):
+			}
+			require.NoError(t, tx.Rollback(ctx))
+			require.NoError(t, <-returned)
+
+			var n int
+			require.NoError(t, locker.QueryRow(ctx, tt.visible).Scan(&n))
+			assert.Equal(t, 1, n, "another connection sees the write")
+		})
+	}
+}
+
+// blocked returns the ids of the entity's entries that are blocked.
+func blocked(t *testing.T, conn *pgx.Conn) []string {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), `SELECT convert_from(id, 'UTF8') FROM hookgen_inbox WHERE blocked ORDER BY id`)
+	require.NoError(t, err)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	return ids
+}
+
+// TestBlockedFlags checks the bookkeeping that keeps an entity's waiting
+// entries out of Lease's index: every entry behind its entity's head is
+// blocked, and the next one is unblocked when the head settles, is purged
+// or when an earlier one is replayed.
+func TestBlockedFlags(t *testing.T) {
+	url := services.PostgresURL(t)
+	s := open(t, url)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	require.NoError(t, err)
+	defer func() { _ = conn.Close(ctx) }()
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i, id := range []string{"x1", "x2", "x3", "x4", "free"} {
+		e := store.Entry{Family: "f", ID: id, Entity: "x", ReceivedAt: base.Add(time.Duration(i) * time.Second)}
+		if id == "free" {
+			e.Entity = ""
+		}
+		require.NoError(t, s.Put(ctx, e))
+	}
+	assert.Equal(t, []string{"x2", "x3", "x4"}, blocked(t, conn))
+
+	l, err := s.Lease(ctx, 10, time.Minute)
+	require.NoError(t, err)
+	require.Len(t, l, 2)
+	for _, e := range l {
+		if e.ID == "x1" {
+			require.NoError(t, s.Settle(ctx, "x1", "f", e.Token, store.Settlement{State: store.EntryDone}))
+		}
+	}
+	assert.Equal(t, []string{"x3", "x4"}, blocked(t, conn), "x2 is the head once x1 is done")
+
+	n, err := s.Purge(ctx, store.Query{Family: "f", Since: base.Add(time.Second), Before: base.Add(2 * time.Second)})
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	assert.Equal(t, []string{"x4"}, blocked(t, conn), "x3 is the head once x2 is purged")
+
+	require.NoError(t, s.Replay(ctx, "f", "x1"))
+	assert.Equal(t, []string{"x4"}, blocked(t, conn), "a replayed head is not blocked")
+	l, err = s.Lease(ctx, 10, time.Minute)
+	require.NoError(t, err)
+	require.Len(t, l, 1, "x1 again; x3 waits behind it")
+	assert.Equal(t, "x1", l[0].ID)
+}
+
+// BenchmarkLeaseBacklog leases from an inbox whose first 100,000 entries
+// are one entity's backlog (waiting behind its head), followed by 100
+// entries of other entities.
+func BenchmarkLeaseBacklog(b *testing.B) {
+	url := services.PostgresURL(b)
+	s, err := pgstore.Open(context.Background(), url)
+	require.NoError(b, err)
+	defer s.Close()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	require.NoError(b, err)
+	defer func() { _ = conn.Close(ctx) }()
+	_, err = conn.Exec(ctx, `
+		INSERT INTO hookgen_inbox (family, id, webhook, event, key, entity, method, path, raw_query, header, body,
+			received_at, state, reason, attempts, next_at, last_error, duplicates, updated_at, token, lease_until, blocked)
+		SELECT 'f'::bytea, convert_to('d' || lpad(i::text, 7, '0'), 'UTF8'), '', 'created', '',
+			CASE WHEN i < 100000 THEN 'hot'::bytea ELSE convert_to('e' || i, 'UTF8') END,
+			'POST', '/', '', NULL, '\x7b7d'::bytea, '2026-01-01'::timestamptz + i * interval '1 millisecond',
+			1, '', 0, '-infinity', '', 0, now(), '', '-infinity', i > 0 AND i < 100000
+		FROM generate_series(0, 100099) AS i`)
+	require.NoError(b, err)
+	_, err = conn.Exec(ctx, `VACUUM ANALYZE hookgen_inbox`)
+	require.NoError(b, err)
+	for b.Loop() {
+		l, err := s.Lease(ctx, 1, time.Hour)
+		if err != nil || len(l) != 1 {
+			b.Fatalf("lease: %d, %v", len(l), err)
+		}
+	}
 }
