@@ -336,7 +336,7 @@ func (j *job) guard(ctx context.Context, req *runtime.Request) *verdict {
 	case store.AfterTerminal:
 		return &verdict{out: OutcomeDroppedAfterTerminal}
 	default:
-		return &verdict{out: OutcomeInFlight, err: runtime.ErrInFlight, after: time.Until(oc.Until)}
+		return &verdict{out: OutcomeInFlight, err: runtime.ErrInFlight, after: oc.Until.Sub(r.clock())}
 	}
 }
 

@@ -114,3 +114,32 @@ func TestFenceIncreases(t *testing.T) {
 	assert.Positive(t, f1)
 	assert.Greater(t, f2, f1)
 }
+
+// TestConcurrentOlderMessageIsNotProcessed: while a newer message of an
+// entity is being handled, an older one is answered like a delivery in
+// flight (the entity is held), and once the newer one is committed the
+// older one is dropped as stale: it is never processed.
+func TestConcurrentOlderMessageIsNotProcessed(t *testing.T) {
+	h := newHarness(t, fixture.StackState())
+	entered, release := make(chan struct{}), make(chan struct{})
+	h.behave = func(n int, _ *runtime.Delivery, _ runtime.Event) error {
+		if n == 1 {
+			close(entered)
+			<-release
+		}
+		return nil
+	}
+	first := make(chan response, 1)
+	go func() { first <- h.send(request{body: fixture.Open(nid, 2000)}) }()
+	<-entered
+	r := h.send(request{body: fixture.Open(nid, 1000)})
+	assert.Equal(t, 503, r.status)
+	assert.Equal(t, "in-flight", r.header.Get(receiver.OutcomeHeader))
+	assert.NotEmpty(t, r.header.Get("Retry-After"))
+	close(release)
+	assert.Equal(t, "processed", (<-first).header.Get(receiver.OutcomeHeader))
+	r = h.send(request{body: fixture.Open(nid, 1000)})
+	assert.Equal(t, 200, r.status)
+	assert.Equal(t, "dropped-stale", r.header.Get(receiver.OutcomeHeader))
+	assert.Equal(t, int32(1), h.calls.Load())
+}

@@ -240,7 +240,7 @@ func (f *flight) guard() *verdict {
 	case store.AfterTerminal:
 		return &verdict{out: OutcomeDroppedAfterTerminal}
 	default: // Busy
-		return &verdict{out: OutcomeInFlight, err: runtime.ErrInFlight, after: time.Until(oc.Until)}
+		return &verdict{out: OutcomeInFlight, err: runtime.ErrInFlight, after: oc.Until.Sub(r.clock())}
 	}
 }
 
