@@ -51,6 +51,8 @@ type config struct {
 	maxAttempts    int
 	backoffBase    time.Duration
 	backoffMax     time.Duration
+	keep           time.Duration
+	purgeEvery     time.Duration
 }
 
 // Defaults of the options.
@@ -74,7 +76,13 @@ const (
 	// due entries (WithPollInterval); a delivery accepted by this receiver
 	// wakes one at once.
 	DefaultPollInterval = time.Second
+	// DefaultRecordRetention is how long the store keeps records and dead
+	// letters (WithRecordRetention).
+	DefaultRecordRetention = 7 * 24 * time.Hour
 )
+
+// purgeInterval is how often a receiver purges expired records.
+const purgeInterval = 10 * time.Minute
 
 func defaultConfig() config {
 	return config{
@@ -88,6 +96,8 @@ func defaultConfig() config {
 		maxAttempts: DefaultMaxAttempts,
 		backoffBase: DefaultBackoffBase,
 		backoffMax:  DefaultBackoffMax,
+		keep:        DefaultRecordRetention,
+		purgeEvery:  purgeInterval,
 	}
 }
 
@@ -281,6 +291,20 @@ func WithPollInterval(d time.Duration) Option {
 	return func(c *config) {
 		if d > 0 {
 			c.poll = d
+		}
+	}
+}
+
+// WithRecordRetention sets how long the store's inbox keeps the records of
+// the family's deliveries (processed, or acknowledged without processing)
+// and its dead letters, counted from when they were received: every few
+// minutes the receiver purges older done and dead entries. Pending entries
+// are never purged. Default: DefaultRecordRetention. Non-positive values
+// are ignored.
+func WithRecordRetention(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.keep = d
 		}
 	}
 }

@@ -41,6 +41,9 @@ type Receiver struct {
 
 	maxAttempts             int
 	backoffBase, backoffMax time.Duration
+	keep                    time.Duration // record retention
+	stopJanitor             chan struct{}
+	janitorDone             chan struct{}
 	auth                    Authenticator
 	dl                      DeadLetter
 	log                     *slog.Logger
@@ -122,6 +125,7 @@ func New(fam *runtime.Family, dispatch runtime.Dispatch, opts ...Option) (*Recei
 		maxAttempts: cfg.maxAttempts,
 		backoffBase: cfg.backoffBase,
 		backoffMax:  cfg.backoffMax,
+		keep:        cfg.keep,
 	}
 	r.bufs.New = func() any { return bytes.NewBuffer(make([]byte, 0, 8<<10)) }
 	if r.log == nil {
@@ -164,6 +168,13 @@ func New(fam *runtime.Family, dispatch runtime.Dispatch, opts ...Option) (*Recei
 			_ = r.store.Close()
 		}
 		return nil, err
+	}
+	if r.inbox != nil {
+		r.stopJanitor, r.janitorDone = make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(r.janitorDone)
+			r.janitor(cfg.purgeEvery, r.stopJanitor)
+		}()
 	}
 	if r.order == nil {
 		for _, ep := range r.endpoints {
@@ -443,8 +454,9 @@ func (r *Receiver) startDrainLocked() {
 }
 
 // Close stops accepting deliveries at once, stops the durable workers
-// (cancelling the handlers they run and waiting for them to settle), and
-// closes the default store if the receiver created it. Deliveries still in flight may then fail with a
+// (cancelling the handlers they run and waiting for them to settle) and
+// the purge of expired records, and closes the default store if the
+// receiver created it. Deliveries still in flight may then fail with a
 // store error (answered 503, so nothing is lost); call Shutdown first for a
 // graceful stop. Close is safe to call twice.
 func (r *Receiver) Close() error {
@@ -459,6 +471,10 @@ func (r *Receiver) Close() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // do not wait: cancel the handlers, wait for them to settle
 	_ = r.workers.stop(ctx)
+	if r.stopJanitor != nil {
+		close(r.stopJanitor)
+		<-r.janitorDone
+	}
 	if !r.ownStore {
 		return nil
 	}
