@@ -167,9 +167,12 @@ func WithStrict(strict bool) Option {
 	return func(c *config) { c.strict = strict }
 }
 
-// WithLease sets how long a claim protects a key while its handler runs;
-// after it the key may be claimed again (the holder is presumed dead).
-// Default: 30 s. Non-positive values are ignored.
+// WithLease sets the lease of a claim (and of an entity hold and a
+// durable worker's inbox lease). While the handler runs the receiver
+// renews it every lease/3, so it bounds how long a delivery stays blocked
+// after its process died, not how long a handler may run; when a renewal
+// finds the lease lost, the handler's context is cancelled. Default: 30 s.
+// Non-positive values are ignored.
 func WithLease(d time.Duration) Option {
 	return func(c *config) {
 		if d > 0 {
@@ -199,15 +202,16 @@ func WithPoisonAck(on bool) Option {
 }
 
 // WithDeadLetter sets where rejected, panicking and poison deliveries are
-// quarantined. Default: a MemoryDeadLetter of DefaultDeadLetterSize entries,
-// readable through (*Receiver).DeadLetter.
+// quarantined, in addition to the store's inbox, which keeps them as dead
+// entries (Reason "quarantined" or "invalid") when the store has one.
+// Default: a MemoryDeadLetter of DefaultDeadLetterSize entries, readable
+// through (*Receiver).DeadLetter.
 func WithDeadLetter(d DeadLetter) Option {
 	return func(c *config) { c.deadLetter = d }
 }
 
-// WithHandlerTimeout bounds the handler's context. Default: the lease, so
-// that a handler cannot outlive its claim unnoticed. Non-positive values are
-// ignored.
+// WithHandlerTimeout bounds the handler's context. Default: the lease.
+// Non-positive values are ignored.
 func WithHandlerTimeout(d time.Duration) Option {
 	return func(c *config) {
 		if d > 0 {

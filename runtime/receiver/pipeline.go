@@ -66,11 +66,12 @@ type flight struct {
 	hr    *http.Request
 	start time.Time
 
-	enc  runtime.Encoding
-	gzip bool
-	buf  *bytes.Buffer
-	req  *runtime.Request
-	ev   runtime.Event
+	enc      runtime.Encoding
+	gzip     bool
+	queryErr error // from parsing the query; see checkQuery
+	buf      *bytes.Buffer
+	req      *runtime.Request
+	ev       runtime.Event
 
 	id      string
 	key     string // as returned by Webhook.Key
@@ -180,6 +181,9 @@ func (f *flight) authenticate() *verdict {
 // idempotency key and the ordering position.
 func (f *flight) decode() *verdict {
 	e, r := f.e, f.e.r
+	if v := f.checkQuery(); v != nil {
+		return v
+	}
 	if f.enc == runtime.QueryParams {
 		body, err := e.wh.QueryBody(f.req)
 		if err != nil {
