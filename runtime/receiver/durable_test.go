@@ -419,11 +419,11 @@ func TestDurablePathParams(t *testing.T) {
 // the inbox lease keeps its lease alive, so no other worker leases the
 // entry again while it runs.
 func TestDurableSlowHandlerNeverRunsTwice(t *testing.T) {
-	const lease = 300 * time.Millisecond // renewed every 100 ms
+	const lease = time.Second // renewed every 333 ms: a loaded machine does not miss that
 	h := newHarness(t, fixture.SingleAttempt(), receiver.WithLease(lease), receiver.WithHandlerTimeout(5*time.Second),
 		receiver.WithWorkers(4), receiver.WithPollInterval(2*time.Millisecond))
 	h.behave = func(int, *runtime.Delivery, runtime.Event) error {
-		time.Sleep(4 * lease)
+		time.Sleep(5 * lease / 2)
 		return nil
 	}
 	require.Equal(t, "accepted", h.send(request{path: fixture.TaskPath, body: fixture.TaskBody("slow")}).header.Get(receiver.OutcomeHeader))
