@@ -463,3 +463,15 @@ func TestRecordRetention(t *testing.T) {
 	}
 	assert.True(t, keys["p"], "pending entries are never purged")
 }
+
+// TestDurableHandlerSeesRedactedHeaders: the worker's handler gets the
+// headers the inbox keeps, credentials redacted.
+func TestDurableHandlerSeesRedactedHeaders(t *testing.T) {
+	h := newHarness(t, fixture.StackState(), append([]receiver.Option{receiver.WithMode(receiver.Durable)}, fastRetries...)...)
+	r := h.send(request{body: fixture.Open(nid, 1000), header: http.Header{"X-Trace": {"abc"}}})
+	require.Equal(t, "accepted", r.header.Get(receiver.OutcomeHeader))
+	settled(t, h, 1)
+	d := h.lastDelivery()
+	assert.Equal(t, "[REDACTED]", d.Header.Get(fixture.TokenHeader))
+	assert.Equal(t, "abc", d.Header.Get("X-Trace"))
+}

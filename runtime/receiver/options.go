@@ -246,6 +246,9 @@ func WithOpsEndpoints(on bool) Option {
 // limited-retries senders when the store has an inbox, else Sync. New
 // fails when Durable is asked for and the store has no inbox. In durable
 // mode New starts the workers; Shutdown drains them and Close stops them.
+// A worker's handler sees the headers as the inbox keeps them, with
+// credentials redacted, and Delivery.Attempt and Delivery.Fence from the
+// inbox lease.
 func WithMode(m Mode) Option {
 	return func(c *config) { c.mode = m }
 }
