@@ -118,7 +118,7 @@ func InvalidVectors(t *testing.T, f *Family) {
 			case v.Status == 400:
 				assert.Equal(t, 200, r.Status)
 				assert.Equal(t, "quarantined", r.Outcome)
-				assert.Equal(t, 1, poison.Receiver.DeadLetter().(*receiver.MemoryDeadLetter).Len(), "quarantined to the dead letter")
+				assert.Len(t, poison.DeadLetters(t), 1, "quarantined to the dead letter")
 			default:
 				assert.Equal(t, v.Status, r.Status)
 			}

@@ -201,11 +201,12 @@ func WithPoisonAck(on bool) Option {
 	return func(c *config) { c.poisonAck = on }
 }
 
-// WithDeadLetter sets where rejected, panicking and poison deliveries are
-// quarantined, in addition to the store's inbox, which keeps them as dead
-// entries (Reason "quarantined" or "invalid") when the store has one.
-// Default: a MemoryDeadLetter of DefaultDeadLetterSize entries, readable
-// through (*Receiver).DeadLetter.
+// WithDeadLetter sets a dead letter that receives a copy of every
+// rejected, panicking and poison delivery. They are kept in the store's
+// inbox as dead entries (Reason "quarantined" or "invalid") when the store
+// has one; a receiver whose store has no inbox keeps them in a
+// MemoryDeadLetter of DefaultDeadLetterSize entries unless this option is
+// given. Default: none.
 func WithDeadLetter(d DeadLetter) Option {
 	return func(c *config) { c.deadLetter = d }
 }

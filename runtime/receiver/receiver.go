@@ -137,9 +137,6 @@ func New(fam *runtime.Family, dispatch runtime.Dispatch, opts ...Option) (*Recei
 	if r.timeout <= 0 {
 		r.timeout = r.lease
 	}
-	if r.dl == nil {
-		r.dl = NewMemoryDeadLetter(DefaultDeadLetterSize)
-	}
 	for _, sc := range fam.Schemes {
 		if sc.Signature != nil && sc.Signature.IDHeader != "" && !slices.Contains(r.idHeaders, sc.Signature.IDHeader) {
 			r.idHeaders = append(r.idHeaders, sc.Signature.IDHeader)
@@ -163,6 +160,10 @@ func New(fam *runtime.Family, dispatch runtime.Dispatch, opts ...Option) (*Recei
 		r.order, _ = r.store.(store.OrderStore)
 	}
 	r.inbox = probeInbox(r.store)
+	if r.dl == nil && r.inbox == nil {
+		// A store without an inbox cannot keep quarantined deliveries.
+		r.dl = NewMemoryDeadLetter(DefaultDeadLetterSize)
+	}
 	if err := r.setupMode(cfg); err != nil {
 		if r.ownStore {
 			_ = r.store.Close()
@@ -417,8 +418,9 @@ func writeStatus(w http.ResponseWriter, ok bool) {
 	_, _ = w.Write([]byte("unavailable\n"))
 }
 
-// DeadLetter returns the dead letter the receiver quarantines into (the
-// default *MemoryDeadLetter unless WithDeadLetter was given).
+// DeadLetter returns the dead letter given with WithDeadLetter, else nil
+// when the store keeps quarantined deliveries in its inbox (see Inbox),
+// else the in-memory dead letter the receiver created.
 func (r *Receiver) DeadLetter() DeadLetter { return r.dl }
 
 // Shutdown stops accepting deliveries (new ones are answered 503 with
