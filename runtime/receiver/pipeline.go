@@ -500,9 +500,9 @@ func (f *flight) warn(ws []runtime.FieldError) {
 	if !r.log.Enabled(f.hr.Context(), slog.LevelWarn) {
 		return
 	}
-	findings := make([]string, len(ws))
-	for i, w := range ws {
-		findings[i] = w.Error()
+	findings := make([]string, min(len(ws), runtime.MaxFindings))
+	for i := range findings {
+		findings[i] = runtime.Truncate(ws[i].Error(), runtime.MaxDetail)
 	}
 	r.log.LogAttrs(f.hr.Context(), slog.LevelWarn, "validation warnings",
 		append(f.attrs("", 0), slog.Duration("duration", r.clock().Sub(f.start)), slog.Any("warnings", findings))...)
