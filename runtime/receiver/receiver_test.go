@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -365,25 +364,6 @@ func TestMemoryDeadLetterBound(t *testing.T) {
 	assert.Equal(t, "2", items[0].ID)
 	assert.Equal(t, "4", items[2].ID)
 	assert.Equal(t, 2, dl.Evicted())
-}
-
-func TestBoltDeadLetterSurvivesReopen(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "dl.db")
-	dl, err := receiver.OpenBoltDeadLetter(path)
-	require.NoError(t, err)
-	q := receiver.Quarantined{ID: "a", Family: "f", Body: []byte(`{"x":1}`), Outcome: "rejected", ReceivedAt: time.Unix(1, 0).UTC()}
-	require.NoError(t, dl.Quarantine(context.Background(), q))
-	require.NoError(t, dl.Quarantine(context.Background(), receiver.Quarantined{ID: "b"}))
-	require.NoError(t, dl.Close())
-
-	dl, err = receiver.OpenBoltDeadLetter(path)
-	require.NoError(t, err)
-	defer dl.Close()
-	items, err := dl.List()
-	require.NoError(t, err)
-	require.Len(t, items, 2)
-	assert.Equal(t, q, items[0])
-	assert.Equal(t, "b", items[1].ID)
 }
 
 // TestHandlerTimeout: the handler's context ends after WithHandlerTimeout
