@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	goruntime "runtime"
 	"sync/atomic"
 	"testing"
 
@@ -27,33 +28,40 @@ import (
 // acknowledged only after its inbox entry is committed (bolt: fsync;
 // PostgreSQL: COMMIT).
 //
+// The bolt store shares one commit (and fsync) among the puts that
+// arrive together, so more senders mean more acknowledgements per
+// commit; PostgreSQL commits each put in its own transaction.
+//
 //	HOOKGEN_REQUIRE_SERVICES=1 go test -run '^$' -bench DurableAck -benchtime 3000x ./internal/faulttest
 func BenchmarkDurableAck(b *testing.B) {
-	b.Run("bolt", func(b *testing.B) {
-		st, err := store.OpenBolt(filepath.Join(b.TempDir(), "store.db"))
-		require.NoError(b, err)
-		defer st.Close()
-		benchAck(b, st)
-	})
-	b.Run("postgres", func(b *testing.B) {
-		u := withParamTB(b, services.PostgresURL(b), "pool_max_conns", "8")
-		st, err := storeurl.Open(context.Background(), u)
-		require.NoError(b, err)
-		defer st.Close()
-		benchAck(b, st)
-	})
+	for _, senders := range []int{8, 64} {
+		b.Run(fmt.Sprintf("bolt/senders=%d", senders), func(b *testing.B) {
+			st, err := store.OpenBolt(filepath.Join(b.TempDir(), "store.db"))
+			require.NoError(b, err)
+			defer st.Close()
+			benchAck(b, st, senders)
+		})
+		b.Run(fmt.Sprintf("postgres/senders=%d", senders), func(b *testing.B) {
+			u := withParamTB(b, services.PostgresURL(b), "pool_max_conns", "16")
+			st, err := storeurl.Open(context.Background(), u)
+			require.NoError(b, err)
+			defer st.Close()
+			benchAck(b, st, senders)
+		})
+	}
 }
 
-func benchAck(b *testing.B, st store.Store) {
+// benchAck sends from about senders goroutines (a multiple of GOMAXPROCS).
+func benchAck(b *testing.B, st store.Store, senders int) {
 	noop := func(context.Context, *runtime.Delivery, runtime.Event) error { return nil }
 	rcv, err := receiver.New(faulttest.Family(), noop, receiver.WithStore(st), receiver.WithMode(receiver.Durable))
 	require.NoError(b, err)
 	defer rcv.Close()
 	srv := httptest.NewServer(rcv)
 	defer srv.Close()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: senders}}
 	var seq, failed atomic.Int64
-	b.SetParallelism(4)
+	b.SetParallelism(max(1, senders/goruntime.GOMAXPROCS(0)))
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
