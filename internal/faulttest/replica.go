@@ -55,8 +55,7 @@ func StartReplicas(t *testing.T, n int, storeURL, effectsURL string, mode receiv
 	for i := range n {
 		addrFile := filepath.Join(dir, "addr"+strconv.Itoa(i))
 		cmd := exec.Command(os.Args[0], "-test.run=^"+t.Name()+"$", "-test.count=1")
-		cmd.Env = append(os.Environ(), childEnv+"="+strconv.Itoa(i), storeEnv+"="+storeURL,
-			effectsEnv+"="+effectsURL, modeEnv+"="+mode.String(), addrEnv+"="+addrFile)
+		cmd.Env = append(os.Environ(), ReplicaEnv(i, storeURL, effectsURL, mode, addrFile)...)
 		cmd.Stderr = os.Stderr
 		require.NoError(t, cmd.Start())
 		exited := make(chan struct{})
@@ -86,6 +85,13 @@ func StartReplicas(t *testing.T, n int, storeURL, effectsURL string, mode receiv
 	return r
 }
 
+// ReplicaEnv is the environment that makes the test binary serve replica
+// number i (see ServeReplica), writing its address to addrFile.
+func ReplicaEnv(i int, storeURL, effectsURL string, mode receiver.Mode, addrFile string) []string {
+	return []string{childEnv + "=" + strconv.Itoa(i), storeEnv + "=" + storeURL,
+		effectsEnv + "=" + effectsURL, modeEnv + "=" + mode.String(), addrEnv + "=" + addrFile}
+}
+
 // stop kills the replicas.
 func (r *Replicas) stop() {
 	for i, cmd := range r.cmds {
@@ -94,9 +100,11 @@ func (r *Replicas) stop() {
 	}
 }
 
-// ServeReplica serves a replica until the parent kills it.
+// ServeReplica serves a replica until the parent kills it, or exits when
+// the parent is gone (a parent that panicked does not run its cleanups).
 func ServeReplica(t *testing.T) {
 	ctx := context.Background()
+	go exitWithParent(os.Getppid())
 	n, err := strconv.Atoi(os.Getenv(childEnv))
 	require.NoError(t, err)
 	mode, ok := receiver.ParseMode(os.Getenv(modeEnv))
@@ -117,5 +125,14 @@ func ServeReplica(t *testing.T) {
 	srv := &http.Server{Handler: rcv, ReadHeaderTimeout: 5 * time.Second}
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		require.NoError(t, err)
+	}
+}
+
+// exitWithParent exits the process once its parent is no longer ppid.
+func exitWithParent(ppid int) {
+	for range time.Tick(500 * time.Millisecond) {
+		if os.Getppid() != ppid {
+			os.Exit(2)
+		}
 	}
 }
