@@ -262,18 +262,24 @@ func TestOutageDurableBolt(t *testing.T) {
 // Retry-After after the store timeout (receiver.DefaultStoreTimeout),
 // instead of holding the sender until its own timeout; after the store
 // answers again the delivery is acknowledged and processed once.
-func TestStallSyncPostgres(t *testing.T) { stall(t, receiver.Sync, false) }
+func TestStallSyncPostgres(t *testing.T) { stall(t, receiver.Sync, false, 0) }
+
+// TestStallStoreTimeout: receiver.WithStoreTimeout sets how long a
+// stalled store is waited for.
+func TestStallStoreTimeout(t *testing.T) { stall(t, receiver.Sync, false, 500*time.Millisecond) }
 
 // TestStallDurablePostgres: the same for the persist step of a durable
 // receiver whose inbox is PostgreSQL.
-func TestStallDurablePostgres(t *testing.T) { stall(t, receiver.Durable, false) }
+func TestStallDurablePostgres(t *testing.T) { stall(t, receiver.Durable, false, 0) }
 
 // TestStallDuringHandler: the store stops answering while a synchronous
 // handler runs, so that the lease renewals and the settle hang on it; the
 // delivery is still answered 503 with Retry-After.
-func TestStallDuringHandler(t *testing.T) { stall(t, receiver.Sync, true) }
+func TestStallDuringHandler(t *testing.T) { stall(t, receiver.Sync, true, 0) }
 
-func stall(t *testing.T, mode receiver.Mode, duringHandler bool) {
+// stall stalls the store of a receiver in mode, before a delivery or while
+// its handler runs, with the receiver's store timeout (0: the default).
+func stall(t *testing.T, mode receiver.Mode, duringHandler bool, timeout time.Duration) {
 	if testing.Short() {
 		t.Skip("outage: not in -short mode")
 	}
@@ -299,6 +305,11 @@ func stall(t *testing.T, mode receiver.Mode, duringHandler bool) {
 		}
 		opts = append(opts, receiver.WithHandlerTimeout(10*time.Second))
 	}
+	wait := receiver.DefaultStoreTimeout
+	if timeout > 0 {
+		wait = timeout
+		opts = append(opts, receiver.WithStoreTimeout(timeout))
+	}
 	_, addr := serve(t, st, handler, mode, append(opts, receiver.WithLease(600*time.Millisecond))...)
 
 	s := faulttest.NewSender()
@@ -314,6 +325,12 @@ func stall(t *testing.T, mode receiver.Mode, duringHandler bool) {
 	ok, status := s.Post(addr, "during")
 	answeredIn := time.Since(began)
 	t.Logf("answer while the store is stalled: status %d after %s", status, answeredIn.Round(time.Millisecond))
+	assert.GreaterOrEqual(t, answeredIn, wait, "the store is waited for as long as the store timeout")
+	if timeout > 0 {
+		// Ten times the timeout: a loaded machine changes the duration,
+		// not the verdict.
+		assert.Less(t, answeredIn, receiver.DefaultStoreTimeout, "the store timeout set replaces the default")
+	}
 	assert.False(t, ok)
 	assert.Equal(t, http.StatusServiceUnavailable, status, "a stalled store is answered 503, not left to the sender's timeout")
 	assert.Zero(t, s.Answers.RetryAfterMissing, "the 503 carries Retry-After")
