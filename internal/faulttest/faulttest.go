@@ -2,15 +2,18 @@
 // faults, on loopback against the real PostgreSQL and Redis servers:
 //
 //   - the duplicate storm: several receiver processes (the test binary run
-//     again, see IsChild) share one store, every delivery is sent several
-//     times at once over the replicas, and the handler's effects (rows in a
-//     PostgreSQL table, one per processing) show each delivery processed
-//     exactly once;
+//     again, see IsChild) share one store (PostgreSQL, or Redis for the
+//     claims), every delivery is sent several times at once over the
+//     replicas, and the handler's effects (rows in a PostgreSQL table, one
+//     per processing) show each delivery processed exactly once; the
+//     ordered storm adds lifecycles whose versions must be processed in
+//     order, the older ones kept as stale records;
 //   - the outage: a Proxy between the receivers and PostgreSQL or Redis is
-//     cut and restored mid-load; synchronous mode answers a retryable
-//     status while the store is down, durable mode on the embedded store
-//     keeps accepting while the handler's database is down, and after the
-//     restore everything acknowledged is processed;
+//     cut and restored mid-load; synchronous mode, and durable mode on a
+//     PostgreSQL inbox, answer 503 with Retry-After while the store is
+//     down; durable mode on the embedded store keeps accepting while the
+//     handler's database is down; after the restore everything
+//     acknowledged is processed;
 //   - the stall: the proxy stops forwarding bytes but keeps the
 //     connections open, and a delivery is still answered (503 with
 //     Retry-After, after the receiver's store timeout);
@@ -18,8 +21,9 @@
 //     embedded store and on PostgreSQL.
 //
 // The tests (in this package's _test files) need HOOKGEN_POSTGRES_URL and,
-// for Redis, HOOKGEN_REDIS_URL (see internal/services); without them they
-// are skipped, with HOOKGEN_REQUIRE_SERVICES=1 they fail.
+// for Redis, HOOKGEN_REDIS_URL, and skip without them; with
+// HOOKGEN_REQUIRE_SERVICES=1 they use the local servers and fail when
+// those are unreachable (see internal/services).
 package faulttest
 
 import (
