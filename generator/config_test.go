@@ -32,8 +32,8 @@ func TestConfigOverlay(t *testing.T) {
 		`AuthFailureStatus: 404`,          // from the spec's own 404 "Invalid token."
 		`Path:         "/stackstate"`,
 		`Terminal: []string{"close"}`,
-		"NotificationOpened(ctx context.Context, d *runtime.Delivery, p *Envelope) error",
-		"NotificationClosed(ctx context.Context, d *runtime.Delivery, p *Envelope) error",
+		"NotificationOpened(ctx context.Context, d *runtime.Delivery, p *NotificationOpenedEnvelope) error",
+		"NotificationClosed(ctx context.Context, d *runtime.Delivery, p *NotificationClosedEnvelope) error",
 		`"$request.body#/event/triggeredTimeMs"`,
 	} {
 		assert.Contains(t, recv, want)

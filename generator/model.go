@@ -3,6 +3,7 @@ package generator
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"sort"
 	"strings"
@@ -452,10 +453,14 @@ func buildOperation(doc *openapi3.T, vg *validatorGen, m *Model, it pathItem, me
 		if sref == nil {
 			return nil, fmt.Errorf("%s: event %s needs a schema (the operation has no request body)", extEvents, re.Name)
 		}
+		validateRef := sref
+		if n := narrowUnions(doc, re.Name, sref, re.Match); n != nil {
+			sref = n
+		}
 		goType := codegen.SchemaNameToTypeName(refName(sref.Ref))
 		ev := events[re.Name]
 		if ev == nil {
-			ev = &Event{Name: re.Name, GoType: goType, Validator: vg.fn(sref, ""), Doc: firstNonEmpty(re.Description, sref.Value.Description), Webhook: it.key, Method: method, schemaRef: sref}
+			ev = &Event{Name: re.Name, GoType: goType, Validator: vg.fn(validateRef, ""), Doc: firstNonEmpty(re.Description, sref.Value.Description), Webhook: it.key, Method: method, schemaRef: sref}
 			events[re.Name] = ev
 			m.Events = append(m.Events, ev)
 		} else if ev.GoType != goType {
@@ -485,6 +490,98 @@ func buildOperation(doc *openapi3.T, vg *validatorGen, m *Model, it pathItem, me
 		o.Events = append(o.Events, oe)
 	}
 	return o, nil
+}
+
+// narrowUnions gives an event its own payload type when its match selects
+// one branch of a discriminated union inside the payload: StackState's
+// NotificationOpened matches $request.body#/event/type: open, so it gets
+// NotificationOpenedEnvelope, an Envelope whose event is an OpenEvent
+// rather than the raw Open|Close union. It returns nil when the match
+// selects no union branch. The new schema is added to doc's components
+// (for oapi-codegen); the event is still validated against the original
+// schema, whose discriminator check is the same selection.
+func narrowUnions(doc *openapi3.T, event string, sref *openapi3.SchemaRef, match map[string]any) *openapi3.SchemaRef {
+	if sref == nil || sref.Value == nil || sref.Ref == "" {
+		return nil
+	}
+	var narrowed *openapi3.Schema
+	keys := make([]string, 0, len(match))
+	for k := range match {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		ptr, ok := strings.CutPrefix(k, "$request.body#/")
+		if !ok {
+			continue
+		}
+		toks := strings.Split(ptr, "/")
+		if len(toks) != 2 {
+			continue
+		}
+		for i, t := range toks {
+			toks[i] = strings.ReplaceAll(strings.ReplaceAll(t, "~1", "/"), "~0", "~")
+		}
+		ps := sref.Value.Properties[toks[0]]
+		if ps == nil || ps.Value == nil || ps.Value.Discriminator == nil || ps.Value.Discriminator.PropertyName != toks[1] {
+			continue
+		}
+		target := branchFor(ps.Value, match[k])
+		if target == "" {
+			continue
+		}
+		bs, ok := doc.Components.Schemas[refName(target)]
+		if !ok || bs.Value == nil {
+			continue
+		}
+		if narrowed == nil {
+			cp := *sref.Value
+			cp.Properties = maps.Clone(sref.Value.Properties)
+			narrowed = &cp
+		}
+		narrowed.Properties[toks[0]] = &openapi3.SchemaRef{Ref: target, Value: bs.Value}
+	}
+	if narrowed == nil {
+		return nil
+	}
+	name := event + refName(sref.Ref)
+	if _, taken := doc.Components.Schemas[name]; taken {
+		return nil
+	}
+	doc.Components.Schemas[name] = &openapi3.SchemaRef{Value: narrowed}
+	return &openapi3.SchemaRef{Ref: "#/components/schemas/" + name, Value: narrowed}
+}
+
+// branchFor returns the $ref of the one union branch that every matched
+// discriminator value selects, or "" when they select none or several.
+func branchFor(u *openapi3.Schema, values any) string {
+	var vals []string
+	switch v := values.(type) {
+	case []any:
+		for _, x := range v {
+			vals = append(vals, scalarString(x))
+		}
+	default:
+		vals = []string{scalarString(v)}
+	}
+	target := ""
+	for _, v := range vals {
+		ref := ""
+		if m, ok := u.Discriminator.Mapping[v]; ok {
+			ref = m.Ref
+		} else {
+			for _, b := range unionOf(u) {
+				if refName(b.Ref) == v {
+					ref = b.Ref
+				}
+			}
+		}
+		if ref == "" || (target != "" && ref != target) {
+			return ""
+		}
+		target = ref
+	}
+	return target
 }
 
 func buildDelivery(op *openapi3.Operation) (Delivery, error) {

@@ -143,11 +143,29 @@ func generateModels(doc *openapi3.T, pkg string) (string, error) {
 		return "", fmt.Errorf("%w: generating models with oapi-codegen: %v", ErrSpec, err)
 	}
 	src = oapiHeader.ReplaceAllString(src, Header+"\n// Models generated with oapi-codegen v2 from the spec's schemas.\n\npackage ")
+	src = exactUnions(src)
 	out, err := format.Source([]byte(src))
 	if err != nil {
 		return "", fmt.Errorf("models: %w", err)
 	}
 	return string(out), nil
+}
+
+// unionAs is oapi-codegen's decode of a union branch (the AsX methods),
+// which uses encoding/json: case-insensitive member names, last duplicate
+// wins.
+const unionAs = "err := json.Unmarshal(t.union, &body)"
+
+// exactUnions makes the AsX methods of union types decode like the rest of
+// the payload (runtime/schema.Unmarshal): json v2, exact member names,
+// duplicates refused. Without it a handler calling AsOpenEvent could read
+// a case variant ("TITLE") that the validators treated as unknown.
+func exactUnions(src string) string {
+	if !strings.Contains(src, unionAs) {
+		return src
+	}
+	src = strings.ReplaceAll(src, unionAs, "err := jsonv2.Unmarshal(t.union, &body)")
+	return strings.Replace(src, "\t\"encoding/json\"\n", "\t\"encoding/json\"\n\tjsonv2 \"github.com/go-json-experiment/json\"\n", 1)
 }
 
 func numbered(s string) string {

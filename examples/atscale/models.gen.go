@@ -6,6 +6,7 @@ package atscale
 import (
 	"encoding/json"
 	"errors"
+	jsonv2 "github.com/go-json-experiment/json"
 	"time"
 
 	"github.com/oapi-codegen/runtime"
@@ -344,7 +345,7 @@ type HandleEngineEventJSONRequestBody = EngineEvent
 // AsAggregateBatchStartedEvent returns the union data inside the EngineEvent as a AggregateBatchStartedEvent
 func (t EngineEvent) AsAggregateBatchStartedEvent() (AggregateBatchStartedEvent, error) {
 	var body AggregateBatchStartedEvent
-	err := json.Unmarshal(t.union, &body)
+	err := jsonv2.Unmarshal(t.union, &body)
 	return body, err
 }
 
@@ -378,7 +379,7 @@ func (t *EngineEvent) MergeAggregateBatchStartedEvent(v AggregateBatchStartedEve
 // AsAggregateBatchResultEvent returns the union data inside the EngineEvent as a AggregateBatchResultEvent
 func (t EngineEvent) AsAggregateBatchResultEvent() (AggregateBatchResultEvent, error) {
 	var body AggregateBatchResultEvent
-	err := json.Unmarshal(t.union, &body)
+	err := jsonv2.Unmarshal(t.union, &body)
 	return body, err
 }
 
@@ -412,7 +413,7 @@ func (t *EngineEvent) MergeAggregateBatchResultEvent(v AggregateBatchResultEvent
 // AsAggregatePruneResultEvent returns the union data inside the EngineEvent as a AggregatePruneResultEvent
 func (t EngineEvent) AsAggregatePruneResultEvent() (AggregatePruneResultEvent, error) {
 	var body AggregatePruneResultEvent
-	err := json.Unmarshal(t.union, &body)
+	err := jsonv2.Unmarshal(t.union, &body)
 	return body, err
 }
 
@@ -446,7 +447,7 @@ func (t *EngineEvent) MergeAggregatePruneResultEvent(v AggregatePruneResultEvent
 // AsPublishSchemaResponseEvent returns the union data inside the EngineEvent as a PublishSchemaResponseEvent
 func (t EngineEvent) AsPublishSchemaResponseEvent() (PublishSchemaResponseEvent, error) {
 	var body PublishSchemaResponseEvent
-	err := json.Unmarshal(t.union, &body)
+	err := jsonv2.Unmarshal(t.union, &body)
 	return body, err
 }
 
@@ -480,7 +481,7 @@ func (t *EngineEvent) MergePublishSchemaResponseEvent(v PublishSchemaResponseEve
 // AsSlowQueryEvent returns the union data inside the EngineEvent as a SlowQueryEvent
 func (t EngineEvent) AsSlowQueryEvent() (SlowQueryEvent, error) {
 	var body SlowQueryEvent
-	err := json.Unmarshal(t.union, &body)
+	err := jsonv2.Unmarshal(t.union, &body)
 	return body, err
 }
 
@@ -514,7 +515,7 @@ func (t *EngineEvent) MergeSlowQueryEvent(v SlowQueryEvent) error {
 // AsSlowAggBuildsEvent returns the union data inside the EngineEvent as a SlowAggBuildsEvent
 func (t EngineEvent) AsSlowAggBuildsEvent() (SlowAggBuildsEvent, error) {
 	var body SlowAggBuildsEvent
-	err := json.Unmarshal(t.union, &body)
+	err := jsonv2.Unmarshal(t.union, &body)
 	return body, err
 }
 
@@ -548,7 +549,7 @@ func (t *EngineEvent) MergeSlowAggBuildsEvent(v SlowAggBuildsEvent) error {
 // AsUnpublishSchemaSuccessEvent returns the union data inside the EngineEvent as a UnpublishSchemaSuccessEvent
 func (t EngineEvent) AsUnpublishSchemaSuccessEvent() (UnpublishSchemaSuccessEvent, error) {
 	var body UnpublishSchemaSuccessEvent
-	err := json.Unmarshal(t.union, &body)
+	err := jsonv2.Unmarshal(t.union, &body)
 	return body, err
 }
 

@@ -62,3 +62,7 @@ func TestE2ELegacyVectors(t *testing.T)  { e2etest.LegacyVectors(t, family) }
 func TestE2EScenarios(t *testing.T) {
 	e2etest.DuplicateAndOversize(t, e2etest.Start(t, family), e2etest.Vector(t, family, "docs-post"))
 }
+
+// TestE2ESmuggledMembers: case variants and duplicate members never reach
+// the handler as field values (see e2etest.SmuggledMembers).
+func TestE2ESmuggledMembers(t *testing.T) { e2etest.SmuggledMembers(t, family) }

@@ -6,6 +6,7 @@ package butler
 import (
 	"encoding/json"
 	"errors"
+	jsonv2 "github.com/go-json-experiment/json"
 
 	"github.com/oapi-codegen/runtime"
 )
@@ -314,7 +315,7 @@ type HandleAlertPutJSONRequestBody = ButlerEvent
 // AsReloadTaskEvent returns the union data inside the ButlerEvent as a ReloadTaskEvent
 func (t ButlerEvent) AsReloadTaskEvent() (ReloadTaskEvent, error) {
 	var body ReloadTaskEvent
-	err := json.Unmarshal(t.union, &body)
+	err := jsonv2.Unmarshal(t.union, &body)
 	return body, err
 }
 
@@ -340,7 +341,7 @@ func (t *ButlerEvent) MergeReloadTaskEvent(v ReloadTaskEvent) error {
 // AsServiceMonitorEvent returns the union data inside the ButlerEvent as a ServiceMonitorEvent
 func (t ButlerEvent) AsServiceMonitorEvent() (ServiceMonitorEvent, error) {
 	var body ServiceMonitorEvent
-	err := json.Unmarshal(t.union, &body)
+	err := jsonv2.Unmarshal(t.union, &body)
 	return body, err
 }
 
@@ -366,7 +367,7 @@ func (t *ButlerEvent) MergeServiceMonitorEvent(v ServiceMonitorEvent) error {
 // AsLicenseEvent returns the union data inside the ButlerEvent as a LicenseEvent
 func (t ButlerEvent) AsLicenseEvent() (LicenseEvent, error) {
 	var body LicenseEvent
-	err := json.Unmarshal(t.union, &body)
+	err := jsonv2.Unmarshal(t.union, &body)
 	return body, err
 }
 

@@ -5,6 +5,7 @@ package netpulse
 
 import (
 	"encoding/json"
+	jsonv2 "github.com/go-json-experiment/json"
 	"time"
 
 	"github.com/oapi-codegen/runtime"
@@ -242,7 +243,7 @@ type HandleResultPutJSONRequestBody = Result
 // AsResultV042 returns the union data inside the Result as a ResultV042
 func (t Result) AsResultV042() (ResultV042, error) {
 	var body ResultV042
-	err := json.Unmarshal(t.union, &body)
+	err := jsonv2.Unmarshal(t.union, &body)
 	return body, err
 }
 
@@ -268,7 +269,7 @@ func (t *Result) MergeResultV042(v ResultV042) error {
 // AsResultV03 returns the union data inside the Result as a ResultV03
 func (t Result) AsResultV03() (ResultV03, error) {
 	var body ResultV03
-	err := json.Unmarshal(t.union, &body)
+	err := jsonv2.Unmarshal(t.union, &body)
 	return body, err
 }
 
@@ -294,7 +295,7 @@ func (t *Result) MergeResultV03(v ResultV03) error {
 // AsResultV02 returns the union data inside the Result as a ResultV02
 func (t Result) AsResultV02() (ResultV02, error) {
 	var body ResultV02
-	err := json.Unmarshal(t.union, &body)
+	err := jsonv2.Unmarshal(t.union, &body)
 	return body, err
 }
 

@@ -98,7 +98,7 @@ func benchKin(b *testing.B, body []byte, route *routers.Route) {
 
 type noop struct{ stackstate.Unimplemented }
 
-func (noop) NotificationOpened(context.Context, *runtime.Delivery, *stackstate.Envelope) error {
+func (noop) NotificationOpened(context.Context, *runtime.Delivery, *stackstate.NotificationOpenedEnvelope) error {
 	return nil
 }
 

@@ -28,11 +28,11 @@ type recorder struct{ rec *webhooktest.Recorder }
 
 var _ stackstate.Handler = recorder{}
 
-func (h recorder) NotificationOpened(ctx context.Context, d *runtime.Delivery, p *stackstate.Envelope) error {
+func (h recorder) NotificationOpened(ctx context.Context, d *runtime.Delivery, p *stackstate.NotificationOpenedEnvelope) error {
 	return h.rec.Record(ctx, d, p)
 }
 
-func (h recorder) NotificationClosed(ctx context.Context, d *runtime.Delivery, p *stackstate.Envelope) error {
+func (h recorder) NotificationClosed(ctx context.Context, d *runtime.Delivery, p *stackstate.NotificationClosedEnvelope) error {
 	return h.rec.Record(ctx, d, p)
 }
 
@@ -315,3 +315,7 @@ func TestE2EAcknowledgementTable(t *testing.T) {
 		})
 	}
 }
+
+// TestE2ESmuggledMembers: case variants and duplicate members never reach
+// the handler as field values (see e2etest.SmuggledMembers).
+func TestE2ESmuggledMembers(t *testing.T) { e2etest.SmuggledMembers(t, family) }

@@ -18,12 +18,8 @@ import (
 type tickets struct{ stackstate.Unimplemented }
 
 // NotificationOpened opens (or updates) the ticket of a notification.
-func (tickets) NotificationOpened(_ context.Context, d *runtime.Delivery, p *stackstate.Envelope) error {
-	ev, err := p.Event.AsOpenEvent()
-	if err != nil {
-		return runtime.Reject(err)
-	}
-	fmt.Printf("open ticket %s: %s (%s)\n", p.NotificationId, ev.Title, ev.State)
+func (tickets) NotificationOpened(_ context.Context, d *runtime.Delivery, p *stackstate.NotificationOpenedEnvelope) error {
+	fmt.Printf("open ticket %s: %s (%s)\n", p.NotificationId, p.Event.Title, p.Event.State)
 	return nil
 }
 

@@ -6,6 +6,7 @@ package stackstate
 import (
 	"encoding/json"
 	"errors"
+	jsonv2 "github.com/go-json-experiment/json"
 
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
@@ -147,11 +148,43 @@ type Monitor struct {
 	Tags []string `json:"tags"`
 }
 
+// NotificationClosedEnvelope One notification message.
+type NotificationClosedEnvelope struct {
+	Component Component `json:"component"`
+
+	// Event The last message for a notificationId.
+	Event CloseEvent `json:"event"`
+
+	// Metadata The channel's metadata (renamed from top-level `tags` in a6d49db).
+	Metadata                  map[string]string         `json:"metadata"`
+	Monitor                   Monitor                   `json:"monitor"`
+	NotificationConfiguration NotificationConfiguration `json:"notificationConfiguration"`
+
+	// NotificationId Stable over the whole open -> update -> close lifecycle.
+	NotificationId openapi_types.UUID `json:"notificationId"`
+}
+
 // NotificationConfiguration defines model for NotificationConfiguration.
 type NotificationConfiguration struct {
 	Identifier *string `json:"identifier,omitempty"`
 	Link       *string `json:"link,omitempty"`
 	Name       string  `json:"name"`
+}
+
+// NotificationOpenedEnvelope One notification message.
+type NotificationOpenedEnvelope struct {
+	Component Component `json:"component"`
+
+	// Event Sent when a notification opens and again on every update (state or title change).
+	Event OpenEvent `json:"event"`
+
+	// Metadata The channel's metadata (renamed from top-level `tags` in a6d49db).
+	Metadata                  map[string]string         `json:"metadata"`
+	Monitor                   Monitor                   `json:"monitor"`
+	NotificationConfiguration NotificationConfiguration `json:"notificationConfiguration"`
+
+	// NotificationId Stable over the whole open -> update -> close lifecycle.
+	NotificationId openapi_types.UUID `json:"notificationId"`
 }
 
 // OpenEvent Sent when a notification opens and again on every update (state or title change).
@@ -190,7 +223,7 @@ type HandleNotificationJSONRequestBody = Envelope
 // AsOpenEvent returns the union data inside the Event as a OpenEvent
 func (t Event) AsOpenEvent() (OpenEvent, error) {
 	var body OpenEvent
-	err := json.Unmarshal(t.union, &body)
+	err := jsonv2.Unmarshal(t.union, &body)
 	return body, err
 }
 
@@ -224,7 +257,7 @@ func (t *Event) MergeOpenEvent(v OpenEvent) error {
 // AsCloseEvent returns the union data inside the Event as a CloseEvent
 func (t Event) AsCloseEvent() (CloseEvent, error) {
 	var body CloseEvent
-	err := json.Unmarshal(t.union, &body)
+	err := jsonv2.Unmarshal(t.union, &body)
 	return body, err
 }
 

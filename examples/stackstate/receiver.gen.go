@@ -39,12 +39,12 @@ const (
 // good; any other error counts as transient. Methods may be called
 // concurrently.
 type Handler interface {
-	// NotificationOpened handles a NotificationOpened event (Envelope payload).
+	// NotificationOpened handles a NotificationOpened event (NotificationOpenedEnvelope payload).
 	// One notification message.
-	NotificationOpened(ctx context.Context, d *runtime.Delivery, p *Envelope) error
-	// NotificationClosed handles a NotificationClosed event (Envelope payload).
+	NotificationOpened(ctx context.Context, d *runtime.Delivery, p *NotificationOpenedEnvelope) error
+	// NotificationClosed handles a NotificationClosed event (NotificationClosedEnvelope payload).
 	// One notification message.
-	NotificationClosed(ctx context.Context, d *runtime.Delivery, p *Envelope) error
+	NotificationClosed(ctx context.Context, d *runtime.Delivery, p *NotificationClosedEnvelope) error
 }
 
 // Unimplemented implements every Handler method by reporting
@@ -55,12 +55,12 @@ type Unimplemented struct{}
 var _ Handler = Unimplemented{}
 
 // NotificationOpened reports runtime.ErrNotHandled.
-func (Unimplemented) NotificationOpened(context.Context, *runtime.Delivery, *Envelope) error {
+func (Unimplemented) NotificationOpened(context.Context, *runtime.Delivery, *NotificationOpenedEnvelope) error {
 	return runtime.ErrNotHandled
 }
 
 // NotificationClosed reports runtime.ErrNotHandled.
-func (Unimplemented) NotificationClosed(context.Context, *runtime.Delivery, *Envelope) error {
+func (Unimplemented) NotificationClosed(context.Context, *runtime.Delivery, *NotificationClosedEnvelope) error {
 	return runtime.ErrNotHandled
 }
 
@@ -70,13 +70,13 @@ func Dispatch(h Handler) runtime.Dispatch {
 	return func(ctx context.Context, d *runtime.Delivery, ev runtime.Event) error {
 		switch ev.Name {
 		case EventNotificationOpened:
-			p, ok := ev.Payload.(*Envelope)
+			p, ok := ev.Payload.(*NotificationOpenedEnvelope)
 			if !ok {
 				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.NotificationOpened(ctx, d, p)
 		case EventNotificationClosed:
-			p, ok := ev.Payload.(*Envelope)
+			p, ok := ev.Payload.(*NotificationClosedEnvelope)
 			if !ok {
 				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
@@ -87,11 +87,11 @@ func Dispatch(h Handler) runtime.Dispatch {
 }
 
 func decodeNotificationOpened(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[Envelope](body, strict, EventNotificationOpened, validateEnvelope)
+	return schema.Decode[NotificationOpenedEnvelope](body, strict, EventNotificationOpened, validateEnvelope)
 }
 
 func decodeNotificationClosed(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[Envelope](body, strict, EventNotificationClosed, validateEnvelope)
+	return schema.Decode[NotificationClosedEnvelope](body, strict, EventNotificationClosed, validateEnvelope)
 }
 
 // Family returns the runtime description of the stackstate webhooks:

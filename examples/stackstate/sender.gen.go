@@ -37,12 +37,12 @@ func (s *Sender) Raw() *sender.Sender { return s.s }
 
 // SendNotificationOpened sends a NotificationOpened event to the "notification" webhook with
 // POST.
-func (s *Sender) SendNotificationOpened(ctx context.Context, p *Envelope, opts ...sender.CallOption) (*sender.Result, error) {
+func (s *Sender) SendNotificationOpened(ctx context.Context, p *NotificationOpenedEnvelope, opts ...sender.CallOption) (*sender.Result, error) {
 	return s.s.SendValue(ctx, "notification", "POST", p, opts...)
 }
 
 // SendNotificationClosed sends a NotificationClosed event to the "notification" webhook with
 // POST.
-func (s *Sender) SendNotificationClosed(ctx context.Context, p *Envelope, opts ...sender.CallOption) (*sender.Result, error) {
+func (s *Sender) SendNotificationClosed(ctx context.Context, p *NotificationClosedEnvelope, opts ...sender.CallOption) (*sender.Result, error) {
 	return s.s.SendValue(ctx, "notification", "POST", p, opts...)
 }

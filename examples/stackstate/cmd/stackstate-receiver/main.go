@@ -34,7 +34,7 @@ type handler struct {
 }
 
 // NotificationOpened is where the business logic for NotificationOpened events goes.
-func (h handler) NotificationOpened(ctx context.Context, d *runtime.Delivery, p *stackstate.Envelope) error {
+func (h handler) NotificationOpened(ctx context.Context, d *runtime.Delivery, p *stackstate.NotificationOpenedEnvelope) error {
 	h.log.InfoContext(ctx, "received", "event", d.Event, "key", d.Key, "attempt", d.Attempt)
 	return nil
 }

@@ -6,6 +6,7 @@ package out
 import (
 	"encoding/json"
 	"errors"
+	jsonv2 "github.com/go-json-experiment/json"
 	"time"
 
 	"github.com/oapi-codegen/runtime"
@@ -96,7 +97,7 @@ type BillingEventJSONRequestBody = BillingEvent
 // AsInvoicePaid returns the union data inside the BillingEvent as a InvoicePaid
 func (t BillingEvent) AsInvoicePaid() (InvoicePaid, error) {
 	var body InvoicePaid
-	err := json.Unmarshal(t.union, &body)
+	err := jsonv2.Unmarshal(t.union, &body)
 	return body, err
 }
 
@@ -130,7 +131,7 @@ func (t *BillingEvent) MergeInvoicePaid(v InvoicePaid) error {
 // AsSubscriptionCanceled returns the union data inside the BillingEvent as a SubscriptionCanceled
 func (t BillingEvent) AsSubscriptionCanceled() (SubscriptionCanceled, error) {
 	var body SubscriptionCanceled
-	err := json.Unmarshal(t.union, &body)
+	err := jsonv2.Unmarshal(t.union, &body)
 	return body, err
 }
 
