@@ -10,8 +10,10 @@
 //	                   [-scenario duplicate|reorder|storm] [-method M] [-time-scale F] [-rate-limit DUR] [-format text|json]
 //	hookgen send       -gen-key DIR
 //
-// validate, serve, send and deliveries run on package workbench, which
-// internal/demo calls in-process.
+// The subcommands only parse flags and print: validate runs on
+// internal/specrun, serve and deliveries on internal/specserver, send on
+// internal/simulate (the vendor simulator), all of which internal/demo
+// calls in-process; generate runs the generator package.
 //
 // Every subcommand has -h. Exit status: 0 success, 1 failure (an invalid
 // payload, a failed delivery, a bad spec), 2 usage error.
