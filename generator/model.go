@@ -38,9 +38,12 @@ type Model struct {
 	Title string
 	// Delivery is the family's delivery policy.
 	Delivery Delivery
-	// Schemes are the security schemes the spec's security uses.
+	// Schemes are the security schemes the root security or any
+	// operation's security uses.
 	Schemes []Scheme
-	// Security lists the alternative requirements (scheme names).
+	// Security lists the alternative requirements (scheme names) of the
+	// spec's root security, which every operation without security of its
+	// own uses.
 	Security [][]string
 	// Webhooks are the receivable webhooks, in spec order (sorted by key).
 	Webhooks []*Webhook
@@ -113,6 +116,12 @@ type Operation struct {
 	Events    []*OpEvent
 	Key       []string
 	Ordering  *Ordering
+	// OwnSecurity reports that the operation declares `security` of its
+	// own, which replaces the spec's root security for it.
+	OwnSecurity bool
+	// Security is the operation's own requirements when OwnSecurity (one
+	// empty requirement for `security: []`, which makes it public).
+	Security [][]string
 
 	bodyRef *openapi3.SchemaRef
 }
@@ -254,7 +263,7 @@ func BuildModel(doc *openapi3.T, cfg Config) (*Model, error) {
 	if m.Delivery, err = buildDelivery(firstOp); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSpec, err)
 	}
-	if m.Schemes, m.Security, err = buildSecurity(doc, firstOp); err != nil {
+	if m.Schemes, m.Security, err = buildSecurity(doc, m.Webhooks); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSpec, err)
 	}
 	// Key default for Standard Webhooks senders: their delivery id.
@@ -373,6 +382,13 @@ func buildOperation(doc *openapi3.T, vg *validatorGen, m *Model, it pathItem, me
 		}
 		o.Validator = vg.fn(bodyRef, "")
 		o.bodyRef = bodyRef
+	}
+	if op.Security != nil {
+		o.OwnSecurity = true
+		o.Security = requirements(*op.Security, map[string]bool{})
+		if len(o.Security) == 0 {
+			o.Security = [][]string{{}} // security: [] — public
+		}
 	}
 	var err error
 	if o.Key, err = stringsExt(op.Extensions, extKey); err != nil {
@@ -660,13 +676,10 @@ func authFailureStatus(codes map[string]*openapi3.ResponseRef) int {
 	return 0
 }
 
-func buildSecurity(doc *openapi3.T, op *openapi3.Operation) ([]Scheme, [][]string, error) {
-	reqs := doc.Security
-	if op.Security != nil {
-		reqs = *op.Security
-	}
+// requirements turns an OpenAPI security list into sorted scheme names per
+// requirement, marking every scheme named in used.
+func requirements(reqs openapi3.SecurityRequirements, used map[string]bool) [][]string {
 	var security [][]string
-	used := map[string]bool{}
 	for _, r := range reqs {
 		names := make([]string, 0, len(r))
 		for n := range r {
@@ -675,6 +688,23 @@ func buildSecurity(doc *openapi3.T, op *openapi3.Operation) ([]Scheme, [][]strin
 		}
 		sort.Strings(names)
 		security = append(security, names)
+	}
+	return security
+}
+
+// buildSecurity returns the schemes that the root security or any
+// operation's own security uses, and the root requirements.
+func buildSecurity(doc *openapi3.T, webhooks []*Webhook) ([]Scheme, [][]string, error) {
+	used := map[string]bool{}
+	security := requirements(doc.Security, used)
+	for _, w := range webhooks {
+		for _, o := range w.Operations {
+			for _, r := range o.Security {
+				for _, n := range r {
+					used[n] = true
+				}
+			}
+		}
 	}
 	var names []string
 	for n := range used {
@@ -931,5 +961,5 @@ func operationSignature(o *Operation) string {
 	for i, e := range o.Events {
 		evs[i] = fmt.Sprintf("%s|%v|%v", e.Event.Name, e.Match, e.Key)
 	}
-	return fmt.Sprintf("%v|%v|%s|%v|%v|%v", o.IsQuery, o.Query, o.Validator, o.Key, o.Ordering, evs)
+	return fmt.Sprintf("%v|%v|%s|%v|%v|%v|%v|%q", o.IsQuery, o.Query, o.Validator, o.Key, o.Ordering, evs, o.OwnSecurity, o.Security)
 }

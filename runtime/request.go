@@ -18,6 +18,9 @@ type Request struct {
 	Method string
 	// Path is the URL path the delivery arrived on.
 	Path string
+	// Webhook is the name of the webhook the delivery arrived for
+	// (runtime.Webhook.Name); it selects the operation's security.
+	Webhook string
 	// Header holds the request headers as received.
 	Header http.Header
 	// Query holds the decoded URL query parameters.

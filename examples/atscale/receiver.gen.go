@@ -219,6 +219,9 @@ func Family() (*runtime.Family, error) {
 				Methods:  []string{"POST"},
 				Validate: validateEngineEvent,
 				Key:      []string{"$request.body"},
+				Security: []runtime.SecurityRequirement{
+					{},
+				},
 				Events: []bind.Event{
 					{
 						Name: EventAggregateBatchStarted,

@@ -198,6 +198,9 @@ func Family() (*runtime.Family, error) {
 				Methods:  []string{"POST", "PUT"},
 				Validate: validateButlerEvent,
 				Key:      []string{"$request.body#/event", "$request.body#/executionId"},
+				Security: []runtime.SecurityRequirement{
+					{},
+				},
 				Events: []bind.Event{
 					{
 						Name: EventReloadTaskFailed,
@@ -281,6 +284,9 @@ func Family() (*runtime.Family, error) {
 				},
 				Validate: validateButlerEvent,
 				Key:      []string{"$request.query.event", "$request.query.executionId"},
+				Security: []runtime.SecurityRequirement{
+					{},
+				},
 				Events: []bind.Event{
 					{
 						Name: EventReloadTaskFailed,

@@ -58,3 +58,7 @@ func TestE2EScenarios(t *testing.T) {
 // TestE2ESmuggledMembers: case variants and duplicate members never reach
 // the handler as field values (see e2etest.SmuggledMembers).
 func TestE2ESmuggledMembers(t *testing.T) { e2etest.SmuggledMembers(t, family) }
+
+// TestE2EBadBytes: invalid UTF-8, lone surrogates and U+0000 get a 400
+// naming the byte offset (see e2etest.BadBytes).
+func TestE2EBadBytes(t *testing.T) { e2etest.BadBytes(t, family) }

@@ -128,6 +128,9 @@ func Family() (*runtime.Family, error) {
 				Methods:  []string{"POST"},
 				Validate: validateEnvelope,
 				Key:      []string{"$request.body#/notificationId", "$request.body#/event/type", "$request.body#/event/state", "$request.body#/event/title", "$request.body#/event/triggeredTimeMs", "$request.body#/event/reason"},
+				Security: []runtime.SecurityRequirement{
+					{"Token"},
+				},
 				Ordering: &bind.Ordering{
 					Entity:   "$request.body#/notificationId",
 					Version:  "$request.body#/event/triggeredTimeMs",

@@ -3,6 +3,7 @@ package e2etest
 import (
 	"bytes"
 	"encoding/json"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -84,6 +85,57 @@ func SmuggledMembers(t *testing.T, f *Family) {
 		}
 	}
 	assert.Positive(t, n, "no valid JSON vector")
+}
+
+// BadBytes sends the first valid JSON-body vector of f with hostile bytes
+// in its first string value, over HTTP, to a strict and a lenient receiver:
+// invalid UTF-8 (a lone 0xff), a lone surrogate escape (\ud800) and U+0000
+// (\u0000). Each is answered 400 with a problem whose rule is utf8, syntax
+// or nul and whose detail gives the byte offset; the handler is never
+// called.
+func BadBytes(t *testing.T, f *Family) {
+	t.Helper()
+	var base openapi.Vector
+	for _, v := range Vectors(t, f) {
+		if v.Verdict == openapi.VerdictValid && v.Query == "" && !strings.HasSuffix(v.File, ".query") && len(bytes.TrimSpace(v.Body)) > 0 {
+			base = v
+			break
+		}
+	}
+	require.NotEmpty(t, base.Name, "no valid JSON vector")
+	// The first string value: after `":`, optional spaces and `"`.
+	loc := firstString.FindIndex(base.Body)
+	require.NotNil(t, loc, "a string member in %s", base.Name)
+	at := loc[1]
+	for _, c := range []struct {
+		name, insert, rule string
+		offset             int
+	}{
+		{"invalid UTF-8", "\xff", "utf8", at},
+		{"lone surrogate", `\ud800`, "syntax", -1},
+		{"NUL", `\u0000`, "nul", -1},
+	} {
+		for _, strict := range []bool{true, false} {
+			t.Run(c.name+map[bool]string{true: "/strict", false: "/lenient"}[strict], func(t *testing.T) {
+				e := Start(t, f, strictOption(f, strict)...)
+				sv := base
+				sv.Body = append(append(append([]byte{}, base.Body[:at]...), c.insert...), base.Body[at:]...)
+				r := e.Send(t, sv)
+				require.Equal(t, 400, r.Status, "%s", r.Body)
+				var pr struct {
+					Errors []struct{ Pointer, Rule, Detail string }
+				}
+				require.NoError(t, json.Unmarshal(r.Body, &pr), "%s", r.Body)
+				require.NotEmpty(t, pr.Errors, "%s", r.Body)
+				assert.Equal(t, c.rule, pr.Errors[0].Rule, "%s", r.Body)
+				assert.Contains(t, pr.Errors[0].Detail, " at byte ", "%s", r.Body)
+				if c.offset >= 0 {
+					assert.Contains(t, pr.Errors[0].Detail, " at byte "+strconv.Itoa(c.offset), "%s", r.Body)
+				}
+				assert.Zero(t, e.Recorder.Count(""))
+			})
+		}
+	}
 }
 
 // smuggled returns a value of raw's kind that differs from it and still
@@ -260,6 +312,8 @@ func itoa(i int) string {
 	b, _ := json.Marshal(i)
 	return string(b)
 }
+
+var firstString = regexp.MustCompile(`"\s*:\s*"`)
 
 // strictOption returns the receiver options of a strict or lenient
 // receiver that answers refusals with their status (poison-ack off).

@@ -59,6 +59,10 @@ type Operation struct {
 	Key []string
 	// Ordering is nil when the operation is not ordered.
 	Ordering *Ordering
+	// Security is the operation's own security requirements (its
+	// `security`); runtime.PublicSecurity() for `security: []`. Nil means
+	// the operation uses the family's (the spec's root `security`).
+	Security []runtime.SecurityRequirement
 }
 
 // Webhook binds one receivable webhook.
@@ -123,6 +127,12 @@ func Build(w Webhook) (runtime.Webhook, error) {
 			}
 			ops[m] = b
 			out.Methods = append(out.Methods, m)
+			if op.Security != nil {
+				if out.Security == nil {
+					out.Security = map[string][]runtime.SecurityRequirement{}
+				}
+				out.Security[m] = op.Security
+			}
 			if op.Query != nil {
 				out.Encoding[m] = runtime.QueryParams
 				out.Query = op.Query

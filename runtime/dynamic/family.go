@@ -59,6 +59,11 @@ func bindWebhook(it *interpreter, w *Webhook) bind.Webhook {
 	bw := bind.Webhook{Name: w.Name, Path: w.Path, ContentTypes: w.ContentTypes}
 	for _, o := range w.Operations {
 		bo := bind.Operation{Methods: o.Methods, Key: o.Key}
+		if o.OwnSecurity {
+			for _, r := range o.Security {
+				bo.Security = append(bo.Security, runtime.SecurityRequirement(r))
+			}
+		}
 		if o.IsQuery {
 			bo.Query = []query.Field{}
 			for _, q := range o.Query {

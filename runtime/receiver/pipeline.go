@@ -131,6 +131,7 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	req := &runtime.Request{
 		Method:     hr.Method,
 		Path:       hr.URL.Path,
+		Webhook:    e.wh.Name,
 		Header:     hr.Header,
 		PathParams: mux.Vars(hr),
 		Raw:        raw,

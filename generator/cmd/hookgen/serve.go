@@ -123,7 +123,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		if f := srv.Files[sp.Name()]; f != "" {
 			fmt.Fprintf(stdout, "  %-10s records %s (list them with: hookgen deliveries -store %s)\n", sp.Name(), f, f)
 		}
-		if _, ok := secrets[sp.Name()]; !ok && len(sp.Family.Security) > 0 {
+		if _, ok := secrets[sp.Name()]; !ok && len(usedSchemes(sp)) > 0 {
 			fmt.Fprintf(stdout, "  %-10s WARNING: optional security with no secret: deliveries are not authenticated\n", sp.Name())
 		}
 	}

@@ -106,9 +106,6 @@ func Family() (*runtime.Family, error) {
 			AuthFailureStatus: 401,
 			MaxBodyBytes:      1048576,
 		},
-		Security: []runtime.SecurityRequirement{
-			{"StandardWebhook"},
-		},
 		Schemes: map[string]runtime.SecurityScheme{
 			"StandardWebhook": {
 				Name:  "StandardWebhook",
@@ -137,6 +134,9 @@ func Family() (*runtime.Family, error) {
 				Methods:  []string{"POST"},
 				Validate: validateBillingEvent,
 				Key:      []string{"$request.header.webhook-id"},
+				Security: []runtime.SecurityRequirement{
+					{"StandardWebhook"},
+				},
 				Events: []bind.Event{
 					{
 						Name: EventInvoicePaid,
