@@ -64,7 +64,7 @@ func assertSameMeaning(t *testing.T, m *generator.Model, s *dynamic.Spec) {
 	require.Len(t, s.Events, len(m.Events))
 	for i, g := range m.Events {
 		d := s.Events[i]
-		assert.Equal(t, []any{g.Name, g.GoType, g.Doc, g.Webhook, g.Method, g.Methods},
+		assert.Equal(t, []any{g.Name, g.Schema, g.Doc, g.Webhook, g.Method, g.Methods},
 			[]any{d.Name, dynamic.TypeName(d.SchemaName), d.Doc, d.Webhook, d.Method, d.Methods})
 	}
 	require.Len(t, s.Webhooks, len(m.Webhooks))
@@ -74,8 +74,8 @@ func assertSameMeaning(t *testing.T, m *generator.Model, s *dynamic.Spec) {
 		require.Len(t, d.Operations, len(g.Operations), g.Name)
 		for j, go_ := range g.Operations {
 			do := d.Operations[j]
-			assert.Equal(t, []any{go_.Method, go_.Methods, go_.IsQuery, len(go_.Query), go_.Key, go_.Validator != "", len(go_.Events)},
-				[]any{do.Method, do.Methods, do.IsQuery, len(do.Query), do.Key, do.Body != nil, len(do.Events)}, g.Name)
+			assert.Equal(t, []any{go_.Method, go_.Methods, go_.IsQuery, len(go_.Query), go_.Key, go_.Validator != "", len(go_.Events), go_.OwnSecurity, go_.Security},
+				[]any{do.Method, do.Methods, do.IsQuery, len(do.Query), do.Key, do.Body != nil, len(do.Events), do.OwnSecurity, do.Security}, g.Name)
 			for k, q := range go_.Query {
 				assert.Equal(t, []any{q.Query, q.Property, q.Type, q.Nullable}, []any{do.Query[k].Query, do.Query[k].Property, do.Query[k].Type, do.Query[k].Nullable})
 			}

@@ -155,8 +155,13 @@ type MatchEntry struct {
 
 // Event is one Handler method.
 type Event struct {
-	Name      string
-	GoType    string
+	Name string
+	// GoType is the handler's payload type: the type of Schema, or the
+	// event's own narrowing of it (see narrowUnions).
+	GoType string
+	// Schema is the Go type name of the schema the payload is validated
+	// against.
+	Schema    string
 	Validator string
 	Doc       string
 	// Webhook and Method are where the sender sends it by default.
@@ -476,7 +481,7 @@ func buildOperation(doc *openapi3.T, vg *validatorGen, m *Model, it pathItem, me
 		goType := codegen.SchemaNameToTypeName(refName(sref.Ref))
 		ev := events[re.Name]
 		if ev == nil {
-			ev = &Event{Name: re.Name, GoType: goType, Validator: vg.fn(validateRef, ""), Doc: firstNonEmpty(re.Description, sref.Value.Description), Webhook: it.key, Method: method, schemaRef: sref}
+			ev = &Event{Name: re.Name, GoType: goType, Schema: codegen.SchemaNameToTypeName(refName(validateRef.Ref)), Validator: vg.fn(validateRef, ""), Doc: firstNonEmpty(re.Description, sref.Value.Description), Webhook: it.key, Method: method, schemaRef: sref}
 			events[re.Name] = ev
 			m.Events = append(m.Events, ev)
 		} else if ev.GoType != goType {

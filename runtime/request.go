@@ -34,6 +34,12 @@ type Request struct {
 	// deliveries (Butler GET) it is the JSON object built from the query
 	// parameters by the webhook's QueryBody function.
 	Body []byte
+	// Document is Body parsed once into the generic tree the validators
+	// check (objects as map[string]any, numbers as json.Number), set by the
+	// webhook's Decode. Body expressions of event selection, idempotency
+	// keys and ordering read it instead of scanning Body again; nil until
+	// then.
+	Document any
 	// ReceivedAt is when the pipeline started reading the delivery, from the
 	// receiver's clock.
 	ReceivedAt time.Time

@@ -168,32 +168,32 @@ func Dispatch(h Handler) runtime.Dispatch {
 	}
 }
 
-func decodeAggregateBatchStarted(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[AggregateBatchStartedEvent](body, strict, EventAggregateBatchStarted, validateAggregateBatchStartedEvent)
+func decodeAggregateBatchStarted(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[AggregateBatchStartedEvent](doc, body, strict, EventAggregateBatchStarted, validateAggregateBatchStartedEvent)
 }
 
-func decodeAggregateBatchResult(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[AggregateBatchResultEvent](body, strict, EventAggregateBatchResult, validateAggregateBatchResultEvent)
+func decodeAggregateBatchResult(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[AggregateBatchResultEvent](doc, body, strict, EventAggregateBatchResult, validateAggregateBatchResultEvent)
 }
 
-func decodeAggregatePruneResult(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[AggregatePruneResultEvent](body, strict, EventAggregatePruneResult, validateAggregatePruneResultEvent)
+func decodeAggregatePruneResult(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[AggregatePruneResultEvent](doc, body, strict, EventAggregatePruneResult, validateAggregatePruneResultEvent)
 }
 
-func decodePublishSchemaResponse(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[PublishSchemaResponseEvent](body, strict, EventPublishSchemaResponse, validatePublishSchemaResponseEvent)
+func decodePublishSchemaResponse(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[PublishSchemaResponseEvent](doc, body, strict, EventPublishSchemaResponse, validatePublishSchemaResponseEvent)
 }
 
-func decodeSlowQuery(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[SlowQueryEvent](body, strict, EventSlowQuery, validateSlowQueryEvent)
+func decodeSlowQuery(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[SlowQueryEvent](doc, body, strict, EventSlowQuery, validateSlowQueryEvent)
 }
 
-func decodeSlowAggBuilds(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[SlowAggBuildsEvent](body, strict, EventSlowAggBuilds, validateSlowAggBuildsEvent)
+func decodeSlowAggBuilds(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[SlowAggBuildsEvent](doc, body, strict, EventSlowAggBuilds, validateSlowAggBuildsEvent)
 }
 
-func decodeUnpublishSchemaSuccess(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[UnpublishSchemaSuccessEvent](body, strict, EventUnpublishSchemaSuccess, validateUnpublishSchemaSuccessEvent)
+func decodeUnpublishSchemaSuccess(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[UnpublishSchemaSuccessEvent](doc, body, strict, EventUnpublishSchemaSuccess, validateUnpublishSchemaSuccessEvent)
 }
 
 // Family returns the runtime description of the atscale webhooks:

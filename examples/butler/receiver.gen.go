@@ -151,28 +151,28 @@ func Dispatch(h Handler) runtime.Dispatch {
 	}
 }
 
-func decodeReloadTaskFailed(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[ReloadTaskEvent](body, strict, EventReloadTaskFailed, validateReloadTaskEvent)
+func decodeReloadTaskFailed(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[ReloadTaskEvent](doc, body, strict, EventReloadTaskFailed, validateReloadTaskEvent)
 }
 
-func decodeReloadTaskAborted(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[ReloadTaskEvent](body, strict, EventReloadTaskAborted, validateReloadTaskEvent)
+func decodeReloadTaskAborted(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[ReloadTaskEvent](doc, body, strict, EventReloadTaskAborted, validateReloadTaskEvent)
 }
 
-func decodeServiceStateChanged(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[ServiceMonitorEvent](body, strict, EventServiceStateChanged, validateServiceMonitorEvent)
+func decodeServiceStateChanged(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[ServiceMonitorEvent](doc, body, strict, EventServiceStateChanged, validateServiceMonitorEvent)
 }
 
-func decodeLicenseStatus(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[LicenseEvent](body, strict, EventLicenseStatus, validateLicenseEvent)
+func decodeLicenseStatus(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[LicenseEvent](doc, body, strict, EventLicenseStatus, validateLicenseEvent)
 }
 
-func decodeLicenseExpired(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[LicenseEvent](body, strict, EventLicenseExpired, validateLicenseEvent)
+func decodeLicenseExpired(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[LicenseEvent](doc, body, strict, EventLicenseExpired, validateLicenseEvent)
 }
 
-func decodeLicenseAboutToExpire(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[LicenseEvent](body, strict, EventLicenseAboutToExpire, validateLicenseEvent)
+func decodeLicenseAboutToExpire(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[LicenseEvent](doc, body, strict, EventLicenseAboutToExpire, validateLicenseEvent)
 }
 
 // Family returns the runtime description of the butler webhooks:

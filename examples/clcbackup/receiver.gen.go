@@ -118,20 +118,20 @@ func Dispatch(h Handler) runtime.Dispatch {
 	}
 }
 
-func decodeBackupFailed(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[BackupCompleted](body, strict, EventBackupFailed, validateBackupCompleted)
+func decodeBackupFailed(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[BackupCompleted](doc, body, strict, EventBackupFailed, validateBackupCompleted)
 }
 
-func decodeBackupPartialSuccess(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[BackupCompleted](body, strict, EventBackupPartialSuccess, validateBackupCompleted)
+func decodeBackupPartialSuccess(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[BackupCompleted](doc, body, strict, EventBackupPartialSuccess, validateBackupCompleted)
 }
 
-func decodeBackupSucceeded(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[BackupCompleted](body, strict, EventBackupSucceeded, validateBackupCompleted)
+func decodeBackupSucceeded(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[BackupCompleted](doc, body, strict, EventBackupSucceeded, validateBackupCompleted)
 }
 
-func decodeBackupMissing(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[MissingBackup](body, strict, EventBackupMissing, validateMissingBackup)
+func decodeBackupMissing(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[MissingBackup](doc, body, strict, EventBackupMissing, validateMissingBackup)
 }
 
 // Family returns the runtime description of the clcbackup webhooks:

@@ -192,36 +192,36 @@ func Dispatch(h Handler) runtime.Dispatch {
 	}
 }
 
-func decodeJobCompleted(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[ResultV042](body, strict, EventJobCompleted, validateResultV042)
+func decodeJobCompleted(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[ResultV042](doc, body, strict, EventJobCompleted, validateResultV042)
 }
 
-func decodeJobFailed(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[ResultV042](body, strict, EventJobFailed, validateResultV042)
+func decodeJobFailed(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[ResultV042](doc, body, strict, EventJobFailed, validateResultV042)
 }
 
-func decodeDetachedCompleted(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[ResultV042](body, strict, EventDetachedCompleted, validateResultV042)
+func decodeDetachedCompleted(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[ResultV042](doc, body, strict, EventDetachedCompleted, validateResultV042)
 }
 
-func decodeDetachedLogPush(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[ResultV042](body, strict, EventDetachedLogPush, validateResultV042)
+func decodeDetachedLogPush(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[ResultV042](doc, body, strict, EventDetachedLogPush, validateResultV042)
 }
 
-func decodeDetachedFailed(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[ResultV042](body, strict, EventDetachedFailed, validateResultV042)
+func decodeDetachedFailed(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[ResultV042](doc, body, strict, EventDetachedFailed, validateResultV042)
 }
 
-func decodeLegacyResultSucceeded(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[ResultV03](body, strict, EventLegacyResultSucceeded, validateResultV03)
+func decodeLegacyResultSucceeded(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[ResultV03](doc, body, strict, EventLegacyResultSucceeded, validateResultV03)
 }
 
-func decodeLegacyResultFailed(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[ResultV03](body, strict, EventLegacyResultFailed, validateResultV03)
+func decodeLegacyResultFailed(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[ResultV03](doc, body, strict, EventLegacyResultFailed, validateResultV03)
 }
 
-func decodeLegacyResultV02(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[ResultV02](body, strict, EventLegacyResultV02, validateResultV02)
+func decodeLegacyResultV02(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[ResultV02](doc, body, strict, EventLegacyResultV02, validateResultV02)
 }
 
 // Family returns the runtime description of the netpulse webhooks:

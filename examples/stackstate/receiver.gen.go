@@ -86,12 +86,12 @@ func Dispatch(h Handler) runtime.Dispatch {
 	}
 }
 
-func decodeNotificationOpened(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[NotificationOpenedEnvelope](body, strict, EventNotificationOpened, validateEnvelope)
+func decodeNotificationOpened(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[NotificationOpenedEnvelope](doc, body, strict, EventNotificationOpened, validateEnvelope)
 }
 
-func decodeNotificationClosed(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[NotificationClosedEnvelope](body, strict, EventNotificationClosed, validateEnvelope)
+func decodeNotificationClosed(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[NotificationClosedEnvelope](doc, body, strict, EventNotificationClosed, validateEnvelope)
 }
 
 // Family returns the runtime description of the stackstate webhooks:

@@ -2,6 +2,7 @@ package expr
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -117,6 +118,44 @@ func resolve(d *jsontext.Decoder, tokens []string) (start, end int64, found bool
 		return 0, 0, false, err
 	}
 	return start, end, found, nil
+}
+
+// documentValue resolves the reference tokens against doc, a body already
+// parsed by runtime/schema (the tree its validators checked, read by the
+// same lexer as lookup). ok is false when the designated value is an object
+// or an array, whose JSON text only the body has: the caller then looks it
+// up in the body.
+func documentValue(doc any, tokens []string) (v Value, found, ok bool) {
+	for _, tok := range tokens {
+		switch x := doc.(type) {
+		case map[string]any:
+			if doc, found = x[tok]; !found {
+				return Value{}, false, true
+			}
+		case []any:
+			i := arrayIndex(tok)
+			if i < 0 || i >= len(x) {
+				return Value{}, false, true
+			}
+			doc = x[i]
+		default:
+			return Value{}, false, true
+		}
+	}
+	switch x := doc.(type) {
+	case string:
+		return stringValue(x), true, true
+	case json.Number:
+		return Value{kind: Number, raw: []byte(x)}, true, true
+	case bool:
+		if x {
+			return Value{kind: Bool, raw: []byte("true")}, true, true
+		}
+		return Value{kind: Bool, raw: []byte("false")}, true, true
+	case nil:
+		return Value{kind: Null, raw: []byte("null")}, true, true
+	}
+	return Value{}, false, false
 }
 
 // jsonError turns a lexer error into a *JSONError with its byte offset.

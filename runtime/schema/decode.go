@@ -55,6 +55,21 @@ func Decode[T any](body []byte, strict bool, name string, validate ValidateFunc)
 	return runtime.Event{Name: name, Payload: p, Warnings: warnings}, nil
 }
 
+// DecodeDocument is Decode for a body already parsed: doc is
+// Parse(body), which the validators walk; body is decoded into a new T by
+// the same lexer with the same options.
+func DecodeDocument[T any](doc any, body []byte, strict bool, name string, validate ValidateFunc) (runtime.Event, error) {
+	warnings, err := CheckValue(doc, strict, validate)
+	if err != nil {
+		return runtime.Event{}, err
+	}
+	p, err := Unmarshal[T](body)
+	if err != nil {
+		return runtime.Event{}, err
+	}
+	return runtime.Event{Name: name, Payload: p, Warnings: warnings}, nil
+}
+
 // Unmarshal decodes a validated document into a new T with exact-case
 // member names, unique members and strict UTF-8 (json v2's defaults), and
 // unknown members ignored. A value the schema accepted but the Go type

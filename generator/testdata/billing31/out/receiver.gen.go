@@ -85,12 +85,12 @@ func Dispatch(h Handler) runtime.Dispatch {
 	}
 }
 
-func decodeInvoicePaid(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[InvoicePaid](body, strict, EventInvoicePaid, validateInvoicePaid)
+func decodeInvoicePaid(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[InvoicePaid](doc, body, strict, EventInvoicePaid, validateInvoicePaid)
 }
 
-func decodeSubscriptionCanceled(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[SubscriptionCanceled](body, strict, EventSubscriptionCanceled, validateSubscriptionCanceled)
+func decodeSubscriptionCanceled(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[SubscriptionCanceled](doc, body, strict, EventSubscriptionCanceled, validateSubscriptionCanceled)
 }
 
 // Family returns the runtime description of the out webhooks:

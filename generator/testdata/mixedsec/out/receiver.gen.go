@@ -115,20 +115,20 @@ func Dispatch(h Handler) runtime.Dispatch {
 	}
 }
 
-func decodeEitherEvent(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[Ping](body, strict, EventEitherEvent, validatePing)
+func decodeEitherEvent(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[Ping](doc, body, strict, EventEitherEvent, validatePing)
 }
 
-func decodePublicEvent(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[Ping](body, strict, EventPublicEvent, validatePing)
+func decodePublicEvent(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[Ping](doc, body, strict, EventPublicEvent, validatePing)
 }
 
-func decodeSignedEvent(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[Ping](body, strict, EventSignedEvent, validatePing)
+func decodeSignedEvent(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[Ping](doc, body, strict, EventSignedEvent, validatePing)
 }
 
-func decodeTokenEvent(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[Ping](body, strict, EventTokenEvent, validatePing)
+func decodeTokenEvent(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[Ping](doc, body, strict, EventTokenEvent, validatePing)
 }
 
 // Family returns the runtime description of the out webhooks:

@@ -69,8 +69,8 @@ func Dispatch(h Handler) runtime.Dispatch {
 	}
 }
 
-func decodeHandleEvent(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[Envelope](body, strict, EventHandleEvent, validateEnvelope)
+func decodeHandleEvent(doc any, body []byte, strict bool) (runtime.Event, error) {
+	return schema.DecodeDocument[Envelope](doc, body, strict, EventHandleEvent, validateEnvelope)
 }
 
 // Family returns the runtime description of the out webhooks:
