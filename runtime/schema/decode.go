@@ -2,6 +2,7 @@ package schema
 
 import (
 	"errors"
+	"fmt"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -28,6 +29,9 @@ func Check(body []byte, strict bool, validate ValidateFunc) ([]runtime.FieldErro
 func CheckValue(v any, strict bool, validate ValidateFunc) ([]runtime.FieldError, error) {
 	c := Checker{Strict: strict}
 	validate(&c, "", v)
+	if c.Spent() {
+		c.Fail("", "complexity", fmt.Sprintf("validating the payload needs more than %d branch evaluations", MaxBranchChecks))
+	}
 	if !c.OK() {
 		return c.Warnings, &runtime.ValidationError{Errors: c.Errors}
 	}
