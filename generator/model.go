@@ -3,6 +3,7 @@ package generator
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/hookgen/hookgen/runtime"
 	"maps"
 	"regexp"
 	"sort"
@@ -57,8 +58,8 @@ type Model struct {
 
 // Delivery is the parsed x-hookgen-delivery extension.
 type Delivery struct {
-	// Mode is the Go constant of the runtime delivery mode.
-	Mode string
+	// Mode is the sender's delivery mode.
+	Mode runtime.DeliveryMode
 	// ModeName is the x-hookgen-delivery spelling.
 	ModeName          string
 	SuccessStatus     int
@@ -73,7 +74,7 @@ type Delivery struct {
 // Scheme is one security scheme.
 type Scheme struct {
 	Name  string
-	Kind  string // Go constant: runtime.APIKey, runtime.Basic, ...
+	Kind  runtime.SchemeKind
 	In    string
 	Param string
 	Sig   *Signature
@@ -636,11 +637,11 @@ func buildDelivery(op *openapi3.Operation) (Delivery, error) {
 	}
 	switch d.ModeName {
 	case "retry-until-success":
-		d.Mode = "runtime.RetryUntilSuccess"
+		d.Mode = runtime.RetryUntilSuccess
 	case "single-attempt":
-		d.Mode = "runtime.SingleAttempt"
+		d.Mode = runtime.SingleAttempt
 	case "limited-retries":
-		d.Mode = "runtime.LimitedRetries"
+		d.Mode = runtime.LimitedRetries
 	default:
 		return d, fmt.Errorf("%s: mode %q is not one of retry-until-success, single-attempt, limited-retries", extDelivery, d.ModeName)
 	}
@@ -735,7 +736,7 @@ func buildSecurity(doc *openapi3.T, webhooks []*Webhook) ([]Scheme, [][]string, 
 		s := Scheme{Name: n}
 		switch {
 		case ss.Type == "apiKey":
-			s.Kind, s.In, s.Param = "runtime.APIKey", ss.In, ss.Name
+			s.Kind, s.In, s.Param = runtime.APIKey, ss.In, ss.Name
 			if raw, ok := ss.Extensions[extSig]; ok {
 				sig := &Signature{}
 				if err := decodeExt(raw, sig); err != nil {
@@ -752,12 +753,12 @@ func buildSecurity(doc *openapi3.T, webhooks []*Webhook) ([]Scheme, [][]string, 
 					}
 					sig.ToleranceGo = dur
 				}
-				s.Kind, s.Param, s.Sig = "runtime.Signature", sig.Header, sig
+				s.Kind, s.Param, s.Sig = runtime.Signature, sig.Header, sig
 			}
 		case ss.Type == "http" && strings.EqualFold(ss.Scheme, "basic"):
-			s.Kind = "runtime.Basic"
+			s.Kind = runtime.Basic
 		case ss.Type == "http" && strings.EqualFold(ss.Scheme, "bearer"):
-			s.Kind = "runtime.Bearer"
+			s.Kind = runtime.Bearer
 		default:
 			return nil, nil, fmt.Errorf("security scheme %q of type %s%s is not supported by webhook receivers: use apiKey, http basic or http bearer, or remove it from security with an overlay", n, ss.Type, suffix(ss.Scheme))
 		}

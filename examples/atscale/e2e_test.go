@@ -51,7 +51,11 @@ var family = &e2etest.Family{
 	Name: "atscale",
 	Spec: "../../openapi/atscale.yaml",
 	NewHTTPHandler: func(rec *webhooktest.Recorder, opts ...receiver.Option) (http.Handler, *receiver.Receiver, error) {
-		return atscale.NewHTTPHandler(recorder{rec}, opts...)
+		rc, err := atscale.New(recorder{rec}, opts...)
+		if err != nil {
+			return nil, nil, err
+		}
+		return rc.Handler(), rc, nil
 	},
 	NewSender:       e2etest.RawSender(atscale.NewSender),
 	ReceiverSecrets: receiverSecrets,

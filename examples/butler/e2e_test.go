@@ -47,7 +47,11 @@ var family = &e2etest.Family{
 	Name: "butler",
 	Spec: "../../openapi/butler.yaml",
 	NewHTTPHandler: func(rec *webhooktest.Recorder, opts ...receiver.Option) (http.Handler, *receiver.Receiver, error) {
-		return butler.NewHTTPHandler(recorder{rec}, opts...)
+		rc, err := butler.New(recorder{rec}, opts...)
+		if err != nil {
+			return nil, nil, err
+		}
+		return rc.Handler(), rc, nil
 	},
 	NewSender:       e2etest.RawSender(butler.NewSender),
 	ReceiverSecrets: receiverSecrets,

@@ -39,7 +39,11 @@ var family = &e2etest.Family{
 	Name: "clcbackup",
 	Spec: "../../openapi/clcbackup.yaml",
 	NewHTTPHandler: func(rec *webhooktest.Recorder, opts ...receiver.Option) (http.Handler, *receiver.Receiver, error) {
-		return clcbackup.NewHTTPHandler(recorder{rec}, opts...)
+		rc, err := clcbackup.New(recorder{rec}, opts...)
+		if err != nil {
+			return nil, nil, err
+		}
+		return rc.Handler(), rc, nil
 	},
 	NewSender:       e2etest.RawSender(clcbackup.NewSender),
 	ReceiverSecrets: receiverSecrets,

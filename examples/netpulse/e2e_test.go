@@ -55,7 +55,11 @@ var family = &e2etest.Family{
 	Name: "netpulse",
 	Spec: "../../openapi/netpulse.yaml",
 	NewHTTPHandler: func(rec *webhooktest.Recorder, opts ...receiver.Option) (http.Handler, *receiver.Receiver, error) {
-		return netpulse.NewHTTPHandler(recorder{rec}, opts...)
+		rc, err := netpulse.New(recorder{rec}, opts...)
+		if err != nil {
+			return nil, nil, err
+		}
+		return rc.Handler(), rc, nil
 	},
 	NewSender:       e2etest.RawSender(netpulse.NewSender),
 	ReceiverSecrets: receiverSecrets,

@@ -40,10 +40,7 @@ func openVector(b *testing.B) []byte {
 func BenchmarkValidateDecode(b *testing.B) {
 	body := openVector(b)
 	b.Run("hookgen-generated", func(b *testing.B) {
-		fam, err := stackstate.Family()
-		if err != nil {
-			b.Fatal(err)
-		}
+		fam := stackstate.Family()
 		w := fam.Webhooks[0]
 		b.ReportAllocs()
 		for b.Loop() {
@@ -57,10 +54,7 @@ func BenchmarkValidateDecode(b *testing.B) {
 	// idempotency key and the ordering position, read from the parsed
 	// document (no re-scan of the body).
 	b.Run("hookgen-generated+key+order", func(b *testing.B) {
-		fam, err := stackstate.Family()
-		if err != nil {
-			b.Fatal(err)
-		}
+		fam := stackstate.Family()
 		w := fam.Webhooks[0]
 		b.ReportAllocs()
 		for b.Loop() {
@@ -140,7 +134,7 @@ func (noop) NotificationOpened(context.Context, *runtime.Delivery, *stackstate.N
 // handler, complete. Every iteration sends a new notificationId.
 func BenchmarkPipeline(b *testing.B) {
 	body := openVector(b)
-	rc, err := stackstate.NewReceiver(noop{}, receiver.WithSecrets(auth.Secrets{"Token": {"bench-token"}}))
+	rc, err := stackstate.New(noop{}, receiver.WithSecrets(auth.Secrets{"Token": {"bench-token"}}))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -44,7 +44,11 @@ var family = &e2etest.Family{
 	Name: "stackstate",
 	Spec: "../../openapi/stackstate.yaml",
 	NewHTTPHandler: func(rec *webhooktest.Recorder, opts ...receiver.Option) (http.Handler, *receiver.Receiver, error) {
-		return stackstate.NewHTTPHandler(recorder{rec}, opts...)
+		rc, err := stackstate.New(recorder{rec}, opts...)
+		if err != nil {
+			return nil, nil, err
+		}
+		return rc.Handler(), rc, nil
 	},
 	NewSender: e2etest.RawSender(stackstate.NewSender),
 	ReceiverSecrets: func(*testing.T) []receiver.Option {

@@ -62,11 +62,11 @@ func run() error {
 			secrets[strings.TrimPrefix(k, "HOOKGEN_SECRET_")] = []string{v}
 		}
 	}
-	h, rc, err := butler.NewHTTPHandler(handler{log: log}, receiver.WithStore(st), receiver.WithSecrets(secrets), receiver.WithLogger(log))
+	rc, err := butler.New(handler{log: log}, receiver.WithStore(st), receiver.WithSecrets(secrets), receiver.WithLogger(log))
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Addr: *addr, Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Addr: *addr, Handler: rc.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {

@@ -7,15 +7,3 @@ package out
 type Ping struct {
 	Id string `json:"id"`
 }
-
-// EitherEventJSONRequestBody defines body for EitherEvent for application/json ContentType.
-type EitherEventJSONRequestBody = Ping
-
-// PublicEventJSONRequestBody defines body for PublicEvent for application/json ContentType.
-type PublicEventJSONRequestBody = Ping
-
-// SignedEventJSONRequestBody defines body for SignedEvent for application/json ContentType.
-type SignedEventJSONRequestBody = Ping
-
-// TokenEventJSONRequestBody defines body for TokenEvent for application/json ContentType.
-type TokenEventJSONRequestBody = Ping

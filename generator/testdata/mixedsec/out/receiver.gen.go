@@ -6,11 +6,9 @@ package out
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"time"
 
-	"github.com/gorilla/mux"
-	"github.com/hookgen/hookgen/runtime"
+	hookgen "github.com/hookgen/hookgen/runtime"
 	"github.com/hookgen/hookgen/runtime/bind"
 	"github.com/hookgen/hookgen/runtime/receiver"
 	"github.com/hookgen/hookgen/runtime/schema"
@@ -20,7 +18,7 @@ import (
 // this program is at least as new as the generator that wrote this file. If
 // it fails to compile, upgrade github.com/hookgen/hookgen or regenerate the
 // code with an older hookgen.
-const _ = runtime.IsAtLeastVersion0_1_0
+const _ = hookgen.IsAtLeastVersion0_1_0
 
 // FamilyName is the name of the sender family these webhooks come from.
 const FamilyName = "out"
@@ -39,95 +37,95 @@ const (
 
 // Handler receives out webhooks, one typed method per event. Each
 // method gets the delivery descriptor and the validated, decoded payload.
-// Return nil to acknowledge the delivery, runtime.Retry(err, after) to have
-// the sender try again later, or runtime.Reject(err) to quarantine it for
+// Return nil to acknowledge the delivery, hookgen.Retry(err, after) to have
+// the sender try again later, or hookgen.Reject(err) to quarantine it for
 // good; any other error counts as transient. Methods may be called
 // concurrently.
 type Handler interface {
 	// EitherEvent handles a EitherEvent event (Ping payload).
-	EitherEvent(ctx context.Context, d *runtime.Delivery, p *Ping) error
+	EitherEvent(ctx context.Context, d *hookgen.Delivery, p *Ping) error
 	// PublicEvent handles a PublicEvent event (Ping payload).
-	PublicEvent(ctx context.Context, d *runtime.Delivery, p *Ping) error
+	PublicEvent(ctx context.Context, d *hookgen.Delivery, p *Ping) error
 	// SignedEvent handles a SignedEvent event (Ping payload).
-	SignedEvent(ctx context.Context, d *runtime.Delivery, p *Ping) error
+	SignedEvent(ctx context.Context, d *hookgen.Delivery, p *Ping) error
 	// TokenEvent handles a TokenEvent event (Ping payload).
-	TokenEvent(ctx context.Context, d *runtime.Delivery, p *Ping) error
+	TokenEvent(ctx context.Context, d *hookgen.Delivery, p *Ping) error
 }
 
 // Unimplemented implements every Handler method by reporting
-// runtime.ErrNotHandled, which the runtime acknowledges and counts as
+// hookgen.ErrNotHandled, which the runtime acknowledges and counts as
 // unhandled. Embed it to implement only the events you care about.
 type Unimplemented struct{}
 
 var _ Handler = Unimplemented{}
 
-// EitherEvent reports runtime.ErrNotHandled.
-func (Unimplemented) EitherEvent(context.Context, *runtime.Delivery, *Ping) error {
-	return runtime.ErrNotHandled
+// EitherEvent reports hookgen.ErrNotHandled.
+func (Unimplemented) EitherEvent(context.Context, *hookgen.Delivery, *Ping) error {
+	return hookgen.ErrNotHandled
 }
 
-// PublicEvent reports runtime.ErrNotHandled.
-func (Unimplemented) PublicEvent(context.Context, *runtime.Delivery, *Ping) error {
-	return runtime.ErrNotHandled
+// PublicEvent reports hookgen.ErrNotHandled.
+func (Unimplemented) PublicEvent(context.Context, *hookgen.Delivery, *Ping) error {
+	return hookgen.ErrNotHandled
 }
 
-// SignedEvent reports runtime.ErrNotHandled.
-func (Unimplemented) SignedEvent(context.Context, *runtime.Delivery, *Ping) error {
-	return runtime.ErrNotHandled
+// SignedEvent reports hookgen.ErrNotHandled.
+func (Unimplemented) SignedEvent(context.Context, *hookgen.Delivery, *Ping) error {
+	return hookgen.ErrNotHandled
 }
 
-// TokenEvent reports runtime.ErrNotHandled.
-func (Unimplemented) TokenEvent(context.Context, *runtime.Delivery, *Ping) error {
-	return runtime.ErrNotHandled
+// TokenEvent reports hookgen.ErrNotHandled.
+func (Unimplemented) TokenEvent(context.Context, *hookgen.Delivery, *Ping) error {
+	return hookgen.ErrNotHandled
 }
 
-// Dispatch returns the runtime.Dispatch that calls the method of h the event
+// Dispatch returns the hookgen.Dispatch that calls the method of h the event
 // names.
-func Dispatch(h Handler) runtime.Dispatch {
-	return func(ctx context.Context, d *runtime.Delivery, ev runtime.Event) error {
+func Dispatch(h Handler) hookgen.Dispatch {
+	return func(ctx context.Context, d *hookgen.Delivery, ev hookgen.Event) error {
 		switch ev.Name {
 		case EventEitherEvent:
 			p, ok := ev.Payload.(*Ping)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.EitherEvent(ctx, d, p)
 		case EventPublicEvent:
 			p, ok := ev.Payload.(*Ping)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.PublicEvent(ctx, d, p)
 		case EventSignedEvent:
 			p, ok := ev.Payload.(*Ping)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.SignedEvent(ctx, d, p)
 		case EventTokenEvent:
 			p, ok := ev.Payload.(*Ping)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.TokenEvent(ctx, d, p)
 		}
-		return fmt.Errorf("%w: %q", runtime.ErrUnknownEvent, ev.Name)
+		return fmt.Errorf("%w: %q", hookgen.ErrUnknownEvent, ev.Name)
 	}
 }
 
-func decodeEitherEvent(doc any, body []byte, strict bool) (runtime.Event, error) {
+func decodeEitherEvent(doc any, body []byte, strict bool) (hookgen.Event, error) {
 	return schema.DecodeDocument[Ping](doc, body, strict, EventEitherEvent, validatePing)
 }
 
-func decodePublicEvent(doc any, body []byte, strict bool) (runtime.Event, error) {
+func decodePublicEvent(doc any, body []byte, strict bool) (hookgen.Event, error) {
 	return schema.DecodeDocument[Ping](doc, body, strict, EventPublicEvent, validatePing)
 }
 
-func decodeSignedEvent(doc any, body []byte, strict bool) (runtime.Event, error) {
+func decodeSignedEvent(doc any, body []byte, strict bool) (hookgen.Event, error) {
 	return schema.DecodeDocument[Ping](doc, body, strict, EventSignedEvent, validatePing)
 }
 
-func decodeTokenEvent(doc any, body []byte, strict bool) (runtime.Event, error) {
+func decodeTokenEvent(doc any, body []byte, strict bool) (hookgen.Event, error) {
 	return schema.DecodeDocument[Ping](doc, body, strict, EventTokenEvent, validatePing)
 }
 
@@ -135,33 +133,33 @@ func decodeTokenEvent(doc any, body []byte, strict bool) (runtime.Event, error) 
 // delivery policy, security, and for each webhook its path, methods,
 // validators, event selection, idempotency key and ordering. Each call
 // returns a new value.
-func Family() (*runtime.Family, error) {
-	f := &runtime.Family{
+func Family() *hookgen.Family {
+	f := &hookgen.Family{
 		Name: FamilyName,
-		Delivery: runtime.DeliveryPolicy{
-			Mode:              runtime.SingleAttempt,
+		Delivery: hookgen.DeliveryPolicy{
+			Mode:              hookgen.SingleAttempt,
 			SuccessStatus:     200,
 			AuthFailureStatus: 401,
 			MaxBodyBytes:      1048576,
 		},
-		Security: []runtime.SecurityRequirement{
+		Security: []hookgen.SecurityRequirement{
 			{"Token"},
 		},
-		Schemes: map[string]runtime.SecurityScheme{
+		Schemes: map[string]hookgen.SecurityScheme{
 			"Basic": {
 				Name: "Basic",
-				Kind: runtime.Basic,
+				Kind: hookgen.Basic,
 			},
 			"Bearer": {
 				Name: "Bearer",
-				Kind: runtime.Bearer,
+				Kind: hookgen.Bearer,
 			},
 			"Signature": {
 				Name:  "Signature",
-				Kind:  runtime.Signature,
+				Kind:  hookgen.Signature,
 				In:    "header",
 				Param: "webhook-signature",
-				Signature: &runtime.SignatureSpec{
+				Signature: &hookgen.SignatureSpec{
 					Format:          "standard-webhooks",
 					Header:          "webhook-signature",
 					Algorithm:       "hmac-sha256",
@@ -174,13 +172,13 @@ func Family() (*runtime.Family, error) {
 			},
 			"Token": {
 				Name:  "Token",
-				Kind:  runtime.APIKey,
+				Kind:  hookgen.APIKey,
 				In:    "header",
 				Param: "X-Token",
 			},
 		},
 	}
-	if err := addWebhook(f, bind.Webhook{
+	f.Webhooks = append(f.Webhooks, mustBuild(bind.Webhook{
 		Name:         "either",
 		Path:         "/out/either",
 		ContentTypes: []string{"application/json"},
@@ -189,7 +187,7 @@ func Family() (*runtime.Family, error) {
 				Methods:  []string{"POST"},
 				Validate: validatePing,
 				Key:      []string{"$request.header.webhook-id"},
-				Security: []runtime.SecurityRequirement{
+				Security: []hookgen.SecurityRequirement{
 					{"Basic"},
 					{"Bearer"},
 				},
@@ -201,10 +199,8 @@ func Family() (*runtime.Family, error) {
 				},
 			},
 		},
-	}); err != nil {
-		return nil, err
-	}
-	if err := addWebhook(f, bind.Webhook{
+	}))
+	f.Webhooks = append(f.Webhooks, mustBuild(bind.Webhook{
 		Name:         "public",
 		Path:         "/out/public",
 		ContentTypes: []string{"application/json"},
@@ -213,7 +209,7 @@ func Family() (*runtime.Family, error) {
 				Methods:  []string{"POST"},
 				Validate: validatePing,
 				Key:      []string{"$request.header.webhook-id"},
-				Security: []runtime.SecurityRequirement{
+				Security: []hookgen.SecurityRequirement{
 					{},
 				},
 				Events: []bind.Event{
@@ -224,10 +220,8 @@ func Family() (*runtime.Family, error) {
 				},
 			},
 		},
-	}); err != nil {
-		return nil, err
-	}
-	if err := addWebhook(f, bind.Webhook{
+	}))
+	f.Webhooks = append(f.Webhooks, mustBuild(bind.Webhook{
 		Name:         "signed",
 		Path:         "/out/signed",
 		ContentTypes: []string{"application/json"},
@@ -236,7 +230,7 @@ func Family() (*runtime.Family, error) {
 				Methods:  []string{"POST"},
 				Validate: validatePing,
 				Key:      []string{"$request.header.webhook-id"},
-				Security: []runtime.SecurityRequirement{
+				Security: []hookgen.SecurityRequirement{
 					{"Signature"},
 				},
 				Events: []bind.Event{
@@ -247,10 +241,8 @@ func Family() (*runtime.Family, error) {
 				},
 			},
 		},
-	}); err != nil {
-		return nil, err
-	}
-	if err := addWebhook(f, bind.Webhook{
+	}))
+	f.Webhooks = append(f.Webhooks, mustBuild(bind.Webhook{
 		Name:         "token",
 		Path:         "/out/token",
 		ContentTypes: []string{"application/json"},
@@ -267,51 +259,27 @@ func Family() (*runtime.Family, error) {
 				},
 			},
 		},
-	}); err != nil {
-		return nil, err
-	}
-	return f, nil
+	}))
+	return f
 }
 
-func addWebhook(f *runtime.Family, w bind.Webhook) error {
+// mustBuild builds a webhook description the generator already built and
+// checked when it wrote this file: it cannot fail for generated input.
+func mustBuild(w bind.Webhook) hookgen.Webhook {
 	bw, err := bind.Build(w)
 	if err != nil {
-		return fmt.Errorf("%s: %w", FamilyName, err)
+		panic(fmt.Sprintf("%s: generated webhook description does not build (regenerate the code): %v", FamilyName, err))
 	}
-	f.Webhooks = append(f.Webhooks, bw)
-	return nil
+	return bw
 }
 
-// NewReceiver returns the out receiver calling h: a
-// *receiver.Receiver, which is an http.Handler serving every webhook at its
-// default path. Options set the store, secrets, logger, metrics and paths;
-// call Shutdown on it when done.
-func NewReceiver(h Handler, opts ...receiver.Option) (*receiver.Receiver, error) {
-	f, err := Family()
-	if err != nil {
-		return nil, err
-	}
-	return receiver.New(f, Dispatch(h), opts...)
-}
-
-// NewHTTPHandler returns the receiver as a plain http.Handler, with
-// /healthz, /readyz and /metrics beside the webhooks, and the receiver
-// itself for Shutdown.
-func NewHTTPHandler(h Handler, opts ...receiver.Option) (http.Handler, *receiver.Receiver, error) {
-	rc, err := NewReceiver(h, opts...)
-	if err != nil {
-		return nil, nil, err
-	}
-	return rc.Handler(), rc, nil
-}
-
-// Register mounts the out webhooks on r at their default paths
-// (override one with receiver.WithPath) and returns the receiver.
-func Register(r *mux.Router, h Handler, opts ...receiver.Option) (*receiver.Receiver, error) {
-	rc, err := NewReceiver(h, opts...)
-	if err != nil {
-		return nil, err
-	}
-	rc.Mount(r)
-	return rc, nil
+// New returns the out receiver calling h. The *receiver.Receiver is
+// an http.Handler serving every webhook at its default path (override one
+// with receiver.WithPath); its Handler method adds /healthz, /readyz and
+// /metrics, and its Mount method mounts the webhooks on a gorilla/mux
+// router. Options set the store, secrets, logger and metrics; call Shutdown
+// or Close on it when done. It fails only for options that do not fit the
+// spec (a missing secret, say).
+func New(h Handler, opts ...receiver.Option) (*receiver.Receiver, error) {
+	return receiver.New(Family(), Dispatch(h), opts...)
 }

@@ -156,9 +156,6 @@ type OpenEventState string
 // OpenEventType defines model for OpenEvent.Type.
 type OpenEventType string
 
-// HandleEventJSONRequestBody defines body for HandleEvent for application/json ContentType.
-type HandleEventJSONRequestBody = Envelope
-
 // AsOpenEvent returns the union data inside the Event as a OpenEvent
 func (t Event) AsOpenEvent() (OpenEvent, error) {
 	var body OpenEvent
