@@ -319,6 +319,6 @@ func TestE2EAcknowledgementTable(t *testing.T) {
 // the handler as field values (see e2etest.SmuggledMembers).
 func TestE2ESmuggledMembers(t *testing.T) { e2etest.SmuggledMembers(t, family) }
 
-// TestE2EBadBytes: invalid UTF-8, lone surrogates and U+0000 get a 400
+// TestE2EBadBytes: invalid UTF-8 and lone surrogates get a 400
 // naming the byte offset (see e2etest.BadBytes).
 func TestE2EBadBytes(t *testing.T) { e2etest.BadBytes(t, family) }

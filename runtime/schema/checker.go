@@ -105,7 +105,7 @@ func Index(p string, i int) string { return p + "/" + strconv.Itoa(i) }
 // Parse decodes a JSON document into the generic value the generated
 // validators walk (objects as map[string]any, numbers as json.Number). A
 // document it refuses becomes a FieldError whose rule is RuleSyntax,
-// RuleUTF8, RuleDuplicateKey or RuleNUL and whose message gives the byte
+// RuleUTF8 or RuleDuplicateKey and whose message gives the byte
 // offset.
 func Parse(body []byte) (any, *runtime.FieldError) {
 	v, err := parseJSON(body)

@@ -26,9 +26,6 @@ const (
 	// unescaping). Refused in strict and lenient mode alike, so the
 	// validators and the typed value can never see different members.
 	RuleDuplicateKey = "duplicateKey"
-	// RuleNUL: a string holds U+0000 (written \u0000), which the
-	// durable stores cannot hold and no vendor sends.
-	RuleNUL = "nul"
 )
 
 // parseError is a JSON document the parser refuses.
@@ -135,7 +132,7 @@ func readValue(d *jsontext.Decoder) (any, error) {
 	}
 	switch t.Kind() {
 	case '"':
-		return str(d, t.String())
+		return t.String(), nil
 	case 't', 'f':
 		return t.Bool(), nil
 	}
@@ -153,10 +150,6 @@ func readObject(d *jsontext.Decoder) (any, error) {
 			return nil, err
 		}
 		k := t.String()
-		if strings.IndexByte(k, 0) >= 0 {
-			return nil, &parseError{off: d.InputOffset(), ptr: string(d.StackPointer().Parent()), rule: RuleNUL,
-				msg: "member name holds U+0000"}
-		}
 		v, err := readValue(d)
 		if err != nil {
 			return nil, err
@@ -185,13 +178,4 @@ func readArray(d *jsontext.Decoder) (any, error) {
 		return nil, err
 	}
 	return a, nil
-}
-
-// str refuses a string holding U+0000.
-func str(d *jsontext.Decoder, s string) (string, error) {
-	if strings.IndexByte(s, 0) >= 0 {
-		return "", &parseError{off: d.InputOffset(), ptr: string(d.StackPointer()), rule: RuleNUL,
-			msg: "string holds U+0000"}
-	}
-	return s, nil
 }
