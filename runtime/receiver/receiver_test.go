@@ -191,18 +191,26 @@ func TestMetrics(t *testing.T) {
 	require.NoError(t, err)
 	_ = resp.Body.Close()
 	require.Equal(t, 200, resp.StatusCode)
-	resp, err = http.Get(srv.URL + "/metrics")
-	require.NoError(t, err)
-	body, _ := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-	assert.Contains(t, string(body), `hookgen_deliveries_total{event="TaskFailed",family="tasks",outcome="processed",webhook="taskFailed"} 1`)
+	// Durable mode: the answer is counted as accepted, the worker's run as
+	// processed once it is done.
+	metricsText := func() string {
+		resp, err := http.Get(srv.URL + "/metrics")
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		return string(body)
+	}
+	assert.Contains(t, metricsText(), `hookgen_deliveries_total{event="TaskFailed",family="tasks",outcome="accepted",webhook="taskFailed"} 1`)
+	waitFor(t, func() bool {
+		return strings.Contains(metricsText(), `hookgen_deliveries_total{event="TaskFailed",family="tasks",outcome="processed",webhook="taskFailed"} 1`)
+	})
 }
 
 // TestSharedRegisterer: two receivers (two families) on one registerer.
 func TestSharedRegisterer(t *testing.T) {
 	h := newHarness(t, fixture.StackState())
 	rcv, err := receiver.New(fixture.SingleAttempt(), func(context.Context, *runtime.Delivery, runtime.Event) error { return nil },
-		receiver.WithRegisterer(h.reg))
+		receiver.WithRegisterer(h.reg), receiver.WithMode(receiver.Sync))
 	require.NoError(t, err)
 	defer rcv.Close()
 	srv := httptest.NewServer(rcv)
@@ -282,7 +290,7 @@ func TestMountWithPath(t *testing.T) {
 	var got *runtime.Delivery
 	rcv, err := receiver.New(fixture.SingleAttempt(),
 		func(_ context.Context, d *runtime.Delivery, _ runtime.Event) error { got = d; return nil },
-		receiver.WithPath("taskFailed", "/hooks/{tenant}/task"))
+		receiver.WithPath("taskFailed", "/hooks/{tenant}/task"), receiver.WithMode(receiver.Sync))
 	require.NoError(t, err)
 	defer rcv.Close()
 	router := mux.NewRouter()
@@ -305,7 +313,8 @@ func TestMountWithPath(t *testing.T) {
 
 func TestDefaultDeadLetterIsReadable(t *testing.T) {
 	rcv, err := receiver.New(fixture.SingleAttempt(),
-		func(context.Context, *runtime.Delivery, runtime.Event) error { return runtime.Reject(nil) })
+		func(context.Context, *runtime.Delivery, runtime.Event) error { return runtime.Reject(nil) },
+		receiver.WithMode(receiver.Sync))
 	require.NoError(t, err)
 	defer rcv.Close()
 	rec := httptest.NewRecorder()
@@ -356,7 +365,7 @@ func TestHandlerTimeout(t *testing.T) {
 	rcv, err := receiver.New(fixture.SingleAttempt(), func(ctx context.Context, _ *runtime.Delivery, _ runtime.Event) error {
 		<-ctx.Done()
 		return ctx.Err()
-	}, receiver.WithHandlerTimeout(10*time.Millisecond))
+	}, receiver.WithHandlerTimeout(10*time.Millisecond), receiver.WithMode(receiver.Sync))
 	require.NoError(t, err)
 	defer rcv.Close()
 	rec := httptest.NewRecorder()

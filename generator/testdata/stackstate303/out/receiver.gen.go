@@ -98,7 +98,7 @@ func Family() *hookgen.Family {
 	}
 	f.Webhooks = append(f.Webhooks, mustBuild(bind.Webhook{
 		Name:         "handleEvent",
-		Path:         "/webhook",
+		Path:         "/",
 		ContentTypes: []string{"application/json"},
 		Operations: []bind.Operation{
 			{
