@@ -43,7 +43,9 @@ func (h *ssHandler) HandleEvent(_ context.Context, _ *runtime.Delivery, p *stack
 // automatically and a wrong token gets the spec's 404 "Invalid token.".
 func TestThirdPartyStackState303(t *testing.T) {
 	h := &ssHandler{}
-	rc, err := stackstate.New(h, receiver.WithSecrets(auth.Secrets{"Token": {"s3cret-token"}}))
+	// Sync: the handler runs before the answer (single-attempt senders
+	// default to the durable inbox).
+	rc, err := stackstate.New(h, receiver.WithSecrets(auth.Secrets{"Token": {"s3cret-token"}}), receiver.WithMode(receiver.Sync))
 	require.NoError(t, err)
 	hh := rc.Handler()
 	defer rc.Close()
