@@ -25,7 +25,7 @@ build: ## build the hookgen CLI into bin/
 
 .PHONY: test
 test: ## run every test, with the race detector when a C compiler is present (services are skipped when absent)
-	$(GO) test $(RACE) -count=1 $(PKGS)
+	$(GO) test $(RACE) -count=1 -timeout 40m $(PKGS)
 
 .PHONY: vet
 vet: ## go vet
