@@ -16,6 +16,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/hookgen/hookgen/runtime"
+	"github.com/hookgen/hookgen/runtime/schema"
 )
 
 // utf8BOM is the UTF-8 byte order mark, which RFC 8259 forbids in JSON sent
@@ -195,7 +196,11 @@ func checkUTF8(raw []byte) *verdict {
 	default:
 		return nil
 	}
-	return &verdict{out: OutcomeInvalid, err: &runtime.ValidationError{Errors: []runtime.FieldError{{Rule: "syntax", Message: msg}}}}
+	rule := "syntax"
+	if !bytes.HasPrefix(raw, utf8BOM) {
+		rule = schema.RuleUTF8 // the payload parser's rule for the same refusal
+	}
+	return &verdict{out: OutcomeInvalid, err: &runtime.ValidationError{Errors: []runtime.FieldError{{Rule: rule, Message: msg}}}}
 }
 
 // invalidUTF8At returns the offset of the first invalid UTF-8 sequence.
