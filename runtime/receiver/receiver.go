@@ -57,6 +57,7 @@ type Receiver struct {
 	lease                   time.Duration
 	retention               time.Duration
 	timeout                 time.Duration
+	storeTimeout            time.Duration
 	idHeaders               []string
 	redact                  redaction
 	// headerAuth is true when the authenticator reads only headers, query
@@ -134,6 +135,7 @@ func New(fam *runtime.Family, dispatch runtime.Dispatch, opts ...Option) (*Recei
 	if r.clock == nil {
 		r.clock = time.Now
 	}
+	r.storeTimeout = cfg.storeTimeout
 	if r.timeout <= 0 {
 		r.timeout = r.lease
 	}
