@@ -16,6 +16,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/hookgen/hookgen/runtime"
+	"github.com/hookgen/hookgen/runtime/schema"
 )
 
 // utf8BOM is the UTF-8 byte order mark, which RFC 8259 forbids in JSON sent
@@ -191,10 +192,8 @@ func checkUTF8(raw []byte) *verdict {
 	case bytes.HasPrefix(raw, utf8BOM):
 		msg = "the body starts with a UTF-8 byte order mark (EF BB BF), which JSON forbids (RFC 8259 section 8.1): send the JSON text without it"
 	case !utf8.Valid(raw):
-		// The same rule and wording as the decoder's lexer (runtime/schema
-		// RuleUTF8), which meets the same bytes when a receiver is built
-		// without this stage's check (query-encoded payloads).
-		rule, msg = "utf8", "invalid UTF-8 at byte "+strconv.Itoa(invalidUTF8At(raw))
+		// The payload parser's rule and wording for the same refusal.
+		rule, msg = schema.RuleUTF8, "invalid UTF-8 at byte "+strconv.Itoa(invalidUTF8At(raw))
 	default:
 		return nil
 	}
