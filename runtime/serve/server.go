@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/sync/semaphore"
 
 	"github.com/hookgen/hookgen/runtime"
 )
@@ -60,8 +59,6 @@ func New(h http.Handler, opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("%w: serve: operations endpoints on the webhook listener need WithOpsToken", runtime.ErrConfig)
 	case cfg.addr == "":
 		return nil, fmt.Errorf("%w: serve: empty webhook address", runtime.ErrConfig)
-	case cfg.maxBody <= 0 || cfg.bodyMemory < firstChunk:
-		return nil, fmt.Errorf("%w: serve: body limits must be positive (memory at least %d bytes)", runtime.ErrConfig, firstChunk)
 	case cfg.maxConnections < cfg.maxConcurrent:
 		return nil, fmt.Errorf("%w: serve: %d connections cannot carry %d concurrent requests", runtime.ErrConfig, cfg.maxConnections, cfg.maxConcurrent)
 	}
@@ -104,7 +101,6 @@ func (s *Server) Listen(ctx context.Context) error {
 	}
 	var webhooks http.Handler = &gate{
 		next: s.handler, slots: make(chan struct{}, s.cfg.maxConcurrent),
-		memory: semaphore.NewWeighted(s.cfg.bodyMemory), maxBody: s.cfg.maxBody,
 		retryAfter: s.cfg.retryAfter, limiter: s.ln, stats: s.stats,
 	}
 	if s.opsLn == nil {
