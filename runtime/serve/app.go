@@ -36,14 +36,14 @@ const (
 // App is a generated receiver's command. Its Main is the whole main
 // function:
 //
-//	serve.App{Name: "stackstate-receiver", Family: stackstate.Family, Build: func(o ...receiver.Option) (*receiver.Receiver, error) {
+//	serve.App{Name: "stackstate-receiver", Family: serve.MustFamily(stackstate.Family()), Build: func(o ...receiver.Option) (*receiver.Receiver, error) {
 //		return stackstate.NewReceiver(handler{}, o...)
 //	}}.Main()
 type App struct {
 	// Name is the command name, for usage and errors.
 	Name string
-	// Family returns the family served (the generated package's Family).
-	Family func() (*runtime.Family, error)
+	// Family is the family served (the generated package's Family()).
+	Family *runtime.Family
 	// Build builds the receiver with the options App computed (the
 	// generated package's NewReceiver with the application's handler).
 	Build func(opts ...receiver.Option) (*receiver.Receiver, error)
@@ -121,6 +121,16 @@ func merge(dst *AppConfig, src AppConfig) {
 	}
 }
 
+// MustFamily returns fam, and panics when err is not nil: for a main's
+// App literal, serve.MustFamily(pkg.Family()), where an error is a bug of
+// the generated package found at start-up.
+func MustFamily(fam *runtime.Family, err error) *runtime.Family {
+	if err != nil {
+		panic(fmt.Sprintf("serve: family: %v", err))
+	}
+	return fam
+}
+
 // errUsage marks a command-line mistake (exit status 2).
 var errUsage = errors.New("usage")
 
@@ -146,9 +156,9 @@ func (a App) Main() {
 // Run is Main without the process: it parses args, reads the environment
 // through getenv, writes usage to stderr, and serves until ctx is done.
 func (a App) Run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
-	fam, err := a.Family()
-	if err != nil {
-		return err
+	fam := a.Family
+	if fam == nil {
+		return fmt.Errorf("%w: serve: App %s has no Family", runtime.ErrConfig, a.Name)
 	}
 	cfg, err := a.config(args, getenv, fam, stderr)
 	if err != nil {
