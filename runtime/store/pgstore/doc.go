@@ -22,6 +22,10 @@
 //   - Lease uses SELECT … FOR UPDATE SKIP LOCKED, so replicas take
 //     different entries without blocking, and hands out an entry of an
 //     entity only when no earlier Pending entry of that entity exists;
+//     entries waiting behind their entity's head are flagged blocked
+//     (migration 0002, kept by Put, Settle, Replay and Purge under a
+//     per-entity advisory lock) and stay out of Lease's index, so a
+//     backlog of one entity does not slow every poll;
 //   - every lease and claim gets a fencing number from one sequence, and a
 //     stale token is refused (store.ErrLeaseLost);
 //   - List pages by an opaque cursor over indexes by time, state, family

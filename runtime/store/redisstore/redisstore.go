@@ -320,6 +320,25 @@ func (s *Store) AbandonOrder(ctx context.Context, entity, token string) error {
 	return nil
 }
 
+// ExtendOrder implements store.OrderStore.
+func (s *Store) ExtendOrder(ctx context.Context, entity, token string, lease time.Duration) (time.Time, error) {
+	if err := s.begin(ctx, "extend order", entity); err != nil {
+		return time.Time{}, err
+	}
+	if err := positive("extend order", "lease", lease); err != nil {
+		return time.Time{}, err
+	}
+	v, err := s.run(ctx, "extend order", extendOrderScript, []string{s.entityKey(entity)}, token, ms(lease))
+	if err != nil {
+		return time.Time{}, err
+	}
+	n, _ := v.(int64)
+	if n < 0 {
+		return time.Time{}, fmt.Errorf("redisstore: extend order %q: %w", entity, store.ErrLeaseLost)
+	}
+	return fromMS(n), nil
+}
+
 // Check implements store.OrderStore (the two-step form).
 func (s *Store) Check(ctx context.Context, entity string, version int64, hasVersion, terminal bool) (store.Verdict, error) {
 	if err := s.begin(ctx, "check", entity); err != nil {

@@ -2,10 +2,14 @@ package redisstore_test
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"net/url"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -80,4 +84,65 @@ func TestOpenErrors(t *testing.T) {
 		_, err := redisstore.Open(ctx, u)
 		assert.Error(t, err, u)
 	}
+}
+
+// BenchmarkClaimComplete measures synchronous-mode deliveries: a Claim
+// and a Complete per delivery, from 32 goroutines per core.
+func BenchmarkClaimComplete(b *testing.B) {
+	s, err := redisstore.Open(context.Background(), services.RedisURL(b))
+	require.NoError(b, err)
+	defer s.Close()
+	ctx := context.Background()
+	var n atomic.Int64
+	b.SetParallelism(32)
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			key := fmt.Sprint("k", n.Add(1))
+			c, err := s.Claim(ctx, key, time.Minute)
+			if err == nil {
+				err = s.Complete(ctx, key, c.Token, time.Hour)
+			}
+			if err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "deliveries/s")
+}
+
+// TestKeysExpire checks that each key carries its retention as a TTL, so
+// that Redis drops what expired.
+func TestKeysExpire(t *testing.T) {
+	raw := services.RedisURL(t)
+	s := open(t, raw)
+	ctx := context.Background()
+	u, err := url.Parse(raw)
+	require.NoError(t, err)
+	prefix := u.Query().Get("prefix")
+	q := u.Query()
+	q.Del("prefix")
+	u.RawQuery = q.Encode()
+	opts, err := redis.ParseURL(u.String())
+	require.NoError(t, err)
+	rc := redis.NewClient(opts)
+	defer rc.Close()
+
+	c, err := s.Claim(ctx, "k", time.Minute)
+	require.NoError(t, err)
+	ttl := rc.PTTL(ctx, prefix+"c:k").Val()
+	assert.InDelta(t, time.Minute+store.DefaultFailedRetention, ttl, float64(5*time.Second), "lease plus failed retention")
+	require.NoError(t, s.Complete(ctx, "k", c.Token, time.Hour))
+	assert.InDelta(t, time.Hour, rc.PTTL(ctx, prefix+"c:k").Val(), float64(5*time.Second), "the retention")
+
+	o, err := s.Acquire(ctx, "e", store.Position{}, "h", time.Minute)
+	require.NoError(t, err)
+	require.NoError(t, s.CommitOrder(ctx, "e", o.Token, store.Position{}, 2*time.Hour))
+	assert.InDelta(t, 2*time.Hour, rc.PTTL(ctx, prefix+"o:e").Val(), float64(5*time.Second))
+
+	c, err = s.Claim(ctx, "short", time.Minute)
+	require.NoError(t, err)
+	require.NoError(t, s.Complete(ctx, "short", c.Token, 50*time.Millisecond))
+	require.Eventually(t, func() bool { return rc.Exists(ctx, prefix+"c:short").Val() == 0 }, 5*time.Second, 20*time.Millisecond)
 }

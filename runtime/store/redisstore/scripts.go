@@ -140,6 +140,16 @@ save()
 return 1
 `)
 
+// extendOrderScript: KEYS[1] entity; ARGV token, lease. Returns the new
+// hold end, or -1 when the hold is lost.
+var extendOrderScript = redis.NewScript(orderPrelude + `
+if not live or token == '' or token ~= ARGV[1] or now >= holdUntil then return -1 end
+holdUntil = now + tonumber(ARGV[2])
+if holdUntil > expires then expires = holdUntil end
+save()
+return holdUntil
+`)
+
 // checkScript: KEYS[1] entity; ARGV version, has. Returns the verdict
 // (1 accept, 2 stale, 3 after-terminal).
 var checkScript = redis.NewScript(orderPrelude + `
