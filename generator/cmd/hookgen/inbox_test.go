@@ -116,9 +116,10 @@ func TestInboxReplayPurge(t *testing.T) {
 	require.Len(t, recs, 2)
 	assert.Equal(t, "butler", recs[0].Family)
 
-	code, out, _ = cli(t, nil, "inbox", "replay", "-store", st, "-family", "netpulse", "dead-0")
+	code, out, errs = cli(t, nil, "inbox", "replay", "-store", st, "-family", "netpulse", "dead-0")
 	require.Equal(t, 0, code)
 	assert.Contains(t, out, "replayed 1 entries")
+	assert.NotContains(t, errs, "replay [", "no progress bar when stderr is no terminal")
 	code, _, errs = cli(t, nil, "inbox", "replay", "-store", st, "-family", "netpulse", "missing")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errs, "no entry missing")
