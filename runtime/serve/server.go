@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -90,7 +89,7 @@ func (s *Server) Listen(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s: %w", s.cfg.addr, err)
 	}
-	s.ln = newConnLimiter(raw, s.cfg.maxConnections, time.Now, s.stats)
+	s.ln = newConnLimiter(raw, s.cfg.maxConnections, s.stats)
 	if s.cfg.opsAddr != "" {
 		s.opsLn, err = lc.Listen(ctx, "tcp", s.cfg.opsAddr)
 		if err != nil {
