@@ -36,14 +36,14 @@ const (
 // App is a generated receiver's command. Its Main is the whole main
 // function:
 //
-//	serve.App{Name: "stackstate-receiver", Family: serve.MustFamily(stackstate.Family()), Build: func(o ...receiver.Option) (*receiver.Receiver, error) {
+//	serve.App{Name: "stackstate-receiver", Family: stackstate.Family, Build: func(o ...receiver.Option) (*receiver.Receiver, error) {
 //		return stackstate.NewReceiver(handler{}, o...)
 //	}}.Main()
 type App struct {
 	// Name is the command name, for usage and errors.
 	Name string
-	// Family is the family served (the generated package's Family()).
-	Family *runtime.Family
+	// Family returns the family served (the generated package's Family).
+	Family func() (*runtime.Family, error)
 	// Build builds the receiver with the options App computed (the
 	// generated package's NewReceiver with the application's handler).
 	Build func(opts ...receiver.Option) (*receiver.Receiver, error)
@@ -121,16 +121,6 @@ func merge(dst *AppConfig, src AppConfig) {
 	}
 }
 
-// MustFamily returns fam, and panics when err is not nil: for a main's
-// App literal, serve.MustFamily(pkg.Family()), where an error is a bug of
-// the generated package found at start-up.
-func MustFamily(fam *runtime.Family, err error) *runtime.Family {
-	if err != nil {
-		panic(fmt.Sprintf("serve: family: %v", err))
-	}
-	return fam
-}
-
 // errUsage marks a command-line mistake (exit status 2).
 var errUsage = errors.New("usage")
 
@@ -156,10 +146,11 @@ func (a App) Main() {
 // Run is Main without the process: it parses args, reads the environment
 // through getenv, writes usage to stderr, and serves until ctx is done.
 func (a App) Run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
-	if a.Family == nil {
-		return fmt.Errorf("%w: serve: App %s has no Family", runtime.ErrConfig, a.Name)
+	fam, err := a.Family()
+	if err != nil {
+		return err
 	}
-	cfg, err := a.config(args, getenv, a.Family, stderr)
+	cfg, err := a.config(args, getenv, fam, stderr)
 	if err != nil {
 		return err
 	}
@@ -168,13 +159,13 @@ func (a App) Run(ctx context.Context, args []string, getenv func(string) string,
 		log = slog.New(slog.NewJSONHandler(stderr, nil))
 	}
 	reg := prometheus.NewRegistry()
-	st, rc, err := a.receiver(ctx, cfg, getenv, log, reg)
+	st, rc, err := a.receiver(ctx, fam, cfg, getenv, log, reg)
 	if err != nil {
 		return err
 	}
 	closeAll := func(context.Context) error { return errors.Join(rc.Close(), st.Close()) }
 	opts := []Option{WithAddr(cfg.Addr), WithOpsAddr(cfg.OpsAddr), WithOpsToken(getenv(EnvOpsToken)),
-		WithRegistry(reg), WithLogger(log.With("family", a.Family.Name)), WithAdmin(inboxapi.Handler(rc.Inbox())),
+		WithRegistry(reg), WithLogger(log.With("family", fam.Name)), WithAdmin(inboxapi.Handler(rc.Inbox())),
 		OnShutdown(rc.Shutdown), OnShutdown(closeAll)}
 	canonical, _ := ResolveStore(cfg.Store)
 	boltPath, isBolt := strings.CutPrefix(canonical, "bolt:")
@@ -197,7 +188,7 @@ func (a App) Run(ctx context.Context, args []string, getenv func(string) string,
 
 // receiver opens the store cfg names and builds the receiver on it with
 // the secrets from the environment.
-func (a App) receiver(ctx context.Context, cfg AppConfig, getenv func(string) string, log *slog.Logger,
+func (a App) receiver(ctx context.Context, fam *runtime.Family, cfg AppConfig, getenv func(string) string, log *slog.Logger,
 	reg *prometheus.Registry) (store.Backend, *receiver.Receiver, error) {
 	var mode receiver.Option
 	if cfg.Mode != "" {
@@ -216,14 +207,14 @@ func (a App) receiver(ctx context.Context, cfg AppConfig, getenv func(string) st
 	}
 	opts := []receiver.Option{receiver.WithStore(st), receiver.WithLogger(log),
 		receiver.WithRegisterer(reg), receiver.WithOpsEndpoints(false), mode}
-	if sec := EnvSecrets(a.Family, getenv); len(sec) > 0 {
+	if sec := EnvSecrets(fam, getenv); len(sec) > 0 {
 		opts = append(opts, receiver.WithSecrets(sec))
 	}
 	rc, err := a.Build(opts...)
 	if err != nil {
 		_ = st.Close()
-		if errors.Is(err, runtime.ErrConfig) && len(SchemesUsed(a.Family)) > 0 {
-			return nil, nil, fmt.Errorf("%w (secrets: %s)", err, envHint(a.Family))
+		if errors.Is(err, runtime.ErrConfig) && len(SchemesUsed(fam)) > 0 {
+			return nil, nil, fmt.Errorf("%w (secrets: %s)", err, envHint(fam))
 		}
 		return nil, nil, err
 	}

@@ -1,9 +1,6 @@
 package serve_test
 
 import (
-	"context"
-	"errors"
-	"io"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -38,12 +35,4 @@ func TestEnvSecrets(t *testing.T) {
 	got := serve.EnvSecrets(fam, func(k string) string { return env[k] })
 	assert.Equal(t, auth.Secrets{"Basic": {"u:p"}, "Tier3-RsaSha1": {"pem"}}, got)
 	assert.Equal(t, []string{"Basic", "Bearer", "Tier3-RsaSha1"}, serve.SchemesUsed(fam))
-}
-
-func TestMustFamilyAndAppWithoutFamily(t *testing.T) {
-	fam := &runtime.Family{Name: "f"}
-	assert.Same(t, fam, serve.MustFamily(fam, nil))
-	assert.PanicsWithValue(t, "serve: family: broken", func() { serve.MustFamily(nil, errors.New("broken")) })
-	err := serve.App{Name: "x"}.Run(context.Background(), nil, func(string) string { return "" }, io.Discard)
-	assert.ErrorIs(t, err, runtime.ErrConfig)
 }

@@ -33,7 +33,7 @@ func (h handler) NotificationOpened(ctx context.Context, d *runtime.Delivery, p 
 
 func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	serve.App{Name: "stackstate-receiver", Family: serve.MustFamily(stackstate.Family()), Logger: log, Build: func(o ...receiver.Option) (*receiver.Receiver, error) {
+	serve.App{Name: "stackstate-receiver", Family: stackstate.Family, Logger: log, Build: func(o ...receiver.Option) (*receiver.Receiver, error) {
 		return stackstate.NewReceiver(handler{log: log}, o...)
 	}}.Main()
 }
