@@ -24,6 +24,7 @@ import (
 	"github.com/hookgen/hookgen/runtime/receiver"
 	"github.com/hookgen/hookgen/runtime/store"
 	"github.com/hookgen/hookgen/runtime/store/pgstore"
+	"github.com/hookgen/hookgen/runtime/store/redisstore"
 )
 
 // Mode is a store mode of the receiver.
@@ -36,7 +37,8 @@ const (
 	// Bolt is the receiver on the embedded bbolt store: the claim is
 	// persisted before the acknowledgement.
 	Bolt Mode = "bolt"
-	// Redis is the receiver on the Redis store.
+	// Redis is the receiver on the Redis store (runtime/store/redisstore;
+	// synchronous mode only: it has no inbox).
 	Redis Mode = "redis"
 	// Postgres is the receiver on the PostgreSQL store (runtime/store/pgstore).
 	Postgres Mode = "postgres"
@@ -50,7 +52,7 @@ var ErrUnavailable = errors.New("adapter: store mode not available in this tree"
 var ErrUnknownMode = errors.New("adapter: unknown store mode")
 
 // Available lists the modes Open can build in this tree.
-func Available() []Mode { return []Mode{Memory, Bolt, Postgres} }
+func Available() []Mode { return []Mode{Memory, Bolt, Redis, Postgres} }
 
 // DurableAvailable reports whether the receiver has a durable mode in this
 // tree.
@@ -145,6 +147,15 @@ func OpenStore(cfg Config) (store.Store, error) {
 			return nil, fmt.Errorf("adapter: mode bolt needs a Path")
 		}
 		st, err := store.OpenBolt(cfg.Path)
+		if err != nil {
+			return nil, fmt.Errorf("adapter: %w", err)
+		}
+		return st, nil
+	case Redis:
+		if cfg.URL == "" {
+			return nil, fmt.Errorf("adapter: mode redis needs a URL")
+		}
+		st, err := redisstore.Open(context.Background(), cfg.URL)
 		if err != nil {
 			return nil, fmt.Errorf("adapter: %w", err)
 		}

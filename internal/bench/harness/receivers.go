@@ -74,7 +74,7 @@ func Receivers() []Receiver {
 			Args: func(e ArgEnv) []string {
 				return []string{"-store", "bolt", "-durable", "-db", filepath.Join(e.Data, "durable.db")}
 			}, Token: true, Syntax: true, Schema: true},
-		{Name: "hookgen-redis", Label: "hookgen generated receiver, Redis store", Bin: "recv-hookgen",
+		{Name: "hookgen-redis", Label: "hookgen generated receiver, Redis store (synchronous)", Bin: "recv-hookgen",
 			Args: func(ArgEnv) []string {
 				return []string{"-store", "redis", "-url", serviceURL("HOOKGEN_REDIS_URL", "redis://127.0.0.1:6379/0")}
 			}, Token: true, Syntax: true, Schema: true},
