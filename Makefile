@@ -34,7 +34,7 @@ vet: ## go vet
 .PHONY: lint
 lint: vet ## go vet plus golangci-lint (installed into bin/ by this target)
 	@test -x $(BIN)/golangci-lint || GOBIN=$(CURDIR)/$(BIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
-	$(BIN)/golangci-lint run $(PKGS)
+	$(BIN)/golangci-lint run --allow-parallel-runners $(PKGS)
 
 .PHONY: generate
 generate: ## regenerate examples/ and golden files from openapi/

@@ -180,10 +180,26 @@ func (r *Receiver) Close(ctx context.Context) error {
 	return errors.Join(r.rc.Shutdown(ctx), r.store.Close())
 }
 
-// Quarantined returns how many deliveries the receiver quarantined in its
-// dead letter (invalid payloads when RejectInvalid is off), or -1 when the
-// dead letter cannot tell.
+// Quarantined returns how many deliveries the receiver quarantined
+// (invalid payloads when RejectInvalid is off): the dead entries of its
+// store's inbox, else the length of its dead letter, or -1 when neither
+// can tell.
 func (r *Receiver) Quarantined() int {
+	if in := r.rc.Inbox(); in != nil {
+		n := 0
+		q := store.Query{State: store.Dead, Limit: store.MaxPageSize}
+		for {
+			p, err := in.List(context.Background(), q)
+			if err != nil {
+				return -1
+			}
+			n += len(p.Entries)
+			if p.Next == "" {
+				return n
+			}
+			q.After = p.Next
+		}
+	}
 	if l, ok := r.rc.DeadLetter().(interface{ Len() int }); ok {
 		return l.Len()
 	}
