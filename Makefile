@@ -11,7 +11,7 @@ RACE      ?= $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO)
 # Generated code is written by the CLI built from this tree (not through
 # go generate or go test, which need the stale code to compile first).
 FAMILIES  := stackstate atscale butler netpulse clcbackup
-GOLDEN    := stackstate303 billing31
+GOLDEN    := stackstate303 billing31 mixedsec
 
 .DEFAULT_GOAL := help
 
