@@ -90,11 +90,11 @@ type Receiver struct {
 // else, so that the benchmark measures the receiver, not business logic.
 type handler struct{}
 
-func (handler) NotificationOpened(context.Context, *runtime.Delivery, *stackstate.Envelope) error {
+func (handler) NotificationOpened(context.Context, *runtime.Delivery, *stackstate.NotificationOpenedEnvelope) error {
 	return nil
 }
 
-func (handler) NotificationClosed(context.Context, *runtime.Delivery, *stackstate.Envelope) error {
+func (handler) NotificationClosed(context.Context, *runtime.Delivery, *stackstate.NotificationClosedEnvelope) error {
 	return nil
 }
 
@@ -122,7 +122,7 @@ func Open(cfg Config) (*Receiver, error) {
 	if cfg.Durable {
 		mode = receiver.Durable
 	}
-	h, rc, err := stackstate.NewHTTPHandler(handler{},
+	rc, err := stackstate.New(handler{},
 		receiver.WithStore(st),
 		receiver.WithMode(mode),
 		receiver.WithSecrets(auth.Secrets{"Token": {serve.Token}}),
@@ -132,7 +132,7 @@ func Open(cfg Config) (*Receiver, error) {
 		_ = st.Close()
 		return nil, fmt.Errorf("adapter: %w", err)
 	}
-	return &Receiver{Handler: h, rc: rc, store: st}, nil
+	return &Receiver{Handler: rc.Handler(), rc: rc, store: st}, nil
 }
 
 // OpenStore opens the idempotency store of cfg.Mode alone (for the
@@ -208,8 +208,8 @@ func (r *Receiver) Quarantined() int {
 
 // Families returns the runtime description constructor of every generated
 // example family, by family name.
-func Families() map[string]func() (*runtime.Family, error) {
-	return map[string]func() (*runtime.Family, error){
+func Families() map[string]func() *runtime.Family {
+	return map[string]func() *runtime.Family{
 		atscale.FamilyName:    atscale.Family,
 		butler.FamilyName:     butler.Family,
 		clcbackup.FamilyName:  clcbackup.Family,
