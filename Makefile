@@ -63,9 +63,9 @@ WRK_INSTALL := command -v wrk >/dev/null 2>&1 || { echo "installing wrk (apt-get
 	{ $$SUDO apt-get update >/dev/null && $$SUDO apt-get install -y wrk >/dev/null; }; }
 
 .PHONY: bench
-bench: ## the benchmark: every receiver under wrk and vegeta, 3 alternating rounds, micro-benchmarks; writes internal/bench/BENCHMARKS.md (~10 min)
+bench: ## the benchmark: every receiver under wrk and vegeta, 3 alternating rounds, micro-benchmarks; writes internal/bench/BENCHMARKS.md (~20 min)
 	@$(WRK_INSTALL)
-	cd internal/bench && BENCH_COMMAND="make bench $(BENCHFLAGS)" $(GO) run ./cmd/benchrun -write BENCHMARKS.md $(BENCHFLAGS)
+	cd internal/bench && BENCH_COMMAND="make bench$(if $(BENCHFLAGS), BENCHFLAGS='$(BENCHFLAGS)')" $(GO) run ./cmd/benchrun -write BENCHMARKS.md $(BENCHFLAGS)
 
 .PHONY: bench-smoke
 bench-smoke: ## the harness's tests and a short run that proves it works (no timing is asserted)
