@@ -1,0 +1,17 @@
+// Package ticket turns webhook events into tickets in an issue tracker,
+// exactly once per entity.
+//
+// A mapping layer (plain Go, written per vendor family) turns each event into
+// an Action: open (or update) the ticket of an entity, add a note, or resolve
+// it with a reason. An Engine applies actions through a Tracker (the issue
+// tracker's API; see package ticket/redmine) and a Correlations store that
+// maps each entity key to its ticket id.
+//
+// A restart or a second replica never opens a duplicate ticket: before
+// creating, the Engine claims the entity key in the Correlations store (one
+// claim wins across replicas sharing PostgreSQL), then asks the tracker for a
+// ticket already carrying the key (created by an attempt that died before it
+// recorded it), and only then creates one.
+//
+// Other trackers plug in by implementing Tracker.
+package ticket

@@ -1,0 +1,271 @@
+package ticket
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Kind is what an Action does.
+type Kind int
+
+const (
+	// Open opens the entity's ticket, or updates it when it is open and the
+	// fingerprint changed.
+	Open Kind = iota + 1
+	// Note adds a note to the entity's open ticket.
+	Note
+	// Resolve resolves the entity's open ticket with a reason.
+	Resolve
+)
+
+// String returns the kind's lower-case name.
+func (k Kind) String() string {
+	switch k {
+	case Open:
+		return "open"
+	case Note:
+		return "note"
+	case Resolve:
+		return "resolve"
+	}
+	return "unknown"
+}
+
+// AfterResolve says what an Open does once the entity's ticket was resolved.
+type AfterResolve int
+
+const (
+	// Ignore: the resolved ticket is final; later events change nothing
+	// (StackState: nothing after close).
+	Ignore AfterResolve = iota
+	// Reopen: a new failure opens a new ticket (failure/success families).
+	Reopen
+)
+
+// Action is one ticket action a mapping layer derives from an event.
+type Action struct {
+	// Kind is what to do.
+	Kind Kind
+	// Key identifies the entity (e.g. "stackstate/<notificationId>").
+	Key string
+	// Subject is the ticket's title (Open).
+	Subject string
+	// Description is the body of a new ticket (Open).
+	Description string
+	// Fingerprint identifies the entity's state (e.g. state and title). An
+	// Open or Note whose fingerprint equals the last one applied changes
+	// nothing; an empty fingerprint on a Note always adds it.
+	Fingerprint string
+	// Note is the comment added on an update (Open whose fingerprint
+	// changed, or Note).
+	Note string
+	// NoteOnCreate adds Note to a ticket right after creating it.
+	NoteOnCreate bool
+	// Reason is the resolution note (Resolve).
+	Reason string
+	// AfterResolve is what an Open does after the ticket was resolved.
+	AfterResolve AfterResolve
+}
+
+// Outcome is what Apply did.
+type Outcome int
+
+const (
+	// Skipped: nothing to do (duplicate, no open ticket, after resolve).
+	Skipped Outcome = iota + 1
+	// Created: a ticket was opened (or found again and recorded).
+	Created
+	// Updated: a note or title change was applied.
+	Updated
+	// Resolved: the ticket was resolved.
+	Resolved
+)
+
+// String returns the outcome's lower-case name.
+func (o Outcome) String() string {
+	switch o {
+	case Skipped:
+		return "skipped"
+	case Created:
+		return "created"
+	case Updated:
+		return "updated"
+	case Resolved:
+		return "resolved"
+	}
+	return "unknown"
+}
+
+// Result reports what Apply did and to which ticket.
+type Result struct {
+	Outcome  Outcome
+	TicketID string
+}
+
+// Engine applies Actions through a Tracker, correlating entities to tickets
+// in a Correlations store. It is safe for concurrent use.
+type Engine struct {
+	tracker Tracker
+	corr    Correlations
+	lease   time.Duration
+	locks   [64]sync.Mutex
+}
+
+// EngineOption configures an Engine.
+type EngineOption func(*Engine)
+
+// WithClaimLease sets how long a claim to create a ticket is held before
+// another worker may take it over (default 30s). It must outlast a tracker
+// round trip.
+func WithClaimLease(d time.Duration) EngineOption {
+	return func(e *Engine) { e.lease = d }
+}
+
+// NewEngine returns an Engine over tracker and corr.
+func NewEngine(tracker Tracker, corr Correlations, opts ...EngineOption) *Engine {
+	e := &Engine{tracker: tracker, corr: corr, lease: 30 * time.Second}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
+}
+
+// Apply performs a. Errors wrap ErrUnavailable or ErrBusy when a retry may
+// succeed, ErrRejected when the tracker refused, ErrInvalid for a bad action.
+func (e *Engine) Apply(ctx context.Context, a Action) (Result, error) {
+	if a.Key == "" {
+		return Result{}, fmt.Errorf("%w: action without a key", ErrInvalid)
+	}
+	mu := e.lock(a.Key)
+	mu.Lock()
+	defer mu.Unlock()
+	switch a.Kind {
+	case Open:
+		return e.open(ctx, a)
+	case Note:
+		return e.note(ctx, a)
+	case Resolve:
+		return e.resolve(ctx, a)
+	}
+	return Result{}, fmt.Errorf("%w: unknown action kind %d", ErrInvalid, a.Kind)
+}
+
+func (e *Engine) lock(key string) *sync.Mutex {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(key))
+	return &e.locks[h.Sum32()%uint32(len(e.locks))]
+}
+
+// TrackerKey is the correlation key stored on the tracker for generation gen
+// of entity key: the key itself for the first ticket, key#gen after.
+func TrackerKey(key string, gen int) string {
+	if gen <= 1 {
+		return key
+	}
+	return key + "#" + strconv.Itoa(gen)
+}
+
+func (e *Engine) open(ctx context.Context, a Action) (Result, error) {
+	ent, ok, err := e.corr.Get(ctx, a.Key)
+	if err != nil {
+		return Result{}, err
+	}
+	if ok && ent.TicketID != "" && !ent.Resolved {
+		return e.update(ctx, a, ent)
+	}
+	if ok && ent.Resolved && a.AfterResolve == Ignore {
+		return Result{Outcome: Skipped, TicketID: ent.TicketID}, nil
+	}
+	c, err := e.corr.Claim(ctx, a.Key, e.lease)
+	if err != nil {
+		return Result{}, err
+	}
+	if !c.Won {
+		if c.Entry.TicketID != "" && !c.Entry.Resolved {
+			return e.update(ctx, a, c.Entry)
+		}
+		return Result{}, fmt.Errorf("%w: %s", ErrBusy, a.Key)
+	}
+	return e.create(ctx, a, c)
+}
+
+func (e *Engine) create(ctx context.Context, a Action, c Claim) (Result, error) {
+	tk := TrackerKey(a.Key, c.Entry.Generation)
+	t, found, err := e.tracker.FindByCorrelation(ctx, tk)
+	if err == nil && !found {
+		t, err = e.tracker.Create(ctx, NewTicket{Key: tk, Subject: a.Subject, Description: a.Description})
+	}
+	if err != nil {
+		return Result{}, errors.Join(err, e.corr.Release(ctx, a.Key, c.Token))
+	}
+	fp := a.Fingerprint
+	if a.NoteOnCreate && a.Note != "" {
+		fp = "" // an update retried after a failed note adds it again
+	}
+	if err := e.corr.Record(ctx, a.Key, c.Token, t.ID, fp); err != nil {
+		return Result{}, err
+	}
+	if fp == a.Fingerprint {
+		return Result{Outcome: Created, TicketID: t.ID}, nil
+	}
+	if err := e.tracker.Update(ctx, t.ID, Change{Note: a.Note}); err != nil {
+		return Result{}, err
+	}
+	ent := Entry{TicketID: t.ID, Generation: c.Entry.Generation, Fingerprint: a.Fingerprint}
+	if err := e.corr.Save(ctx, a.Key, ent); err != nil {
+		return Result{}, err
+	}
+	return Result{Outcome: Created, TicketID: t.ID}, nil
+}
+
+func (e *Engine) update(ctx context.Context, a Action, ent Entry) (Result, error) {
+	if a.Fingerprint != "" && ent.Fingerprint == a.Fingerprint {
+		return Result{Outcome: Skipped, TicketID: ent.TicketID}, nil
+	}
+	ch := Change{Note: a.Note, Subject: a.Subject, Key: TrackerKey(a.Key, ent.Generation)}
+	if err := e.tracker.Update(ctx, ent.TicketID, ch); err != nil {
+		return Result{}, err
+	}
+	if a.Fingerprint != "" {
+		ent.Fingerprint = a.Fingerprint
+		if err := e.corr.Save(ctx, a.Key, ent); err != nil {
+			return Result{}, err
+		}
+	}
+	return Result{Outcome: Updated, TicketID: ent.TicketID}, nil
+}
+
+func (e *Engine) note(ctx context.Context, a Action) (Result, error) {
+	ent, ok, err := e.corr.Get(ctx, a.Key)
+	if err != nil {
+		return Result{}, err
+	}
+	if !ok || ent.TicketID == "" || ent.Resolved {
+		return Result{Outcome: Skipped, TicketID: ent.TicketID}, nil
+	}
+	a.Subject = ""
+	return e.update(ctx, a, ent)
+}
+
+func (e *Engine) resolve(ctx context.Context, a Action) (Result, error) {
+	ent, ok, err := e.corr.Get(ctx, a.Key)
+	if err != nil {
+		return Result{}, err
+	}
+	if !ok || ent.TicketID == "" || ent.Resolved {
+		return Result{Outcome: Skipped, TicketID: ent.TicketID}, nil
+	}
+	if err := e.tracker.Resolve(ctx, ent.TicketID, a.Reason); err != nil {
+		return Result{}, err
+	}
+	ent.Resolved = true
+	if err := e.corr.Save(ctx, a.Key, ent); err != nil {
+		return Result{}, err
+	}
+	return Result{Outcome: Resolved, TicketID: ent.TicketID}, nil
+}
