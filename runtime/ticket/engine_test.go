@@ -1,0 +1,193 @@
+package ticket_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hookgen/hookgen/internal/servicetest"
+	"github.com/hookgen/hookgen/runtime/ticket"
+	"github.com/hookgen/hookgen/runtime/ticket/redmine"
+)
+
+type fixture struct {
+	rm      servicetest.Redmine
+	project string
+	client  *redmine.Client
+}
+
+func newFixture(t *testing.T) fixture {
+	t.Helper()
+	rm := servicetest.NewRedmine(t)
+	project := rm.Project(t)
+	c, err := redmine.New(rm.URL, rm.Key, project)
+	require.NoError(t, err)
+	return fixture{rm: rm, project: project, client: c}
+}
+
+func boltCorrelations(t *testing.T) *ticket.Bolt {
+	t.Helper()
+	b, err := ticket.OpenBolt(filepath.Join(t.TempDir(), "corr.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = b.Close() })
+	return b
+}
+
+func (f fixture) issues(t *testing.T) []redmine.Issue {
+	t.Helper()
+	is, err := f.client.Issues(context.Background())
+	require.NoError(t, err)
+	return is
+}
+
+func (f fixture) issue(t *testing.T, id string) redmine.Issue {
+	t.Helper()
+	is, err := f.client.Issue(context.Background(), id)
+	require.NoError(t, err)
+	return is
+}
+
+func apply(t *testing.T, e *ticket.Engine, a ticket.Action) ticket.Result {
+	t.Helper()
+	r, err := e.Apply(context.Background(), a)
+	require.NoError(t, err)
+	return r
+}
+
+func TestEngineOpenUpdateResolveOnce(t *testing.T) {
+	f := newFixture(t)
+	e := ticket.NewEngine(f.client, boltCorrelations(t))
+	open := ticket.Action{Kind: ticket.Open, Key: "stackstate/n1", Subject: "CPU high", Description: "DEVIATING", Fingerprint: "DEVIATING|CPU high", Note: "DEVIATING"}
+
+	r := apply(t, e, open)
+	assert.Equal(t, ticket.Created, r.Outcome)
+	assert.Equal(t, ticket.Skipped, apply(t, e, open).Outcome, "duplicate")
+
+	crit := open
+	crit.Fingerprint, crit.Note = "CRITICAL|CPU high", "state DEVIATING -> CRITICAL"
+	assert.Equal(t, ticket.Updated, apply(t, e, crit).Outcome)
+	assert.Equal(t, ticket.Skipped, apply(t, e, crit).Outcome, "retry of the update")
+
+	res := ticket.Action{Kind: ticket.Resolve, Key: "stackstate/n1", Reason: "Closed: HealthStateResolved"}
+	assert.Equal(t, ticket.Resolved, apply(t, e, res).Outcome)
+	assert.Equal(t, ticket.Skipped, apply(t, e, res).Outcome)
+	late := open
+	late.Fingerprint, late.Note = "late", "late"
+	assert.Equal(t, ticket.Skipped, apply(t, e, late).Outcome, "nothing after close")
+	assert.Equal(t, ticket.Skipped, apply(t, e, ticket.Action{Kind: ticket.Note, Key: "stackstate/n1", Note: "x"}).Outcome)
+
+	all := f.issues(t)
+	require.Len(t, all, 1)
+	is := f.issue(t, r.TicketID)
+	assert.Equal(t, "Resolved", is.Status.Name)
+	assert.Equal(t, []string{"state DEVIATING -> CRITICAL", "Closed: HealthStateResolved"}, is.Notes())
+}
+
+func TestEngineReopenOpensANewTicketAfterResolve(t *testing.T) {
+	f := newFixture(t)
+	e := ticket.NewEngine(f.client, boltCorrelations(t))
+	fail := ticket.Action{Kind: ticket.Open, Key: "clc/s1/p1", Subject: "backup failed", Fingerprint: "FAILED", AfterResolve: ticket.Reopen}
+	first := apply(t, e, fail)
+	apply(t, e, ticket.Action{Kind: ticket.Resolve, Key: "clc/s1/p1", Reason: "SUCCESS"})
+	second := apply(t, e, fail)
+	assert.Equal(t, ticket.Created, second.Outcome)
+	assert.NotEqual(t, first.TicketID, second.TicketID)
+	assert.Len(t, f.issues(t), 2)
+	assert.Equal(t, "New", f.issue(t, second.TicketID).Status.Name)
+}
+
+func TestEngineNoteOnCreate(t *testing.T) {
+	f := newFixture(t)
+	e := ticket.NewEngine(f.client, boltCorrelations(t))
+	a := ticket.Action{Kind: ticket.Open, Key: "butler/t1", Subject: "reload failed", Fingerprint: "exec-1", Note: "failed in exec-1", NoteOnCreate: true}
+	r := apply(t, e, a)
+	apply(t, e, a)
+	a.Fingerprint, a.Note = "exec-2", "failed in exec-2"
+	apply(t, e, a)
+	require.Len(t, f.issues(t), 1)
+	assert.Equal(t, []string{"failed in exec-1", "failed in exec-2"}, f.issue(t, r.TicketID).Notes())
+}
+
+// A ticket created by an attempt that died before recording it is found by
+// its correlation key instead of created again.
+func TestEngineFindsACreatedButUnrecordedTicket(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	orphan, err := f.client.Create(ctx, ticket.NewTicket{Key: "netpulse/d1/c1", Subject: "cmd failed"})
+	require.NoError(t, err)
+	e := ticket.NewEngine(f.client, boltCorrelations(t))
+	r := apply(t, e, ticket.Action{Kind: ticket.Open, Key: "netpulse/d1/c1", Subject: "cmd failed", Fingerprint: "f"})
+	assert.Equal(t, orphan.ID, r.TicketID)
+	assert.Len(t, f.issues(t), 1)
+}
+
+func TestEngineTrackerDownReleasesTheClaim(t *testing.T) {
+	f := newFixture(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	down, err := redmine.New("http://"+addr, f.rm.Key, f.project)
+	require.NoError(t, err)
+	corr := boltCorrelations(t)
+	a := ticket.Action{Kind: ticket.Open, Key: "k", Subject: "s", Fingerprint: "f"}
+	_, err = ticket.NewEngine(down, corr).Apply(context.Background(), a)
+	require.ErrorIs(t, err, ticket.ErrUnavailable)
+	r := apply(t, ticket.NewEngine(f.client, corr), a)
+	assert.Equal(t, ticket.Created, r.Outcome, "claim released, not held until the lease expires")
+	assert.Len(t, f.issues(t), 1)
+}
+
+// Replicas sharing PostgreSQL never open two tickets for one entity.
+func TestEngineReplicasOnPostgresOpenOneTicket(t *testing.T) {
+	f := newFixture(t)
+	pool := servicetest.Postgres(t)
+	table := "hookgen_ticket_engine_" + time.Now().Format("150405")
+	t.Cleanup(func() { _, _ = pool.Exec(context.Background(), "DROP TABLE IF EXISTS "+table) })
+	var engines []*ticket.Engine
+	for range 2 {
+		corr, err := ticket.NewPostgres(context.Background(), pool, ticket.WithTable(table))
+		require.NoError(t, err)
+		c, err := redmine.New(f.rm.URL, f.rm.Key, f.project)
+		require.NoError(t, err)
+		engines = append(engines, ticket.NewEngine(c, corr))
+	}
+	a := ticket.Action{Kind: ticket.Open, Key: "stackstate/race", Subject: "race", Fingerprint: "f"}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	created, busy := 0, 0
+	for i := range 12 {
+		wg.Go(func() {
+			r, err := engines[i%2].Apply(context.Background(), a)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case errors.Is(err, ticket.ErrBusy):
+				busy++
+			case err != nil:
+				t.Error(err)
+			case r.Outcome == ticket.Created:
+				created++
+			}
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, 1, created)
+	assert.Len(t, f.issues(t), 1)
+	t.Logf("12 concurrent opens on 2 replicas: 1 created, %d busy (retried by the sender), rest duplicates", busy)
+}
+
+func TestEngineRejectsActionsWithoutKey(t *testing.T) {
+	e := ticket.NewEngine(nil, nil)
+	_, err := e.Apply(context.Background(), ticket.Action{Kind: ticket.Open})
+	require.ErrorIs(t, err, ticket.ErrInvalid)
+	_, err = e.Apply(context.Background(), ticket.Action{Kind: 99, Key: "k"})
+	require.ErrorIs(t, err, ticket.ErrInvalid)
+}
