@@ -9,6 +9,7 @@
 //	hookgen send       -spec FILE -url BASE [-event NAME | -example NAME | -file PAYLOAD] [-secret SCHEME=VALUE]...
 //	                   [-scenario duplicate|reorder|storm] [-method M] [-time-scale F] [-rate-limit DUR] [-format text|json]
 //	hookgen send       -gen-key DIR
+//	hookgen scaffold   ticketing -families F,... -tracker redmine -module M -out DIR [-hookgen DIR] [-force]
 //
 // validate, serve, send and deliveries run on package workbench, which
 // internal/demo calls in-process.
@@ -47,6 +48,7 @@ func commands() []command {
 		{"serve", "serve a spec with no code: validate, deduplicate and record every delivery", runServe},
 		{"deliveries", "list the deliveries serve recorded", runDeliveries},
 		{"send", "replay vectors or a file with the vendor's delivery semantics", runSend},
+		{"scaffold", "write a new ticketing project: receivers, mapping layer, tracker adapter", runScaffold},
 	}
 }
 
