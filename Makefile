@@ -12,6 +12,8 @@ RACE      ?= $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO)
 # go generate or go test, which need the stale code to compile first).
 FAMILIES  := stackstate atscale butler netpulse clcbackup
 GOLDEN    := stackstate303 billing31
+# examples/ticketing is the output of 'hookgen scaffold ticketing' (its own module).
+TICKETING := stackstate,clcbackup,butler,netpulse,atscale
 
 .DEFAULT_GOAL := help
 
@@ -41,6 +43,7 @@ generate: ## regenerate examples/ and golden files from openapi/
 	$(GO) build -o $(BIN)/hookgen ./generator/cmd/hookgen
 	for f in $(FAMILIES); do $(BIN)/hookgen generate -q -spec openapi/$$f.yaml -package $$f -out examples/$$f; done
 	for c in $(GOLDEN); do $(BIN)/hookgen generate -q -spec generator/testdata/$$c/openapi.yaml -package out -out generator/testdata/$$c/out; done
+	$(BIN)/hookgen scaffold ticketing -q -force -families $(TICKETING) -tracker redmine -module example.com/alerts -out examples/ticketing -hookgen .
 
 .PHONY: check-generated
 check-generated: generate ## fail when checked-in generated code is stale
@@ -51,5 +54,9 @@ check-generated: generate ## fail when checked-in generated code is stale
 demo: generate ## the main job: generate receivers, serve them on the embedded store, replay every vendor example
 	$(GO) run ./internal/demo
 
+.PHONY: test-ticketing
+test-ticketing: ## build and test examples/ticketing, the scaffolded module, on this checkout
+	cd examples/ticketing && GOWORK=off $(GO) vet ./... && GOWORK=off $(GO) test -count=1 ./...
+
 .PHONY: ci
-ci: lint test check-generated ## what .ci/run runs
+ci: lint test test-ticketing check-generated ## what .ci/run runs
