@@ -146,19 +146,22 @@ func (b *Bolt) settle(key, token string, apply func(*record)) error {
 	})
 }
 
-// Save stores e's fingerprint and resolved flag for key's current ticket.
-func (b *Bolt) Save(_ context.Context, key string, e Entry) error {
-	return b.db.Update(func(tx *bolt.Tx) error {
+// Swap replaces old with new atomically; see Correlations.
+func (b *Bolt) Swap(_ context.Context, key string, old, new Entry) (bool, error) {
+	swapped := false
+	err := b.db.Update(func(tx *bolt.Tx) error {
 		r, ok, err := getRecord(tx, key)
-		if err != nil {
+		if err != nil || !ok {
 			return err
 		}
-		if !ok || r.TicketID != e.TicketID {
-			return fmt.Errorf("%w: %s has no ticket %s", ErrLeaseLost, key, e.TicketID)
+		if r.TicketID != old.TicketID || r.Fingerprint != old.Fingerprint || r.Resolved != old.Resolved {
+			return nil
 		}
-		r.Fingerprint, r.Resolved = e.Fingerprint, e.Resolved
+		r.Fingerprint, r.Resolved = new.Fingerprint, new.Resolved
+		swapped = true
 		return putRecord(tx, key, r)
 	})
+	return swapped, err
 }
 
 func getRecord(tx *bolt.Tx, key string) (record, bool, error) {

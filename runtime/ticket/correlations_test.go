@@ -64,12 +64,19 @@ func correlationsSuite(t *testing.T, open func(t *testing.T) (ticket.Correlation
 		cl, err := c.Claim(ctx, "k", time.Minute)
 		require.NoError(t, err)
 		require.NoError(t, c.Record(ctx, "k", cl.Token, "7", "fp"))
-		require.NoError(t, c.Save(ctx, "k", ticket.Entry{TicketID: "7", Generation: 1, Resolved: true, Fingerprint: "fp"}))
+		open := ticket.Entry{TicketID: "7", Generation: 1, Fingerprint: "fp"}
+		resolved := open
+		resolved.Resolved = true
+		ok, err := c.Swap(ctx, "k", open, resolved)
+		require.NoError(t, err)
+		require.True(t, ok)
 		cl2, err := c.Claim(ctx, "k", time.Minute)
 		require.NoError(t, err)
 		require.True(t, cl2.Won)
 		assert.Equal(t, ticket.Entry{Generation: 2}, cl2.Entry)
-		require.ErrorIs(t, c.Save(ctx, "k", ticket.Entry{TicketID: "7"}), ticket.ErrLeaseLost, "old ticket no longer current")
+		ok, err = c.Swap(ctx, "k", resolved, open)
+		require.NoError(t, err)
+		assert.False(t, ok, "old ticket no longer current")
 	})
 	t.Run("a released claim is taken at once; an expired one is taken over", func(t *testing.T) {
 		c, expire := open(t)
@@ -88,8 +95,38 @@ func correlationsSuite(t *testing.T, open func(t *testing.T) (ticket.Correlation
 	})
 }
 
+func swapSuite(t *testing.T, open func(t *testing.T) (ticket.Correlations, func())) {
+	ctx := context.Background()
+	t.Run("swap: exactly one of concurrent swaps from the same entry wins", func(t *testing.T) {
+		c, _ := open(t)
+		cl, err := c.Claim(ctx, "k", time.Minute)
+		require.NoError(t, err)
+		require.NoError(t, c.Record(ctx, "k", cl.Token, "7", "a"))
+		old := ticket.Entry{TicketID: "7", Generation: 1, Fingerprint: "a"}
+		var wins atomic.Int32
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Go(func() {
+				ok, err := c.Swap(ctx, "k", old, ticket.Entry{TicketID: "7", Generation: 1, Fingerprint: "b"})
+				assert.NoError(t, err)
+				if ok {
+					wins.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		assert.Equal(t, int32(1), wins.Load())
+		e, _, err := c.Get(ctx, "k")
+		require.NoError(t, err)
+		assert.Equal(t, "b", e.Fingerprint)
+		ok, err := c.Swap(ctx, "absent", old, old)
+		require.NoError(t, err)
+		assert.False(t, ok)
+	})
+}
+
 func TestBoltCorrelations(t *testing.T) {
-	correlationsSuite(t, func(t *testing.T) (ticket.Correlations, func()) {
+	suite := func(t *testing.T) (ticket.Correlations, func()) {
 		var mu sync.Mutex
 		now := time.Unix(1_700_000_000, 0)
 		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
@@ -97,7 +134,9 @@ func TestBoltCorrelations(t *testing.T) {
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = b.Close() })
 		return b, func() { mu.Lock(); now = now.Add(2 * time.Minute); mu.Unlock() }
-	})
+	}
+	correlationsSuite(t, suite)
+	swapSuite(t, suite)
 }
 
 func TestBoltCorrelationsSurviveReopen(t *testing.T) {
@@ -121,7 +160,7 @@ func TestBoltCorrelationsSurviveReopen(t *testing.T) {
 func TestPostgresCorrelations(t *testing.T) {
 	pool := servicetest.Postgres(t)
 	n := 0
-	correlationsSuite(t, func(t *testing.T) (ticket.Correlations, func()) {
+	suite := func(t *testing.T) (ticket.Correlations, func()) {
 		n++
 		table := "hookgen_ticket_test_" + time.Now().Format("150405") + "_" + string(rune('a'+n))
 		p, err := ticket.NewPostgres(context.Background(), pool, ticket.WithTable(table))
@@ -131,7 +170,9 @@ func TestPostgresCorrelations(t *testing.T) {
 			_, err := pool.Exec(context.Background(), "UPDATE "+table+" SET lease_until = now() - interval '1 second' WHERE token <> ''")
 			require.NoError(t, err)
 		}
-	})
+	}
+	correlationsSuite(t, suite)
+	swapSuite(t, suite)
 }
 
 func TestPostgresRejectsBadTableName(t *testing.T) {

@@ -13,5 +13,10 @@
 // ticket already carrying the key (created by an attempt that died before it
 // recorded it), and only then creates one.
 //
+// Updates and resolves are applied once too: each update carries a
+// fingerprint (e.g. state and title), and the Engine swaps it into the store
+// before calling the tracker (swapping it back when the tracker fails), so
+// that a repeated update, or the same update on two replicas, adds one note.
+//
 // Other trackers plug in by implementing Tracker.
 package ticket

@@ -203,41 +203,64 @@ func (e *Engine) create(ctx context.Context, a Action, c Claim) (Result, error) 
 	if err != nil {
 		return Result{}, errors.Join(err, e.corr.Release(ctx, a.Key, c.Token))
 	}
+	noteNow := a.NoteOnCreate && a.Note != ""
 	fp := a.Fingerprint
-	if a.NoteOnCreate && a.Note != "" {
-		fp = "" // an update retried after a failed note adds it again
+	if noteNow {
+		// Recorded without the fingerprint: the note is added as an update,
+		// so that a retry after a failed note adds it then.
+		fp = ""
 	}
 	if err := e.corr.Record(ctx, a.Key, c.Token, t.ID, fp); err != nil {
 		return Result{}, err
 	}
-	if fp == a.Fingerprint {
-		return Result{Outcome: Created, TicketID: t.ID}, nil
-	}
-	if err := e.tracker.Update(ctx, t.ID, Change{Note: a.Note}); err != nil {
-		return Result{}, err
-	}
-	ent := Entry{TicketID: t.ID, Generation: c.Entry.Generation, Fingerprint: a.Fingerprint}
-	if err := e.corr.Save(ctx, a.Key, ent); err != nil {
-		return Result{}, err
+	if noteNow {
+		a.Subject = ""
+		if _, err := e.update(ctx, a, Entry{TicketID: t.ID, Generation: c.Entry.Generation}); err != nil {
+			return Result{}, err
+		}
 	}
 	return Result{Outcome: Created, TicketID: t.ID}, nil
 }
 
+// update applies a's note and title to the open ticket of ent when a's
+// fingerprint differs from the stored one. The fingerprint is swapped in
+// first, so of replicas applying the same update only one adds the note;
+// it is swapped back when the tracker fails, so that a retry adds it.
 func (e *Engine) update(ctx context.Context, a Action, ent Entry) (Result, error) {
-	if a.Fingerprint != "" && ent.Fingerprint == a.Fingerprint {
-		return Result{Outcome: Skipped, TicketID: ent.TicketID}, nil
-	}
 	ch := Change{Note: a.Note, Subject: a.Subject, Key: TrackerKey(a.Key, ent.Generation)}
-	if err := e.tracker.Update(ctx, ent.TicketID, ch); err != nil {
-		return Result{}, err
-	}
-	if a.Fingerprint != "" {
-		ent.Fingerprint = a.Fingerprint
-		if err := e.corr.Save(ctx, a.Key, ent); err != nil {
+	if a.Fingerprint == "" {
+		if err := e.tracker.Update(ctx, ent.TicketID, ch); err != nil {
 			return Result{}, err
 		}
+		return Result{Outcome: Updated, TicketID: ent.TicketID}, nil
 	}
-	return Result{Outcome: Updated, TicketID: ent.TicketID}, nil
+	for range 3 {
+		if ent.Fingerprint == a.Fingerprint {
+			return Result{Outcome: Skipped, TicketID: ent.TicketID}, nil
+		}
+		next := ent
+		next.Fingerprint = a.Fingerprint
+		ok, err := e.corr.Swap(ctx, a.Key, ent, next)
+		if err != nil {
+			return Result{}, err
+		}
+		if ok {
+			if err := e.tracker.Update(ctx, ent.TicketID, ch); err != nil {
+				_, rerr := e.corr.Swap(ctx, a.Key, next, ent)
+				return Result{}, errors.Join(err, rerr)
+			}
+			return Result{Outcome: Updated, TicketID: ent.TicketID}, nil
+		}
+		cur, found, err := e.corr.Get(ctx, a.Key)
+		if err != nil {
+			return Result{}, err
+		}
+		if !found || cur.TicketID != ent.TicketID || cur.Resolved {
+			return Result{Outcome: Skipped, TicketID: ent.TicketID}, nil
+		}
+		ent = cur
+	}
+	return Result{}, fmt.Errorf("%w: %s changing concurrently", ErrBusy, a.Key)
 }
 
 func (e *Engine) note(ctx context.Context, a Action) (Result, error) {
@@ -252,20 +275,31 @@ func (e *Engine) note(ctx context.Context, a Action) (Result, error) {
 	return e.update(ctx, a, ent)
 }
 
+// resolve resolves the entity's open ticket. The resolved flag is swapped
+// in first, so of replicas resolving at once only one calls the tracker.
 func (e *Engine) resolve(ctx context.Context, a Action) (Result, error) {
-	ent, ok, err := e.corr.Get(ctx, a.Key)
-	if err != nil {
-		return Result{}, err
+	for range 3 {
+		ent, ok, err := e.corr.Get(ctx, a.Key)
+		if err != nil {
+			return Result{}, err
+		}
+		if !ok || ent.TicketID == "" || ent.Resolved {
+			return Result{Outcome: Skipped, TicketID: ent.TicketID}, nil
+		}
+		next := ent
+		next.Resolved = true
+		swapped, err := e.corr.Swap(ctx, a.Key, ent, next)
+		if err != nil {
+			return Result{}, err
+		}
+		if !swapped {
+			continue // changed meanwhile by another worker: look again
+		}
+		if err := e.tracker.Resolve(ctx, ent.TicketID, a.Reason); err != nil {
+			_, rerr := e.corr.Swap(ctx, a.Key, next, ent)
+			return Result{}, errors.Join(err, rerr)
+		}
+		return Result{Outcome: Resolved, TicketID: ent.TicketID}, nil
 	}
-	if !ok || ent.TicketID == "" || ent.Resolved {
-		return Result{Outcome: Skipped, TicketID: ent.TicketID}, nil
-	}
-	if err := e.tracker.Resolve(ctx, ent.TicketID, a.Reason); err != nil {
-		return Result{}, err
-	}
-	ent.Resolved = true
-	if err := e.corr.Save(ctx, a.Key, ent); err != nil {
-		return Result{}, err
-	}
-	return Result{Outcome: Resolved, TicketID: ent.TicketID}, nil
+	return Result{}, fmt.Errorf("%w: %s changing concurrently", ErrBusy, a.Key)
 }

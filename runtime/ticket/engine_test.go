@@ -191,3 +191,60 @@ func TestEngineRejectsActionsWithoutKey(t *testing.T) {
 	_, err = e.Apply(context.Background(), ticket.Action{Kind: 99, Key: "k"})
 	require.ErrorIs(t, err, ticket.ErrInvalid)
 }
+
+// Replicas applying the same update at once add one note; resolving at
+// once resolves once.
+func TestEngineReplicasOnPostgresApplyAnUpdateOnce(t *testing.T) {
+	f := newFixture(t)
+	pool := servicetest.Postgres(t)
+	table := "hookgen_ticket_upd_" + time.Now().Format("150405")
+	t.Cleanup(func() { _, _ = pool.Exec(context.Background(), "DROP TABLE IF EXISTS "+table) })
+	var engines []*ticket.Engine
+	for range 2 {
+		corr, err := ticket.NewPostgres(context.Background(), pool, ticket.WithTable(table))
+		require.NoError(t, err)
+		engines = append(engines, ticket.NewEngine(f.client, corr))
+	}
+	open := ticket.Action{Kind: ticket.Open, Key: "k", Subject: "s", Fingerprint: "DEVIATING", Note: "DEVIATING"}
+	r := apply(t, engines[0], open)
+	upd := open
+	upd.Fingerprint, upd.Note = "CRITICAL", "now CRITICAL"
+	res := ticket.Action{Kind: ticket.Resolve, Key: "k", Reason: "resolved"}
+	for _, a := range []ticket.Action{upd, res} {
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Go(func() {
+				_, err := engines[i%2].Apply(context.Background(), a)
+				if err != nil && !errors.Is(err, ticket.ErrBusy) {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	assert.Equal(t, []string{"now CRITICAL", "resolved"}, f.issue(t, r.TicketID).Notes())
+}
+
+// An update that fails because the tracker is down is applied by the retry.
+func TestEngineFailedUpdateIsAppliedOnRetry(t *testing.T) {
+	f := newFixture(t)
+	corr := boltCorrelations(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	down, err := redmine.New("http://"+addr, f.rm.Key, f.project)
+	require.NoError(t, err)
+	open := ticket.Action{Kind: ticket.Open, Key: "k", Subject: "s", Fingerprint: "a"}
+	r := apply(t, ticket.NewEngine(f.client, corr), open)
+	upd := open
+	upd.Fingerprint, upd.Note = "b", "changed"
+	_, err = ticket.NewEngine(down, corr).Apply(context.Background(), upd)
+	require.ErrorIs(t, err, ticket.ErrUnavailable)
+	_, err = ticket.NewEngine(down, corr).Apply(context.Background(), ticket.Action{Kind: ticket.Resolve, Key: "k", Reason: "r"})
+	require.ErrorIs(t, err, ticket.ErrUnavailable)
+	up := ticket.NewEngine(f.client, corr)
+	assert.Equal(t, ticket.Updated, apply(t, up, upd).Outcome)
+	assert.Equal(t, ticket.Resolved, apply(t, up, ticket.Action{Kind: ticket.Resolve, Key: "k", Reason: "r"}).Outcome)
+	assert.Equal(t, []string{"changed", "r"}, f.issue(t, r.TicketID).Notes())
+}

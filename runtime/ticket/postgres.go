@@ -130,15 +130,14 @@ func (p *Postgres) settle(ctx context.Context, key, token, set string, args ...a
 	return nil
 }
 
-// Save stores e's fingerprint and resolved flag for key's current ticket.
-func (p *Postgres) Save(ctx context.Context, key string, e Entry) error {
-	tag, err := p.pool.Exec(ctx, `UPDATE `+p.table+` SET fingerprint=$3, resolved=$4 WHERE key=$1 AND ticket_id=$2`,
-		key, e.TicketID, e.Fingerprint, e.Resolved)
+// Swap replaces old with new atomically (one UPDATE with the old values in
+// its WHERE); see Correlations.
+func (p *Postgres) Swap(ctx context.Context, key string, old, new Entry) (bool, error) {
+	tag, err := p.pool.Exec(ctx, `UPDATE `+p.table+` SET fingerprint=$5, resolved=$6
+		WHERE key=$1 AND ticket_id=$2 AND fingerprint=$3 AND resolved=$4`,
+		key, old.TicketID, old.Fingerprint, old.Resolved, new.Fingerprint, new.Resolved)
 	if err != nil {
-		return fmt.Errorf("ticket: save %q: %w", key, err)
+		return false, fmt.Errorf("ticket: swap %q: %w", key, err)
 	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("%w: %s has no ticket %s", ErrLeaseLost, key, e.TicketID)
-	}
-	return nil
+	return tag.RowsAffected() == 1, nil
 }

@@ -111,6 +111,9 @@ type Correlations interface {
 	Record(ctx context.Context, key, token, ticketID, fingerprint string) error
 	// Release ends a claim without a ticket.
 	Release(ctx context.Context, key, token string) error
-	// Save stores the fingerprint and resolved flag of key's ticket.
-	Save(ctx context.Context, key string, e Entry) error
+	// Swap replaces key's entry old with new when the stored ticket id,
+	// fingerprint and resolved flag still equal old's, and reports whether
+	// it did. Only the fingerprint and resolved flag change. It is how one
+	// worker among replicas takes the right to apply an update or resolve.
+	Swap(ctx context.Context, key string, old, new Entry) (bool, error)
 }
