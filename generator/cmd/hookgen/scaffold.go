@@ -13,16 +13,6 @@ import (
 )
 
 func runScaffold(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			fmt.Fprintln(stderr, "Usage: hookgen scaffold ticketing -families F,... -tracker redmine -module M -out DIR [-hookgen DIR] [-force]")
-			return errHelp
-		}
-		return usagef("missing kind: hookgen scaffold ticketing ...")
-	}
-	if args[0] != "ticketing" {
-		return usagef("unknown scaffold %q (known: ticketing)", args[0])
-	}
 	fs := newFlags("scaffold ticketing", "-families F,... -tracker redmine -module M -out DIR [-hookgen DIR] [-force]",
 		"hookgen scaffold ticketing -families stackstate,clcbackup -tracker redmine -module example.com/alerts -out ./alerts", stderr)
 	families := fs.String("families", "", "comma-separated families: "+strings.Join(scaffold.Families(), ","))
@@ -32,6 +22,15 @@ func runScaffold(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 	hookgen := fs.String("hookgen", "", "local hookgen checkout: adds a replace directive so the module builds offline")
 	force := fs.Bool("force", false, "write into a non-empty -out directory, overwriting files")
 	quiet := fs.Bool("q", false, "print nothing on success")
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		return parse(fs, args[:1])
+	}
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return usagef("missing kind: hookgen scaffold ticketing ...")
+	}
+	if args[0] != "ticketing" {
+		return usagef("unknown scaffold %q (known: ticketing)", args[0])
+	}
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}

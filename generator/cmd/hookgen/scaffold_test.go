@@ -90,3 +90,12 @@ func TestScaffoldedModuleBuildsAndPassesItsTests(t *testing.T) {
 		require.NoError(t, err, "go %s:\n%s", strings.Join(args, " "), b)
 	}
 }
+
+func TestScaffoldHelpListsFlagsAndExits0(t *testing.T) {
+	for _, args := range [][]string{{"scaffold", "-h"}, {"scaffold", "ticketing", "-h"}} {
+		code, _, stderr := cli(t, nil, args...)
+		assert.Equal(t, 0, code)
+		assert.Contains(t, stderr, "-families")
+		assert.Contains(t, stderr, "Example:")
+	}
+}
