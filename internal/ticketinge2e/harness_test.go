@@ -67,6 +67,12 @@ type world struct {
 	recv    string
 }
 
+// kill stops r with SIGKILL, as a crash would.
+func (r *receiver) kill() {
+	_ = r.cmd.Process.Kill()
+	_ = r.cmd.Wait()
+}
+
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	rm := servicetest.NewRedmine(t)
@@ -88,10 +94,16 @@ type receiver struct {
 // start runs the scaffolded receiver with redmineURL (the real one or a
 // proxy in front of it) and store (a bbolt path or a postgres URL).
 func (w *world) start(redmineURL, store string) *receiver {
+	w.t.Helper()
+	return w.startIn(redmineURL, store, w.t.TempDir())
+}
+
+// startIn is start with the receivers' data directory given, so that a
+// restarted process finds its stores again.
+func (w *world) startIn(redmineURL, store, data string) *receiver {
 	t := w.t
 	t.Helper()
 	addr := freeAddr(t)
-	data := t.TempDir()
 	if store == "" {
 		store = filepath.Join(data, "tickets.db")
 	}

@@ -62,3 +62,24 @@ func TestStackStateLifecycleIsOneIssue(t *testing.T) {
 	assert.Equal(t, "Resolved", after[0].Status.Name)
 	w.report("stackstate lifecycle", after)
 }
+
+// A receiver killed with SIGKILL and started again on the same stores
+// updates the issue it opened before the crash instead of opening another.
+func TestRestartAfterKillKeepsOneIssue(t *testing.T) {
+	w := newWorld(t)
+	data := t.TempDir()
+	store := data + "/tickets.db"
+	id := uuid()
+	first := w.startIn(w.rm.URL, store, data)
+	w.mustSend("stackstate", stackstateOpen(id, "DEVIATING", "disk 90% full", 1000), []string{first.URL})
+	first.kill()
+
+	second := w.startIn(w.rm.URL, store, data)
+	urls := []string{second.URL}
+	w.mustSend("stackstate", stackstateOpen(id, "DEVIATING", "disk 90% full", 1000), urls)
+	w.mustSend("stackstate", stackstateOpen(id, "CRITICAL", "disk 90% full", 2000), urls)
+	issues := w.issues()
+	require.Len(t, issues, 1)
+	assert.Equal(t, []string{"State CRITICAL: disk 90% full"}, issues[0].Notes())
+	w.report("restart after SIGKILL", issues)
+}
