@@ -82,4 +82,3 @@ func TestReplicasOnPostgresNeverOpenTwoIssues(t *testing.T) {
 	assert.Equal(t, []string{"State CRITICAL: HTTP 5xx above 5%", "Closed by StackState: HealthStateResolved"}, issues[0].Notes())
 	w.report("two replicas on PostgreSQL, 12 concurrent copies per message", issues)
 }
-
