@@ -13,6 +13,8 @@ package redmine
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,6 +25,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hookgen/hookgen/runtime/ticket"
 )
@@ -102,8 +105,21 @@ func (e *APIError) Unwrap() error {
 	return ticket.ErrRejected
 }
 
-// Marker is the text appended to the subject of the issue for key.
-func Marker(key string) string { return "[hookgen:" + key + "]" }
+// markerKeyMax bounds the key's length in a marker, so that the marker
+// always fits in a subject whatever the payload put in the key.
+const markerKeyMax = 100
+
+// Marker is the text appended to the subject of the issue for key. A key
+// longer than 100 bytes (or not valid UTF-8) is shortened to its first 60
+// bytes and a SHA-256 digest of the whole, which still identifies it.
+func Marker(key string) string {
+	if len(key) > markerKeyMax || !utf8.ValidString(key) {
+		sum := sha256.Sum256([]byte(key))
+		head := strings.ToValidUTF8(key[:min(len(key), 60)], "")
+		key = head + "~" + hex.EncodeToString(sum[:12])
+	}
+	return "[hookgen:" + key + "]"
+}
 
 func subject(title, key string) string {
 	m := " " + Marker(key)

@@ -103,6 +103,27 @@ func TestLongSubjectKeepsTheMarker(t *testing.T) {
 	assert.Equal(t, tk.ID, got.ID)
 }
 
+// Keys come from payloads: a long one still fits the subject and is found;
+// two long keys with the same beginning stay apart.
+func TestLongKeysAreShortenedButDistinct(t *testing.T) {
+	ctx := context.Background()
+	c := client(t)
+	long1 := "netpulse/192.0.2.1/" + strings.Repeat("show running-config; ", 50) + "1"
+	long2 := "netpulse/192.0.2.1/" + strings.Repeat("show running-config; ", 50) + "2"
+	assert.LessOrEqual(t, len(redmine.Marker(long1)), 100)
+	assert.NotEqual(t, redmine.Marker(long1), redmine.Marker(long2))
+	assert.Equal(t, "[hookgen:short/key]", redmine.Marker("short/key"))
+	t1, err := c.Create(ctx, ticket.NewTicket{Key: long1, Subject: "s"})
+	require.NoError(t, err)
+	_, found, err := c.FindByCorrelation(ctx, long2)
+	require.NoError(t, err)
+	assert.False(t, found)
+	got, found, err := c.FindByCorrelation(ctx, long1)
+	require.NoError(t, err)
+	require.True(t, found)
+	assert.Equal(t, t1.ID, got.ID)
+}
+
 func TestBadKeyIsRejectedAndDownIsUnavailable(t *testing.T) {
 	ctx := context.Background()
 	r := servicetest.NewRedmine(t)
