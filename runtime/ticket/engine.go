@@ -103,7 +103,9 @@ func (o Outcome) String() string {
 
 // Result reports what Apply did and to which ticket.
 type Result struct {
-	Outcome  Outcome
+	// Outcome is what was done.
+	Outcome Outcome
+	// TicketID is the entity's ticket, when it has one.
 	TicketID string
 }
 

@@ -82,8 +82,10 @@ func New(baseURL, apiKey, project string, opts ...Option) (*Client, error) {
 // APIError is a non-2xx answer from Redmine. It wraps ticket.ErrRejected
 // for 4xx answers and ticket.ErrUnavailable for 5xx.
 type APIError struct {
+	// Method and Path name the request (without the query).
 	Method, Path string
-	Status       int
+	// Status is Redmine's HTTP status.
+	Status int
 	// Messages are Redmine's validation messages (422 {"errors":[...]}).
 	Messages []string
 }
@@ -144,6 +146,8 @@ type issueBody struct {
 
 // Status is an issue's status.
 type Status struct {
+	// ID is Redmine's id of the status; Name its name; IsClosed whether
+	// Redmine counts it as closed.
 	ID       int    `json:"id"`
 	Name     string `json:"name"`
 	IsClosed bool   `json:"is_closed"`
@@ -151,6 +155,8 @@ type Status struct {
 
 // Journal is one change of an issue: a note and/or attribute changes.
 type Journal struct {
+	// ID is the journal's id; Notes the comment (empty for attribute-only
+	// changes); Details the attribute changes.
 	ID      int    `json:"id"`
 	Notes   string `json:"notes"`
 	Details []struct {
@@ -163,6 +169,8 @@ type Journal struct {
 
 // Issue is a Redmine issue as Issue and Issues report it.
 type Issue struct {
+	// ID is the issue number; Subject includes the correlation marker;
+	// Journals are present when read with Issue.
 	ID          int       `json:"id"`
 	Subject     string    `json:"subject"`
 	Description string    `json:"description"`
