@@ -90,6 +90,16 @@ start_server() {
   cp "$APP/tmp/pids/server.pid" "$OUT/server.pid"
 }
 
+check_default_data() {
+  # The package's default data provides the trackers and statuses the
+  # tests use; fail early when they are missing (another language, a
+  # purged and half-reinstalled database).
+  body="$(curl -s -H "X-Redmine-API-Key: $KEY" "http://127.0.0.1:$PORT/issue_statuses.json")"
+  case "$body" in *'"name":"Resolved"'*) ;; *) log "no 'Resolved' issue status: $body"; exit 1 ;; esac
+  body="$(curl -s -H "X-Redmine-API-Key: $KEY" "http://127.0.0.1:$PORT/trackers.json")"
+  case "$body" in *'"id":1,'*) ;; *) log "no trackers: $body"; exit 1 ;; esac
+}
+
 create_project() {
   code="$(curl -s -o /dev/null -w '%{http_code}' -H "X-Redmine-API-Key: $KEY" \
     "http://127.0.0.1:$PORT/projects/$PROJECT.json")"
@@ -119,6 +129,7 @@ start)
   install_redmine
   configure
   start_server
+  check_default_data
   create_project
   printf 'HOOKGEN_REDMINE_URL=http://127.0.0.1:%s\nHOOKGEN_REDMINE_KEY=%s\nHOOKGEN_REDMINE_PROJECT=%s\n' \
     "$PORT" "$KEY" "$PROJECT" > "$OUT/env"
