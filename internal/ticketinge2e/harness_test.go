@@ -88,7 +88,25 @@ func newWorld(t *testing.T) *world {
 type receiver struct {
 	URL string
 	cmd *exec.Cmd
-	log *bytes.Buffer
+	log *syncBuffer
+}
+
+// syncBuffer is a bytes.Buffer the process writes to while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // start runs the scaffolded receiver with redmineURL (the real one or a
@@ -112,10 +130,10 @@ func (w *world) startIn(redmineURL, store, data string) *receiver {
 		"TICKETING_ADDR="+addr, "TICKETING_STORE="+store, "TICKETING_DATA_DIR="+data,
 		"REDMINE_URL="+redmineURL, "REDMINE_API_KEY="+w.rm.Key, "REDMINE_PROJECT="+w.project,
 		"HOOKGEN_SECRET_Token=s3cret", "HOOKGEN_SECRET_Basic=netpulse:s3cret")
-	var log bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &log, &log
+	log := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = log, log
 	require.NoError(t, cmd.Start())
-	r := &receiver{URL: "http://" + addr, cmd: cmd, log: &log}
+	r := &receiver{URL: "http://" + addr, cmd: cmd, log: log}
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
