@@ -50,6 +50,10 @@ check-generated: generate ## fail when checked-in generated code is stale
 	@git diff --exit-code -- examples generator/testdata || { echo "generated code is stale: run 'make generate' and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- examples generator/testdata)" || { git status --porcelain -- examples generator/testdata; echo "generated code is stale: run 'make generate' and commit"; exit 1; }
 
+.PHONY: tidy-check
+tidy-check: ## fail when go.mod or go.sum are not what `go mod tidy` makes them
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run 'go mod tidy' and commit"; exit 1; }
+
 .PHONY: demo
 demo: generate ## the main job: generate receivers, serve them on the embedded store, replay every vendor example
 	$(GO) run ./internal/demo
@@ -59,4 +63,4 @@ test-ticketing: ## build and test examples/ticketing, the scaffolded module, on 
 	cd examples/ticketing && GOWORK=off $(GO) vet ./... && GOWORK=off $(GO) test -count=1 ./...
 
 .PHONY: ci
-ci: lint test test-ticketing check-generated ## what .ci/run runs
+ci: tidy-check lint test test-ticketing check-generated ## what .ci/run runs

@@ -8,6 +8,8 @@ import (
 	"regexp"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/hookgen/hookgen/runtime/dynamic"
 )
 
 // Config is everything `hookgen generate` needs. It is read from flags or
@@ -33,17 +35,20 @@ type Config struct {
 	// Source is the spec name written into the generated files' headers;
 	// defaults to the base name of Spec.
 	Source string `yaml:"source,omitempty" json:"source,omitempty"`
+	// OnWarning, when set, receives what generation accepts but reports,
+	// such as a vendor example that violates its own schema.
+	OnWarning func(dynamic.Warning) `yaml:"-" json:"-"`
 }
 
 // WebhookConfig is the config file's overlay for one webhook: each field,
 // when set, replaces the x-hookgen-* extension of the same name on every
 // operation of the webhook.
-type WebhookConfig struct {
-	Path           string         `yaml:"path,omitempty" json:"path,omitempty"`
-	Delivery       map[string]any `yaml:"delivery,omitempty" json:"delivery,omitempty"`
-	IdempotencyKey []string       `yaml:"idempotency-key,omitempty" json:"idempotency-key,omitempty"`
-	Ordering       map[string]any `yaml:"ordering,omitempty" json:"ordering,omitempty"`
-	Events         []any          `yaml:"events,omitempty" json:"events,omitempty"`
+type WebhookConfig = dynamic.WebhookConfig
+
+// Dynamic returns the part of c that loading a spec needs, for
+// dynamic.Load and dynamic.LoadFamily.
+func (c Config) Dynamic() dynamic.Config {
+	return dynamic.Config{Spec: c.Spec, Overlay: c.Overlay, Family: c.Family, Webhooks: c.Webhooks, OnWarning: c.OnWarning}
 }
 
 var goIdent = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)

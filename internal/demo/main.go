@@ -23,7 +23,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/hookgen/hookgen/generator/cmd/hookgen/workbench"
+	"github.com/hookgen/hookgen/internal/simulate"
+	"github.com/hookgen/hookgen/internal/specrun"
+	"github.com/hookgen/hookgen/internal/specserver"
 	"github.com/hookgen/hookgen/openapi"
 	"github.com/hookgen/hookgen/runtime/auth"
 )
@@ -51,7 +53,7 @@ func run(ctx context.Context, out io.Writer) error {
 
 	// The specs, written out of the embedded openapi package so that the
 	// demo runs from any directory.
-	var specs []*workbench.Spec
+	var specs []*specrun.Spec
 	for _, fam := range openapi.Families() {
 		raw, err := openapi.SpecBytes(fam)
 		if err != nil {
@@ -61,7 +63,7 @@ func run(ctx context.Context, out io.Writer) error {
 		if err := os.WriteFile(path, raw, 0o644); err != nil {
 			return err
 		}
-		sp, err := workbench.LoadSpec(ctx, path)
+		sp, err := specrun.Load(ctx, path)
 		if err != nil {
 			return err
 		}
@@ -92,7 +94,7 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	defer logFile.Close()
-	srv, err := workbench.Serve(ctx, workbench.ServeConfig{
+	srv, err := specserver.Serve(ctx, specserver.ServeConfig{
 		Specs: specs, Addr: "127.0.0.1:0", Secrets: serveSecrets, Store: "bolt:" + dir,
 		Logger: slog.New(slog.NewJSONHandler(logFile, nil)),
 	})
@@ -125,12 +127,12 @@ func run(ctx context.Context, out io.Writer) error {
 				valid = append(valid, v)
 			}
 		}
-		msgs, err := sp.Messages(valid)
+		msgs, err := simulate.Messages(sp, valid)
 		if err != nil {
 			_ = shutdown()
 			return err
 		}
-		sum, err := workbench.Replay(ctx, workbench.SendConfig{
+		sum, err := simulate.Replay(ctx, simulate.SendConfig{
 			Spec: sp, Bases: []string{srv.URL}, Secrets: sendSecrets[sp.Name()], TimeScale: timeScale,
 			// Replay every vector: Butler's sender would drop repeats of a
 			// taskId within 300 s (hookgen send -rate-limit shows it).

@@ -2,10 +2,10 @@
 // Redmine and a PostgreSQL — from the environment.
 //
 // Redmine: HOOKGEN_REDMINE_URL and HOOKGEN_REDMINE_KEY (an admin API key;
-// .ci/redmine.sh writes both). PostgreSQL: HOOKGEN_POSTGRES_URL, or the
-// default local server when HOOKGEN_REQUIRE_SERVICES=1. When a service is
-// not configured or unreachable, the test fails if HOOKGEN_REQUIRE_SERVICES=1
-// and is skipped otherwise, with a message naming the variables.
+// .ci/redmine.sh writes both). When Redmine is not configured or unusable,
+// the test fails if HOOKGEN_REQUIRE_SERVICES=1 and is skipped otherwise,
+// with a message naming the variables. PostgreSQL comes from
+// internal/services, which follows the same rule.
 package servicetest
 
 import (
@@ -20,13 +20,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/hookgen/hookgen/internal/services"
 )
 
-// DefaultPostgresURL is used when HOOKGEN_REQUIRE_SERVICES=1 and
-// HOOKGEN_POSTGRES_URL is unset.
-const DefaultPostgresURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-
-func required() bool { return os.Getenv("HOOKGEN_REQUIRE_SERVICES") == "1" }
+func required() bool { return services.Required() }
 
 func unavailable(tb testing.TB, format string, args ...any) {
 	tb.Helper()
@@ -94,35 +92,12 @@ func (r Redmine) call(ctx context.Context, method, path, body string) (int, erro
 	return resp.StatusCode, nil
 }
 
-// PostgresURL returns HOOKGEN_POSTGRES_URL (or the default when services
-// are required) after checking that it answers.
-func PostgresURL(tb testing.TB) string {
-	tb.Helper()
-	u := os.Getenv("HOOKGEN_POSTGRES_URL")
-	if u == "" && required() {
-		u = DefaultPostgresURL
-	}
-	if u == "" {
-		unavailable(tb, "PostgreSQL not configured: set HOOKGEN_POSTGRES_URL (or HOOKGEN_REQUIRE_SERVICES=1 for %s)", DefaultPostgresURL)
-		return ""
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	pool, err := pgxpool.New(ctx, u)
-	if err == nil {
-		err = pool.Ping(ctx)
-		pool.Close()
-	}
-	if err != nil {
-		unavailable(tb, "PostgreSQL at HOOKGEN_POSTGRES_URL=%s unreachable: %v", u, err)
-	}
-	return u
-}
-
-// Postgres returns a pool on PostgresURL, closed when the test ends.
+// Postgres returns a pool on a PostgreSQL schema of this test (see
+// internal/services.PostgresURL for the variables and the isolation),
+// closed when the test ends.
 func Postgres(tb testing.TB) *pgxpool.Pool {
 	tb.Helper()
-	pool, err := pgxpool.New(context.Background(), PostgresURL(tb))
+	pool, err := pgxpool.New(context.Background(), services.PostgresURL(tb))
 	if err != nil {
 		tb.Fatalf("postgres: %v", err)
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hookgen/hookgen/internal/servicetest"
+	"github.com/hookgen/hookgen/internal/services"
 )
 
 // Redmine stops mid-run (its address refuses connections, as a stopped
@@ -59,7 +59,7 @@ func TestRedmineStoppedMidRun(t *testing.T) {
 // and add one note per update.
 func TestReplicasOnPostgresNeverOpenTwoIssues(t *testing.T) {
 	w := newWorld(t)
-	pg := servicetest.PostgresURL(t)
+	pg := services.PostgresURL(t)
 	a, b := w.start(w.rm.URL, pg), w.start(w.rm.URL, pg)
 	id := uuid()
 	storm := func(payload string) {

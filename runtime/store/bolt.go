@@ -10,8 +10,11 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Bolt is the embedded durable Store and OrderStore: one file on local
-// disk, written with bbolt (go.etcd.io/bbolt).
+// Bolt is the embedded durable Backend: claims, ordering and the inbox
+// of every family in one file on local disk, written with bbolt
+// (go.etcd.io/bbolt). One process opens one file whatever the number of
+// families: claim keys and entities carry their family (the receiver
+// prefixes them), and inbox entries are keyed by family and id.
 //
 // Why bbolt: it is pure Go (no cgo, cross-compiles like the rest of
 // hookgen), keeps everything in a single file, gives ACID transactions
@@ -19,19 +22,30 @@ import (
 // by the etcd project, which runs it under etcd in production. There is no
 // write-ahead log to replay and no server to run.
 //
-// Durability: Claim, Complete, Release and Commit return only after their
-// transaction is committed and fsynced, so a completed key that Complete
-// acknowledged is on disk and survives kill -9 or a power cut. Concurrent
-// writes are grouped into one transaction (bbolt's DB.Batch, tuned by
-// WithBatchDelay and WithBatchSize), so they share one fsync; a Claim that
-// loses is answered from a read-only transaction without writing.
+// Durability: every write (Claim, Extend, Complete, Release, Acquire,
+// CommitOrder, AbandonOrder, Commit, Put, Lease, ExtendLease, Settle,
+// Replay, Purge) returns only after its transaction is committed and
+// fsynced, so a completed key or a Put entry that was acknowledged is on
+// disk and survives kill -9 or a power cut. Concurrent writes are grouped
+// into one transaction (bbolt's DB.Batch, tuned by WithBatchDelay and
+// WithBatchSize), so they share one fsync; a Claim that loses is answered
+// from a read-only transaction without writing.
 //
-// Expired records read as Absent at once; a background goroutine deletes
-// them from the file every WithSweepInterval. Close stops it.
+// The inbox is indexed (see bolt_inbox.go): List reads a page from an
+// index by family, state and time, and Lease reads due entries in order,
+// so both cost the entries they return, not the entries stored.
+//
+// Expired claims and ordering records read as Absent at once; a
+// background goroutine deletes them from the file every WithSweepInterval.
+// Inbox entries stay until Purge. Close stops the sweeper.
 //
 // The file is locked while open: a second OpenBolt of the same path, in
-// this process or another, waits WithOpenTimeout and fails. A Bolt is safe
-// for concurrent use by many goroutines.
+// this process or another, waits WithOpenTimeout and fails, and so does a
+// read-only bbolt open (bbolt takes a shared lock that the writer's
+// exclusive lock excludes). A command that must read a file a running
+// receiver holds therefore asks that receiver (its admin endpoint) rather
+// than opening the file. A Bolt is safe for concurrent use by many
+// goroutines.
 type Bolt struct {
 	db              *bolt.DB
 	now             func() time.Time
@@ -47,13 +61,19 @@ type Bolt struct {
 var (
 	_ Store      = (*Bolt)(nil)
 	_ OrderStore = (*Bolt)(nil)
+	_ Backend    = (*Bolt)(nil)
 )
 
 // Bucket names inside the file.
 var (
 	claimsBucket = []byte("claims")
 	ordersBucket = []byte("orders")
+	// metaBucket's sequence is the fence counter of claims and leases.
+	metaBucket = []byte("meta")
 )
+
+// allBuckets are the buckets OpenBolt creates.
+var allBuckets = [][]byte{claimsBucket, ordersBucket, metaBucket, entriesBucket, indexBucket}
 
 // sweepChunk is the most records one sweep transaction inspects, so that a
 // sweep never holds the write lock for long.
@@ -84,7 +104,7 @@ func OpenBolt(path string, opts ...BoltOption) (*Bolt, error) {
 	db.MaxBatchDelay = c.batchDelay
 	db.MaxBatchSize = c.batchSize
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{claimsBucket, ordersBucket} {
+		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -165,6 +185,11 @@ func (b *Bolt) Claim(ctx context.Context, key string, lease time.Duration) (Clai
 			return nil
 		}
 		res.Token, next.token = token, token
+		fence, err := tx.Bucket(metaBucket).NextSequence()
+		if err != nil {
+			return err
+		}
+		res.Fence = int64(fence)
 		return tx.Bucket(claimsBucket).Put(k, next.appendTo(nil))
 	})
 	if err != nil {
@@ -220,6 +245,26 @@ func (b *Bolt) settle(op, key string, step func(claimRecord, bool, int64) (claim
 		return fmt.Errorf("store: %s: %w", op, err)
 	}
 	return outcome
+}
+
+// Extend implements Store.
+func (b *Bolt) Extend(ctx context.Context, key, token string, lease time.Duration) (time.Time, error) {
+	if err := checkArgs(ctx, "extend", key); err != nil {
+		return time.Time{}, err
+	}
+	if err := checkDuration("extend", "lease", lease); err != nil {
+		return time.Time{}, err
+	}
+	var until int64
+	err := b.settle("extend", key, func(r claimRecord, found bool, now int64) (claimRecord, bool, error) {
+		next, err := extendStep(r, found, now, token, lease, b.failedRetention)
+		until = next.leaseUntil
+		return next, err == nil, err
+	})
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Unix(0, until), nil
 }
 
 // Get implements Store.
@@ -289,6 +334,89 @@ func (b *Bolt) Commit(ctx context.Context, entity string, version int64, hasVers
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	return nil
+}
+
+// Acquire implements OrderStore.
+func (b *Bolt) Acquire(ctx context.Context, entity string, pos Position, holder string, lease time.Duration) (OrderClaim, error) {
+	if err := checkArgs(ctx, "acquire", entity); err != nil {
+		return OrderClaim{}, err
+	}
+	if err := checkDuration("acquire", "lease", lease); err != nil {
+		return OrderClaim{}, err
+	}
+	if err := b.enter(); err != nil {
+		return OrderClaim{}, err
+	}
+	defer b.mu.RUnlock()
+	k := []byte(entity)
+	token := newToken()
+	var res OrderClaim
+	err := b.db.Batch(func(tx *bolt.Tx) error {
+		rec, found, err := getOrder(tx, k)
+		if err != nil {
+			return err
+		}
+		var next orderRecord
+		res, next = acquireStep(rec, found, b.now().UnixNano(), pos, holder, lease)
+		if res.Verdict != Accept {
+			return nil
+		}
+		res.Token, next.holdToken = token, token
+		return tx.Bucket(ordersBucket).Put(k, next.appendTo(nil))
+	})
+	if err != nil {
+		return OrderClaim{}, fmt.Errorf("store: acquire: %w", err)
+	}
+	return res, nil
+}
+
+// CommitOrder implements OrderStore.
+func (b *Bolt) CommitOrder(ctx context.Context, entity, token string, pos Position, retention time.Duration) error {
+	if err := checkArgs(ctx, "commit order", entity); err != nil {
+		return err
+	}
+	if err := checkDuration("commit order", "retention", retention); err != nil {
+		return err
+	}
+	return b.settleOrder("commit order", entity, func(r orderRecord, found bool, now int64) (orderRecord, error) {
+		return commitOrderStep(r, found, now, token, pos, retention)
+	})
+}
+
+// AbandonOrder implements OrderStore.
+func (b *Bolt) AbandonOrder(ctx context.Context, entity, token string) error {
+	if err := checkArgs(ctx, "abandon order", entity); err != nil {
+		return err
+	}
+	return b.settleOrder("abandon order", entity, func(r orderRecord, found bool, now int64) (orderRecord, error) {
+		return abandonOrderStep(r, found, now, token)
+	})
+}
+
+// settleOrder runs CommitOrder or AbandonOrder in a batched transaction.
+func (b *Bolt) settleOrder(op, entity string, step func(orderRecord, bool, int64) (orderRecord, error)) error {
+	if err := b.enter(); err != nil {
+		return err
+	}
+	defer b.mu.RUnlock()
+	k := []byte(entity)
+	var outcome error
+	err := b.db.Batch(func(tx *bolt.Tx) error {
+		rec, found, err := getOrder(tx, k)
+		if err != nil {
+			return err
+		}
+		next, lost := step(rec, found, b.now().UnixNano())
+		outcome = lost
+		if lost != nil {
+			return nil
+		}
+		return tx.Bucket(ordersBucket).Put(k, next.appendTo(nil))
+	})
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", op, err)
+	}
+	return outcome
 }
 
 // Close stops the sweeper and closes the file, waiting for calls in

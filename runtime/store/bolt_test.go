@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/hookgen/hookgen/runtime/store"
 	"github.com/hookgen/hookgen/runtime/store/storetest"
@@ -25,26 +26,24 @@ func boltPath(t testing.TB) string {
 }
 
 func TestBoltConformance(t *testing.T) {
-	paths := sync.Map{} // store.Store → path, for Reopen
-	storetest.Run(t, storetest.Harness{
-		New: func(t *testing.T) store.Store {
-			path := boltPath(t)
-			b, err := store.OpenBolt(path)
-			require.NoError(t, err)
-			paths.Store(b, path)
-			return b
-		},
-		Reopen: func(t *testing.T, old store.Store) store.Store {
-			path, ok := paths.Load(old)
-			require.True(t, ok, "Reopen of a store New did not return")
-			require.NoError(t, old.Close())
-			b, err := store.OpenBolt(path.(string))
-			require.NoError(t, err)
-			paths.Store(b, path)
-			return b
-		},
-		Order: true,
-	})
+	paths := sync.Map{} // *store.Bolt → path, for reopen
+	open := func(t *testing.T) (a, b store.Backend) {
+		path := boltPath(t)
+		db, err := store.OpenBolt(path)
+		require.NoError(t, err)
+		paths.Store(db, path)
+		return db, db // one process holds the file: both clients share it
+	}
+	reopen := func(t *testing.T, old store.Backend) store.Backend {
+		path, ok := paths.Load(old)
+		require.True(t, ok, "reopen of a store open did not return")
+		require.NoError(t, old.Close())
+		db, err := store.OpenBolt(path.(string))
+		require.NoError(t, err)
+		paths.Store(db, path)
+		return db
+	}
+	storetest.Run(t, open, storetest.WithReopen(reopen))
 }
 
 func TestOpenBoltErrors(t *testing.T) {
@@ -79,6 +78,12 @@ func TestBoltFileLocked(t *testing.T) {
 	require.Error(t, err, "the file is locked while open")
 	assert.Nil(t, second)
 	assert.Less(t, time.Since(start), 5*time.Second)
+
+	ro, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: 100 * time.Millisecond})
+	if err == nil {
+		_ = ro.Close()
+	}
+	require.Error(t, err, "a read-only open waits for the writer's lock too")
 }
 
 func TestBoltClockAndSweep(t *testing.T) {

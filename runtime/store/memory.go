@@ -57,11 +57,15 @@ type Memory struct {
 	mask            uint64
 	shards          []memShard
 	closed          atomic.Bool
+	fence           atomic.Int64
+	inbox           *memInbox
 }
 
 var (
 	_ Store      = (*Memory)(nil)
 	_ OrderStore = (*Memory)(nil)
+	_ Inbox      = (*Memory)(nil)
+	_ Backend    = (*Memory)(nil)
 )
 
 // NewMemory returns an empty Memory configured by opts (WithMaxEntries,
@@ -101,6 +105,7 @@ func (m *Memory) setup(c memoryConfig) {
 	m.failedRetention = c.failedRetention
 	m.seed = maphash.MakeSeed()
 	m.mask = uint64(n - 1)
+	m.inbox = newMemInbox(c.maxEntries)
 	m.shards = make([]memShard, n)
 	for i := range m.shards {
 		s := &m.shards[i]
@@ -196,6 +201,7 @@ func (m *Memory) Claim(ctx context.Context, key string, lease time.Duration) (Cl
 		}
 	}
 	res.Token = newToken()
+	res.Fence = m.fence.Add(1)
 	next.token = res.Token
 	e.claim = next
 	s.reindex(e)
@@ -246,6 +252,26 @@ func (m *Memory) settle(key string, step func(claimRecord, bool, int64) (claimRe
 	e.claim = next
 	s.reindex(e)
 	return nil
+}
+
+// Extend implements Store.
+func (m *Memory) Extend(ctx context.Context, key, token string, lease time.Duration) (time.Time, error) {
+	if err := checkArgs(ctx, "extend", key); err != nil {
+		return time.Time{}, err
+	}
+	if err := checkDuration("extend", "lease", lease); err != nil {
+		return time.Time{}, err
+	}
+	var until int64
+	err := m.settle(key, func(r claimRecord, found bool, now int64) (claimRecord, bool, error) {
+		next, err := extendStep(r, found, now, token, lease, m.failedRetention)
+		until = next.leaseUntil
+		return next, err == nil, err
+	})
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Unix(0, until), nil
 }
 
 // Get implements Store.
@@ -317,6 +343,89 @@ func (m *Memory) Commit(ctx context.Context, entity string, version int64, hasVe
 	return nil
 }
 
+// Acquire implements OrderStore.
+func (m *Memory) Acquire(ctx context.Context, entity string, pos Position, holder string, lease time.Duration) (OrderClaim, error) {
+	if err := checkArgs(ctx, "acquire", entity); err != nil {
+		return OrderClaim{}, err
+	}
+	if err := checkDuration("acquire", "lease", lease); err != nil {
+		return OrderClaim{}, err
+	}
+	m.ready()
+	now := m.now().UnixNano()
+	s, err := m.lock(entity)
+	if err != nil {
+		return OrderClaim{}, err
+	}
+	defer s.mu.Unlock()
+	e := s.get(s.orders, entity, now)
+	var cur orderRecord
+	if e != nil {
+		cur = e.order
+	}
+	res, next := acquireStep(cur, e != nil, now, pos, holder, lease)
+	if res.Verdict != Accept {
+		return res, nil
+	}
+	if e == nil {
+		e = &memEntry{key: entity, isOrder: true, size: int64(len(entity)) + entryOverhead + tokenLen}
+		if err := s.insert(s.orders, e, now); err != nil {
+			return OrderClaim{}, fmt.Errorf("store: acquire: %w", err)
+		}
+	}
+	res.Token = newToken()
+	next.holdToken = res.Token
+	e.order = next
+	s.reindex(e)
+	return res, nil
+}
+
+// CommitOrder implements OrderStore.
+func (m *Memory) CommitOrder(ctx context.Context, entity, token string, pos Position, retention time.Duration) error {
+	if err := checkArgs(ctx, "commit order", entity); err != nil {
+		return err
+	}
+	if err := checkDuration("commit order", "retention", retention); err != nil {
+		return err
+	}
+	return m.settleOrder(entity, func(r orderRecord, found bool, now int64) (orderRecord, error) {
+		return commitOrderStep(r, found, now, token, pos, retention)
+	})
+}
+
+// AbandonOrder implements OrderStore.
+func (m *Memory) AbandonOrder(ctx context.Context, entity, token string) error {
+	if err := checkArgs(ctx, "abandon order", entity); err != nil {
+		return err
+	}
+	return m.settleOrder(entity, func(r orderRecord, found bool, now int64) (orderRecord, error) {
+		return abandonOrderStep(r, found, now, token)
+	})
+}
+
+// settleOrder applies CommitOrder or AbandonOrder to a held entity.
+func (m *Memory) settleOrder(entity string, step func(orderRecord, bool, int64) (orderRecord, error)) error {
+	m.ready()
+	now := m.now().UnixNano()
+	s, err := m.lock(entity)
+	if err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	e := s.get(s.orders, entity, now)
+	var cur orderRecord
+	if e != nil {
+		cur = e.order
+	}
+	next, err := step(cur, e != nil, now)
+	if err != nil {
+		return err
+	}
+	e.order = next
+	s.reindex(e)
+	return nil
+}
+
 // Len returns the number of entries (claimed keys plus ordering entities)
 // the Memory holds, including expired ones not yet dropped.
 func (m *Memory) Len() int {
@@ -346,6 +455,7 @@ func (m *Memory) Close() error {
 		s.entries, s.bytes = 0, 0
 		s.mu.Unlock()
 	}
+	m.inbox.close()
 	return nil
 }
 
@@ -402,7 +512,8 @@ func (s *memShard) remove(e *memEntry) {
 // reindex files e under its eviction time and, when completed, at the end
 // of the settled list, after its record changed.
 func (s *memShard) reindex(e *memEntry) {
-	settled := e.isOrder || e.claim.state == Done
+	// An entity under a hold is never evicted before its record expires.
+	settled := (e.isOrder && e.order.holdToken == "") || (!e.isOrder && e.claim.state == Done)
 	switch {
 	case e.isOrder:
 		e.evictAt = e.order.expires

@@ -17,16 +17,16 @@ import (
 )
 
 func TestMemoryConformance(t *testing.T) {
-	storetest.Run(t, storetest.Harness{
-		New:   func(*testing.T) store.Store { return store.NewMemory() },
-		Order: true,
+	storetest.Run(t, func(*testing.T) (a, b store.Backend) {
+		m := store.NewMemory()
+		return m, m
 	})
 }
 
 func TestMemoryConformanceOneShard(t *testing.T) {
-	storetest.Run(t, storetest.Harness{
-		New:   func(*testing.T) store.Store { return store.NewMemory(store.WithShards(1)) },
-		Order: true,
+	storetest.Run(t, func(*testing.T) (a, b store.Backend) {
+		m := store.NewMemory(store.WithShards(1))
+		return m, m
 	})
 }
 

@@ -25,12 +25,16 @@ type claimRecord struct {
 	expires    int64 // from this instant on the record is Absent
 }
 
-// orderRecord is the stored form of an entity's ordering position.
+// orderRecord is the stored form of an entity's ordering position and of
+// the hold Acquire puts on it.
 type orderRecord struct {
 	version    int64
 	hasVersion bool
 	terminal   bool
 	expires    int64
+	holder     string // who holds the entity (Acquire's holder)
+	holdToken  string // empty: not held
+	holdUntil  int64
 }
 
 // addNanos returns n+d, saturating instead of overflowing.
@@ -104,6 +108,17 @@ func releaseStep(r claimRecord, found bool, now int64, token string, failedReten
 	return r, false, ErrLeaseLost
 }
 
+// extendStep decides an Extend: the record to store, the new lease end,
+// and ErrLeaseLost when token does not hold key under a live lease.
+func extendStep(r claimRecord, found bool, now int64, token string, lease, failedRetention time.Duration) (claimRecord, error) {
+	if !found || now >= r.expires || r.token != token || r.state != Processing || now >= r.leaseUntil {
+		return r, ErrLeaseLost
+	}
+	r.leaseUntil = addNanos(now, lease)
+	r.expires = addNanos(r.leaseUntil, failedRetention)
+	return r, nil
+}
+
 // stateAt is what Get reports for a record.
 func stateAt(r claimRecord, found bool, now int64) State {
 	if !found || now >= r.expires {
@@ -138,8 +153,47 @@ func commitStep(r orderRecord, found bool, now, version int64, hasVersion, termi
 		r.version, r.hasVersion = version, true
 	}
 	r.terminal = r.terminal || terminal
-	r.expires = addNanos(now, retention)
+	r.expires = max(addNanos(now, retention), r.holdUntil)
 	return r
+}
+
+// acquireStep decides an Acquire. It returns the answer (without Token;
+// the caller fills it in and stores it in the record) and the record to
+// store when the verdict is Accept.
+func acquireStep(r orderRecord, found bool, now int64, pos Position, holder string, lease time.Duration) (OrderClaim, orderRecord) {
+	live := found && now < r.expires
+	if !live {
+		r = orderRecord{}
+	}
+	if v := checkStep(r, live, now, pos.Version, pos.HasVersion); v != Accept {
+		return OrderClaim{Verdict: v}, r
+	}
+	if r.holdToken != "" && now < r.holdUntil && r.holder != holder {
+		return OrderClaim{Verdict: Busy, Until: time.Unix(0, r.holdUntil)}, r
+	}
+	r.holder = holder
+	r.holdUntil = addNanos(now, lease)
+	r.expires = max(r.expires, r.holdUntil)
+	return OrderClaim{Verdict: Accept, Until: time.Unix(0, r.holdUntil)}, r
+}
+
+// commitOrderStep decides a CommitOrder: the record to store, or
+// ErrLeaseLost when token does not hold the entity.
+func commitOrderStep(r orderRecord, found bool, now int64, token string, pos Position, retention time.Duration) (orderRecord, error) {
+	if !found || now >= r.expires || token == "" || r.holdToken != token {
+		return r, ErrLeaseLost
+	}
+	r.holder, r.holdToken, r.holdUntil = "", "", 0
+	return commitStep(r, true, now, pos.Version, pos.HasVersion, pos.Terminal, retention), nil
+}
+
+// abandonOrderStep decides an AbandonOrder like commitOrderStep.
+func abandonOrderStep(r orderRecord, found bool, now int64, token string) (orderRecord, error) {
+	if !found || now >= r.expires || token == "" || r.holdToken != token {
+		return r, ErrLeaseLost
+	}
+	r.holder, r.holdToken, r.holdUntil = "", "", 0
+	return r, nil
 }
 
 // checkArgs validates the arguments every method shares and reports a done
@@ -177,7 +231,12 @@ func newToken() string {
 //
 //	claim v1: 0x01 state:u8 attempt:uvarint leaseUntil:varint expires:varint len:uvarint token
 //	order v1: 0x01 flags:u8 (1 hasVersion, 2 terminal) version:varint expires:varint
-const encodingV1 = 1
+//	order v2: 0x02 flags:u8 version:varint expires:varint holdUntil:varint
+//	          len:uvarint holder len:uvarint holdToken
+const (
+	encodingV1 = 1
+	encodingV2 = 2
+)
 
 var errCorrupt = errors.New("store: corrupt record")
 
@@ -216,14 +275,19 @@ func (r orderRecord) appendTo(b []byte) []byte {
 	if r.terminal {
 		flags |= 2
 	}
-	b = append(b, encodingV1, flags)
+	b = append(b, encodingV2, flags)
 	b = binary.AppendVarint(b, r.version)
-	return binary.AppendVarint(b, r.expires)
+	b = binary.AppendVarint(b, r.expires)
+	b = binary.AppendVarint(b, r.holdUntil)
+	b = binary.AppendUvarint(b, uint64(len(r.holder)))
+	b = append(b, r.holder...)
+	b = binary.AppendUvarint(b, uint64(len(r.holdToken)))
+	return append(b, r.holdToken...)
 }
 
 func decodeOrder(b []byte) (orderRecord, error) {
 	var r orderRecord
-	if len(b) < 2 || b[0] != encodingV1 {
+	if len(b) < 2 || (b[0] != encodingV1 && b[0] != encodingV2) {
 		return r, fmt.Errorf("%w: order encoding %v", errCorrupt, head(b))
 	}
 	r.hasVersion = b[1]&1 != 0
@@ -231,6 +295,11 @@ func decodeOrder(b []byte) (orderRecord, error) {
 	d := decoder{b: b[2:]}
 	r.version = d.varint()
 	r.expires = d.varint()
+	if b[0] == encodingV2 {
+		r.holdUntil = d.varint()
+		r.holder = d.str()
+		r.holdToken = d.str()
+	}
 	if d.bad || len(d.b) != 0 {
 		return orderRecord{}, fmt.Errorf("%w: order record of %d bytes", errCorrupt, len(b))
 	}
@@ -269,3 +338,28 @@ func (d *decoder) varint() int64 {
 	d.b = d.b[n:]
 	return v
 }
+
+func (d *decoder) str() string {
+	n := d.uvarint()
+	if d.bad || n > uint64(len(d.b)) {
+		d.bad = true
+		return ""
+	}
+	v := string(d.b[:n])
+	d.b = d.b[n:]
+	return v
+}
+
+// isAny reports whether err wraps one of targets.
+func isAny(err error, targets ...error) bool {
+	for _, t := range targets {
+		if errors.Is(err, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// NewToken returns a random lease token (128 bits from crypto/rand,
+// base64url), for backends in other packages.
+func NewToken() string { return newToken() }

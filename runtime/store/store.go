@@ -51,6 +51,12 @@ type Claim struct {
 	Token string
 	// LeaseUntil is when the current lease expires (Processing only).
 	LeaseUntil time.Time
+	// Fence is the winner's fencing number (0 for a loser). It is drawn
+	// from one counter per store, so it strictly increases with every claim
+	// won on the key (and across keys), and durable stores keep the counter
+	// across restarts. A downstream system that remembers the highest fence
+	// it accepted for a key can refuse a write from an older holder.
+	Fence int64
 }
 
 // ErrLeaseLost is returned by Complete and Release when the caller's lease
@@ -82,6 +88,11 @@ type Store interface {
 	Complete(ctx context.Context, key, token string, retention time.Duration) error
 	// Release marks key Failed so that the next Claim wins at once.
 	Release(ctx context.Context, key, token string) error
+	// Extend renews the live lease token holds on key so that it ends lease
+	// from now, and returns the new end. It returns ErrLeaseLost when token
+	// does not hold key under a live lease (it expired, or another claim won,
+	// or the key was completed or released).
+	Extend(ctx context.Context, key, token string, lease time.Duration) (time.Time, error)
 	// Get returns the key's current state without changing it. A key whose
 	// holder's lease expired without Complete or Release reports Failed: it
 	// may be claimed again at once.
@@ -100,6 +111,9 @@ const (
 	Stale
 	// AfterTerminal: the entity is already closed; drop it.
 	AfterTerminal
+	// Busy: another message of the entity holds it under a live lease
+	// (Acquire only); try again later.
+	Busy
 )
 
 // String returns the verdict name.
@@ -111,15 +125,67 @@ func (v Verdict) String() string {
 		return "stale"
 	case AfterTerminal:
 		return "after-terminal"
+	case Busy:
+		return "busy"
 	}
 	return "unknown"
 }
 
+// Position is where a message sits in its entity's lifecycle: its version
+// (when HasVersion) and whether it closes the entity (Terminal).
+type Position struct {
+	Version    int64
+	HasVersion bool
+	Terminal   bool
+}
+
+// OrderClaim is the answer of OrderStore.Acquire.
+type OrderClaim struct {
+	// Verdict is Accept when the caller now holds the entity (and must call
+	// CommitOrder or AbandonOrder with Token), else Stale, AfterTerminal or
+	// Busy, and nothing changed.
+	Verdict Verdict
+	// Token identifies the hold (Accept only).
+	Token string
+	// Until is when the hold's lease ends (Accept), or when the other
+	// holder's lease ends (Busy).
+	Until time.Time
+}
+
 // OrderStore keeps each entity's lifecycle position for the ordering guard.
-// The pipeline calls Check before it runs the handler and Commit after the
-// handler succeeded, so that a message whose handler failed (and that the
-// sender will retry) does not advance its entity.
+//
+// Acquire checks a message against the entity's committed position and,
+// when the message may be processed, holds the entity for it in the same
+// atomic step, so that no other message of the entity is processed until
+// the holder calls CommitOrder (after its handler succeeded) or
+// AbandonOrder (when it failed and will be retried), or its lease ends.
+// A stale or after-close message therefore can never run concurrently with
+// a newer one. Rules: once a terminal message was committed, every later
+// message is AfterTerminal; a versioned message older than the newest
+// committed version is Stale; an equal or newer version, an unversioned
+// message, or a first terminal message is Accept, unless another holder
+// has the entity under a live lease (Busy). An Acquire by the holder name
+// that holds the entity under a live lease takes the hold over (a new
+// token; the old one is refused), so a delivery retried after its worker
+// died need not wait for the lease.
+//
+// Check and Commit are the earlier two-step form, kept until every caller
+// uses Acquire: Check answers without holding anything and Commit advances
+// the entity without a hold.
 type OrderStore interface {
+	// Acquire checks pos against entity's committed position and, when
+	// acceptable and the entity is not held by another, holds the entity
+	// for holder for lease.
+	Acquire(ctx context.Context, entity string, pos Position, holder string, lease time.Duration) (OrderClaim, error)
+	// CommitOrder records a processed message and releases the hold: the
+	// entity's version becomes the maximum of the stored and given versions
+	// and it becomes terminal if pos.Terminal. The position is kept for
+	// retention. ErrLeaseLost when token no longer holds the entity.
+	CommitOrder(ctx context.Context, entity, token string, pos Position, retention time.Duration) error
+	// AbandonOrder releases the hold without advancing the entity.
+	// ErrLeaseLost when token no longer holds the entity.
+	AbandonOrder(ctx context.Context, entity, token string) error
+
 	// Check says whether a message at version (when hasVersion) may be
 	// processed, without changing anything. Rules: once a terminal message
 	// was committed, every later message is AfterTerminal; a versioned

@@ -14,7 +14,7 @@
 // A Kit is immutable after Load and safe for concurrent use; the package
 // keeps no state of its own (load a spec once per test and keep the Kit).
 // Validation runs the same interpreted validators as `hookgen serve`
-// (generator.LoadDynamic), whose verdicts agree with the compiled ones.
+// (runtime/dynamic), whose verdicts agree with the compiled ones.
 //
 // The scenario helpers return what happened (statuses, Hookgen-Outcome
 // headers, Retry-After, problem documents, handler calls) and assert

@@ -8,9 +8,9 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/hookgen/hookgen/generator"
 	"github.com/hookgen/hookgen/openapi"
 	"github.com/hookgen/hookgen/runtime"
+	"github.com/hookgen/hookgen/runtime/dynamic"
 )
 
 // Kit is one loaded spec with its dynamic family. Build it with Load; it is
@@ -19,7 +19,7 @@ type Kit struct {
 	spec    string
 	doc     *openapi3.T
 	fam     *runtime.Family
-	model   *generator.Model
+	model   *dynamic.Spec
 	vectors []openapi.Vector
 }
 
@@ -28,7 +28,7 @@ type LoadOption func(*loadConfig)
 
 type loadConfig struct {
 	ctx     context.Context
-	gen     generator.Config
+	gen     dynamic.Config
 	vectors []openapi.Vector
 	noVec   bool
 }
@@ -39,11 +39,11 @@ func WithContext(ctx context.Context) LoadOption {
 	return func(c *loadConfig) { c.ctx = ctx }
 }
 
-// WithConfig sets the generator configuration (overlay, per-webhook
-// extensions, family name) the spec is loaded with; its Spec field is
-// replaced by the path given to Load. Default: no overlay, package
-// "webhooktest".
-func WithConfig(cfg generator.Config) LoadOption {
+// WithConfig sets how the spec is loaded (overlay, per-webhook extensions,
+// family name); its Spec field is replaced by the path given to Load.
+// Default: no overlay, family from x-hookgen-family, else "dynamic".
+// generator.Config.Dynamic converts a hookgen.yaml configuration.
+func WithConfig(cfg dynamic.Config) LoadOption {
 	return func(c *loadConfig) { c.gen = cfg }
 }
 
@@ -56,8 +56,8 @@ func WithVectors(vs []openapi.Vector) LoadOption {
 
 // Load reads the OpenAPI document at spec (any spec hookgen can load, 3.0
 // or 3.1, with relative $refs) and builds its dynamic family. It fails with
-// the generator's error (wrapping generator.ErrSpec) when the spec cannot
-// be loaded or modelled.
+// an error wrapping dynamic.ErrSpec when the spec cannot be loaded or
+// modelled.
 func Load(spec string, opts ...LoadOption) (*Kit, error) {
 	cfg := loadConfig{ctx: context.Background()}
 	for _, o := range opts {
@@ -67,14 +67,15 @@ func Load(spec string, opts ...LoadOption) (*Kit, error) {
 	}
 	gc := cfg.gen
 	gc.Spec = spec
-	if gc.Package == "" {
-		gc.Package = "dynamic"
-	}
-	doc, err := generator.Load(cfg.ctx, gc)
+	doc, err := dynamic.Load(cfg.ctx, gc)
 	if err != nil {
 		return nil, fmt.Errorf("webhooktest: %w", err)
 	}
-	fam, model, err := generator.DynamicFamily(doc, gc)
+	model, err := dynamic.Build(doc, gc.Family, "dynamic")
+	if err != nil {
+		return nil, fmt.Errorf("webhooktest: %s: %w", spec, err)
+	}
+	fam, err := dynamic.Family(model)
 	if err != nil {
 		return nil, fmt.Errorf("webhooktest: %s: %w", spec, err)
 	}
@@ -95,9 +96,9 @@ func (k *Kit) Spec() string { return k.spec }
 // do not modify it.
 func (k *Kit) Family() *runtime.Family { return k.fam }
 
-// Model returns the generator's model of the spec (events, webhooks,
-// security). The value is shared: do not modify it.
-func (k *Kit) Model() *generator.Model { return k.model }
+// Model returns the meanings of the spec (events, webhooks, security). The
+// value is shared: do not modify it.
+func (k *Kit) Model() *dynamic.Spec { return k.model }
 
 // Vectors returns the test vectors ExampleRequest knows (see WithVectors).
 func (k *Kit) Vectors() []openapi.Vector { return slices.Clone(k.vectors) }
@@ -123,7 +124,7 @@ func (k *Kit) webhook(name string) *runtime.Webhook {
 }
 
 // event finds an event of the model by name.
-func (k *Kit) event(name string) *generator.Event {
+func (k *Kit) event(name string) *dynamic.Event {
 	for _, e := range k.model.Events {
 		if e.Name == name {
 			return e

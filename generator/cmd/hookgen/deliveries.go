@@ -8,13 +8,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hookgen/hookgen/generator/cmd/hookgen/workbench"
+	"github.com/hookgen/hookgen/internal/specserver"
 )
 
 func runDeliveries(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("deliveries", "[-store PATH] [-family F] [-format text|json]",
 		"hookgen deliveries -store .hookgen -family stackstate -format json", stderr)
-	path := fs.String("store", workbench.DefaultStoreDir, "records file, or the directory serve wrote (bolt:PATH accepted)")
+	path := fs.String("store", specserver.DefaultStoreDir, "records file, or the directory serve wrote (bolt:PATH accepted)")
 	family := fs.String("family", "", "only this family's deliveries")
 	format := fs.String("format", "text", "output format: text or json (one object per line)")
 	pos, err := parseArgs(fs, args)
@@ -31,7 +31,7 @@ func runDeliveries(_ context.Context, args []string, _ io.Reader, stdout, stderr
 	if p == "" || strings.HasPrefix(p, "memory:") {
 		return usagef("-store %q: want the bolt file or directory serve recorded into", *path)
 	}
-	recs, err := workbench.ReadRecords(p, *family)
+	recs, err := specserver.ReadRecords(p, *family)
 	if err != nil {
 		return err
 	}
@@ -40,7 +40,7 @@ func runDeliveries(_ context.Context, args []string, _ io.Reader, stdout, stderr
 }
 
 // printRecords lists records as text lines or JSON lines.
-func printRecords(w io.Writer, recs []workbench.Record, format string) {
+func printRecords(w io.Writer, recs []specserver.Record, format string) {
 	if format == "json" {
 		enc := json.NewEncoder(w)
 		for _, r := range recs {

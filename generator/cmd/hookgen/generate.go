@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/hookgen/hookgen/generator"
+	"github.com/hookgen/hookgen/runtime/dynamic"
 )
 
 func runGenerate(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -45,6 +46,7 @@ func runGenerate(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 	if cfg.Spec == "" || cfg.Package == "" || cfg.Out == "" {
 		return usagef("-spec, -package and -out are required (or a -config file that sets them)")
 	}
+	cfg.OnWarning = func(w dynamic.Warning) { fmt.Fprintf(stderr, "hookgen generate: warning: %s\n", w) }
 	files, err := generator.Run(ctx, cfg)
 	if err != nil {
 		return err

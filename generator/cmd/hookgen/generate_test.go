@@ -52,3 +52,42 @@ func TestGenerateUsage(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "-package")
 }
+
+// TestGenerateWarnsOnExampleThatViolatesItsSchema: a vendor example that
+// breaks the vendor's own schema does not refuse the spec; generate writes
+// the files and prints one warning naming the example's pointer and the
+// failing field.
+func TestGenerateWarnsOnExampleThatViolatesItsSchema(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "vendor.yaml")
+	require.NoError(t, os.WriteFile(spec, []byte(`openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /webhook:
+    post:
+      operationId: hook
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [id]
+              properties:
+                id: {type: string}
+                tags: {type: array, items: {type: string}}
+            examples:
+              good: {value: {id: a, tags: [x]}}
+              old: {value: {id: b, tags: {team: x}}}
+      responses: {'200': {description: ok}}
+`), 0o644))
+	out := filepath.Join(dir, "out")
+	code, _, stderr := cli(t, nil, "generate", "-q", "-spec", spec, "-package", "out", "-out", out)
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, 1, strings.Count(stderr, "warning:"), stderr)
+	assert.Contains(t, stderr, "#/paths/~1webhook/post/requestBody/content/application~1json/examples/old/value")
+	assert.Contains(t, stderr, "at /tags:")
+	assert.NotContains(t, stderr, "examples/good")
+	entries, err := os.ReadDir(out)
+	require.NoError(t, err)
+	assert.Len(t, entries, 4)
+}

@@ -11,8 +11,10 @@
 //	hookgen send       -gen-key DIR
 //	hookgen scaffold   ticketing -families F,... -tracker redmine -module M -out DIR [-hookgen DIR] [-force]
 //
-// validate, serve, send and deliveries run on package workbench, which
-// internal/demo calls in-process.
+// The subcommands only parse flags and print: validate runs on
+// internal/specrun, serve and deliveries on internal/specserver, send on
+// internal/simulate (the vendor simulator), all of which internal/demo
+// calls in-process; generate runs the generator package.
 //
 // Every subcommand has -h. Exit status: 0 success, 1 failure (an invalid
 // payload, a failed delivery, a bad spec), 2 usage error.

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/hookgen/hookgen/generator/cmd/hookgen/workbench"
+	"github.com/hookgen/hookgen/internal/specrun"
 	"github.com/hookgen/hookgen/runtime/auth"
 )
 
@@ -74,7 +74,7 @@ func envName(scheme string) string {
 }
 
 // usedSchemes lists the schemes a spec's security names.
-func usedSchemes(sp *workbench.Spec) []string {
+func usedSchemes(sp *specrun.Spec) []string {
 	var out []string
 	for _, req := range sp.Family.Security {
 		for _, n := range req {
@@ -89,7 +89,7 @@ func usedSchemes(sp *workbench.Spec) []string {
 // collectSecrets merges flag, config-file and environment secrets per
 // family: for each scheme, flags win, then the config file, then
 // HOOKGEN_SECRET_<SCHEME>. Several flag or config values rotate.
-func collectSecrets(specs []*workbench.Spec, flags []secretArg, config map[string][]string, getenv func(string) string) (map[string]auth.Secrets, error) {
+func collectSecrets(specs []*specrun.Spec, flags []secretArg, config map[string][]string, getenv func(string) string) (map[string]auth.Secrets, error) {
 	out := map[string]auth.Secrets{}
 	for _, a := range flags {
 		matched := false
@@ -141,7 +141,7 @@ func collectSecrets(specs []*workbench.Spec, flags []secretArg, config map[strin
 	return out, nil
 }
 
-func schemeList(specs []*workbench.Spec) string {
+func schemeList(specs []*specrun.Spec) string {
 	var parts []string
 	for _, sp := range specs {
 		if s := usedSchemes(sp); len(s) > 0 {

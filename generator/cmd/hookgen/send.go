@@ -11,7 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hookgen/hookgen/generator/cmd/hookgen/workbench"
+	"github.com/hookgen/hookgen/internal/simulate"
+	"github.com/hookgen/hookgen/internal/specrun"
 	"github.com/hookgen/hookgen/openapi"
 )
 
@@ -33,8 +34,8 @@ func runSend(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	rateLimit := fs.Duration("rate-limit", 0, "sender-side rate limit window per key (Butler; default from the spec, 300s; 0 disables)")
 	retries := fs.String("retries", "", "retry failures on this schedule, e.g. 10s,30s,120s (NetPulse >= 0.4.2)")
 	maxRetries := fs.Int("max-retries", 0, "with -retries: at most this many retries (default 3)")
-	maxAttempts := fs.Int("max-attempts", workbench.DefaultMaxAttempts, "give up a retry-until-success delivery after this many attempts")
-	copies := fs.Int("n", workbench.DefaultStormCopies, "concurrent copies per delivery in the storm scenario")
+	maxAttempts := fs.Int("max-attempts", simulate.DefaultMaxAttempts, "give up a retry-until-success delivery after this many attempts")
+	copies := fs.Int("n", simulate.DefaultStormCopies, "concurrent copies per delivery in the storm scenario")
 	seed := fs.Uint64("seed", 1, "seed of the reorder shuffle")
 	format := fs.String("format", "text", "output format: text or json (one object per delivery, then a summary)")
 	genKey := fs.String("gen-key", "", "write an RSA key pair (private.pem, public.pem) to DIR for Tier3-RsaSha1 and exit")
@@ -46,7 +47,7 @@ func runSend(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return usagef("unexpected argument %q", pos[0])
 	}
 	if *genKey != "" {
-		priv, pub, err := workbench.GenerateKeyPair(*genKey)
+		priv, pub, err := simulate.GenerateKeyPair(*genKey)
 		if err != nil {
 			return err
 		}
@@ -72,7 +73,7 @@ func runSend(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return usagef("-webhook needs -file")
 	case *format != "text" && *format != "json":
 		return usagef("-format %q: want text or json", *format)
-	case *scenario != "" && !slices.Contains([]string{workbench.ScenarioDuplicate, workbench.ScenarioReorder, workbench.ScenarioStorm}, *scenario):
+	case *scenario != "" && !slices.Contains([]string{simulate.ScenarioDuplicate, simulate.ScenarioReorder, simulate.ScenarioStorm}, *scenario):
 		return usagef("-scenario %q: want duplicate, reorder or storm", *scenario)
 	case *timeScale <= 0:
 		return usagef("-time-scale must be positive")
@@ -105,13 +106,13 @@ func runSend(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 		secrets[a.scheme] = a.value
 	}
-	sp, err := workbench.LoadSpec(ctx, *spec)
+	sp, err := specrun.Load(ctx, *spec)
 	if err != nil {
 		return err
 	}
 	for name := range secrets {
 		if !slices.Contains(usedSchemes(sp), name) {
-			return usagef("-secret %s: %s has no security scheme %q (%s)", name, sp.Name(), name, schemeList([]*workbench.Spec{sp}))
+			return usagef("-secret %s: %s has no security scheme %q (%s)", name, sp.Name(), name, schemeList([]*specrun.Spec{sp}))
 		}
 	}
 	if *webhook != "" && !slices.Contains(sp.WebhookNames(), *webhook) {
@@ -131,11 +132,11 @@ func runSend(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	progress := newProgress(stderr)
 	enc := json.NewEncoder(stdout)
-	cfg := workbench.SendConfig{
+	cfg := simulate.SendConfig{
 		Spec: sp, Bases: urls, Secrets: secrets, Scenario: *scenario, Method: *method, TimeScale: *timeScale,
 		RateLimit: *rateLimit, RateLimitSet: given["rate-limit"], Retries: schedule, MaxRetries: *maxRetries,
 		MaxAttempts: *maxAttempts, Copies: *copies, Seed: *seed, OnProgress: progress.update,
-		OnResult: func(r workbench.Result) {
+		OnResult: func(r simulate.Result) {
 			progress.clear()
 			if *format == "json" {
 				_ = enc.Encode(r)
@@ -144,15 +145,15 @@ func runSend(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			printResult(stdout, r)
 		},
 	}
-	sum, err := workbench.Replay(ctx, cfg, msgs)
+	sum, err := simulate.Replay(ctx, cfg, msgs)
 	progress.finish()
 	if err != nil {
 		return err
 	}
 	if *format == "json" {
 		_ = enc.Encode(struct {
-			Summary *workbench.Summary `json:"summary"`
-			OK      bool               `json:"ok"`
+			Summary *simulate.Summary `json:"summary"`
+			OK      bool              `json:"ok"`
 		}{sum, sum.OK()})
 	} else {
 		fmt.Fprintf(stdout, "summary family=%s dialect=%s sent=%d accepted=%d duplicates=%d dropped=%d failures=%d\n",
@@ -164,7 +165,7 @@ func runSend(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	return nil
 }
 
-func webhookMethods(sp *workbench.Spec, webhook string) []string {
+func webhookMethods(sp *specrun.Spec, webhook string) []string {
 	var out []string
 	for _, op := range sp.Operations() {
 		if op.Webhook == webhook {
@@ -176,18 +177,18 @@ func webhookMethods(sp *workbench.Spec, webhook string) []string {
 
 // selectMessages picks what to send: one vector, one file, or every valid
 // vector of the family.
-func selectMessages(sp *workbench.Spec, event, example, file, webhook string, stdin io.Reader) ([]workbench.Message, error) {
+func selectMessages(sp *specrun.Spec, event, example, file, webhook string, stdin io.Reader) ([]simulate.Message, error) {
 	if file != "" {
 		used := false
 		p, err := readPayload(file, stdin, &used)
 		if err != nil {
 			return nil, err
 		}
-		m, err := sp.MessageFor(p, webhook)
+		m, err := simulate.MessageFor(sp, p, webhook)
 		if err != nil {
 			return nil, err
 		}
-		return []workbench.Message{m}, nil
+		return []simulate.Message{m}, nil
 	}
 	vs, err := sp.Vectors()
 	if err != nil {
@@ -221,7 +222,7 @@ func selectMessages(sp *workbench.Spec, event, example, file, webhook string, st
 			}
 		}
 	}
-	return sp.Messages(pick)
+	return simulate.Messages(sp, pick)
 }
 
 func vectorNames(vs []openapi.Vector) string {
@@ -234,7 +235,7 @@ func vectorNames(vs []openapi.Vector) string {
 
 // printResult prints one delivery: a line per attempt when it took more
 // than one, then the verdict line.
-func printResult(w io.Writer, r workbench.Result) {
+func printResult(w io.Writer, r simulate.Result) {
 	verdict := "ok"
 	switch {
 	case r.Dropped != "":
@@ -267,7 +268,7 @@ func printResult(w io.Writer, r workbench.Result) {
 	fmt.Fprintln(w, line)
 }
 
-func attemptText(a workbench.Attempt) string {
+func attemptText(a simulate.Attempt) string {
 	if a.Error != "" {
 		return "error " + a.Error
 	}

@@ -13,7 +13,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/hookgen/hookgen/generator/cmd/hookgen/workbench"
+	"github.com/hookgen/hookgen/internal/specrun"
+	"github.com/hookgen/hookgen/internal/specserver"
 )
 
 // serveConfig is the -config file of serve. Flags win over it.
@@ -70,7 +71,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if *storeURL != "" {
 		cfg.Store = *storeURL
 	}
-	if err := workbench.CheckStore(cfg.Store); err != nil {
+	if err := specserver.CheckStore(cfg.Store); err != nil {
 		return usagef("-store: %v", err)
 	}
 	cfg.Strict = cfg.Strict || *strict
@@ -82,9 +83,9 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		}
 		parsed = append(parsed, a)
 	}
-	loaded := make([]*workbench.Spec, 0, len(specs))
+	loaded := make([]*specrun.Spec, 0, len(specs))
 	for _, path := range specs {
-		sp, err := workbench.LoadSpec(ctx, path)
+		sp, err := specrun.Load(ctx, path)
 		if err != nil {
 			return err
 		}
@@ -94,11 +95,11 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if err != nil {
 		return err
 	}
-	srv, err := workbench.Serve(ctx, workbench.ServeConfig{
+	srv, err := specserver.Serve(ctx, specserver.ServeConfig{
 		Specs: loaded, Addr: cfg.Addr, Secrets: secrets, Store: cfg.Store, Strict: cfg.Strict,
 		Logger: slog.New(slog.NewJSONHandler(stderr, nil)),
 	})
-	var missing *workbench.MissingSecretError
+	var missing *specserver.MissingSecretError
 	if errors.As(err, &missing) {
 		how := make([]string, 0, len(missing.Schemes))
 		for _, sc := range missing.Schemes {
@@ -143,7 +144,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	return nil
 }
 
-func waitChan(srv *workbench.Server) <-chan error {
+func waitChan(srv *specserver.Server) <-chan error {
 	ch := make(chan error, 1)
 	go func() { ch <- srv.Wait() }()
 	return ch

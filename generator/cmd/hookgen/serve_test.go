@@ -12,7 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hookgen/hookgen/generator/cmd/hookgen/workbench"
+	"github.com/hookgen/hookgen/internal/simulate"
+	"github.com/hookgen/hookgen/internal/specserver"
 	"github.com/hookgen/hookgen/openapi"
 	"github.com/hookgen/hookgen/runtime/receiver"
 )
@@ -63,18 +64,18 @@ func startServe(t *testing.T, args ...string) (base string, stop func() string) 
 }
 
 // sendJSON runs send with -format json and decodes its results.
-func sendJSON(t *testing.T, args ...string) (code int, results []workbench.Result, sum workbench.Summary) {
+func sendJSON(t *testing.T, args ...string) (code int, results []simulate.Result, sum simulate.Summary) {
 	t.Helper()
 	code, stdout, stderr := cli(t, nil, append([]string{"send", "-format", "json", "-time-scale", "0.001"}, args...)...)
 	require.NotEqual(t, 2, code, stderr)
 	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
 		if strings.HasPrefix(line, `{"summary"`) {
-			var s struct{ Summary workbench.Summary }
+			var s struct{ Summary simulate.Summary }
 			require.NoError(t, json.Unmarshal([]byte(line), &s))
 			sum = s.Summary
 			continue
 		}
-		var r workbench.Result
+		var r simulate.Result
 		require.NoError(t, json.Unmarshal([]byte(line), &r), line)
 		results = append(results, r)
 	}
@@ -190,7 +191,7 @@ func TestServeSendEndToEnd(t *testing.T) {
 			require.Equal(t, 0, code, stderr)
 			lines := strings.Split(strings.TrimSpace(stdout), "\n")
 			assert.GreaterOrEqual(t, len(lines), processed)
-			var rec workbench.Record
+			var rec specserver.Record
 			require.NoError(t, json.Unmarshal([]byte(lines[0]), &rec))
 			assert.Equal(t, fam, rec.Family)
 			assert.NotEmpty(t, rec.Event)

@@ -9,12 +9,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/hookgen/hookgen/generator"
-	"github.com/hookgen/hookgen/generator/cmd/hookgen/workbench"
+	"github.com/hookgen/hookgen/internal/specrun"
 	"github.com/hookgen/hookgen/runtime"
+	"github.com/hookgen/hookgen/runtime/dynamic"
 )
-
-type generatorOpEvent = generator.OpEvent
 
 // errorf builds one finding.
 func errorf(pointer, rule, format string, args ...any) runtime.FieldError {
@@ -45,7 +43,7 @@ func runValidate(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	case *format != "text" && *format != "json":
 		return usagef("-format %q: want text or json", *format)
 	}
-	payloads := make([]workbench.Payload, 0, len(pos))
+	payloads := make([]specrun.Payload, 0, len(pos))
 	usedStdin := false
 	for _, a := range pos {
 		p, err := readPayload(a, stdin, &usedStdin)
@@ -54,11 +52,11 @@ func runValidate(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		}
 		payloads = append(payloads, p)
 	}
-	sp, err := workbench.LoadSpec(ctx, *spec)
+	sp, err := specrun.Load(ctx, *spec)
 	if err != nil {
 		return err
 	}
-	var ops []workbench.Operation
+	var ops []specrun.Operation
 	if *op != "" {
 		if ops, err = sp.Resolve(*op); err != nil {
 			return usagef("-op: %v", err)
@@ -88,10 +86,10 @@ func runValidate(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		if v.Valid {
 			fmt.Fprintf(stdout, "ok %s %s\n", p.Name, v.Event)
 			if len(v.Warnings) > 0 {
-				fmt.Fprintf(stderr, "warning %s: %s\n", p.Name, workbench.FormatErrors(v.Warnings))
+				fmt.Fprintf(stderr, "warning %s: %s\n", p.Name, specrun.FormatErrors(v.Warnings))
 			}
 		} else {
-			fmt.Fprintf(stdout, "invalid %s: %s\n", p.Name, workbench.FormatErrors(v.Errors))
+			fmt.Fprintf(stdout, "invalid %s: %s\n", p.Name, specrun.FormatErrors(v.Errors))
 		}
 	}
 	if anyInvalid {
@@ -102,17 +100,17 @@ func runValidate(ctx context.Context, args []string, stdin io.Reader, stdout, st
 
 // readPayload reads one PAYLOAD argument: "-" (stdin), a file, or a query
 // string / URL (contains '?' or '=' and is not a file).
-func readPayload(arg string, stdin io.Reader, usedStdin *bool) (workbench.Payload, error) {
+func readPayload(arg string, stdin io.Reader, usedStdin *bool) (specrun.Payload, error) {
 	var raw []byte
 	switch arg {
 	case "-":
 		if *usedStdin {
-			return workbench.Payload{}, usagef("- (stdin) given twice")
+			return specrun.Payload{}, usagef("- (stdin) given twice")
 		}
 		*usedStdin = true
 		b, err := io.ReadAll(stdin)
 		if err != nil {
-			return workbench.Payload{}, fmt.Errorf("read stdin: %w", err)
+			return specrun.Payload{}, fmt.Errorf("read stdin: %w", err)
 		}
 		raw = b
 	default:
@@ -121,32 +119,32 @@ func readPayload(arg string, stdin io.Reader, usedStdin *bool) (workbench.Payloa
 		case err == nil:
 			raw = b
 		case strings.ContainsAny(arg, "?="):
-			p, qerr := workbench.QueryPayload(arg, arg)
+			p, qerr := specrun.QueryPayload(arg, arg)
 			if qerr != nil {
-				return workbench.Payload{}, usagef("%v", qerr)
+				return specrun.Payload{}, usagef("%v", qerr)
 			}
 			return p, nil
 		default:
-			return workbench.Payload{}, usagef("PAYLOAD %q is not a readable file, - (stdin) or a query string: %v", arg, err)
+			return specrun.Payload{}, usagef("PAYLOAD %q is not a readable file, - (stdin) or a query string: %v", arg, err)
 		}
 	}
-	if strings.HasSuffix(arg, ".query") || workbench.LooksLikeQuery(raw) {
-		p, err := workbench.QueryPayload(arg, string(raw))
+	if strings.HasSuffix(arg, ".query") || specrun.LooksLikeQuery(raw) {
+		p, err := specrun.QueryPayload(arg, string(raw))
 		if err != nil {
-			return workbench.Payload{}, err
+			return specrun.Payload{}, err
 		}
 		return p, nil
 	}
-	return workbench.Payload{Name: arg, Body: raw}, nil
+	return specrun.Payload{Name: arg, Body: raw}, nil
 }
 
 // opsWithEvent lists the operations that can dispatch event.
-func opsWithEvent(sp *workbench.Spec, event string) []workbench.Operation {
-	var out []workbench.Operation
+func opsWithEvent(sp *specrun.Spec, event string) []specrun.Operation {
+	var out []specrun.Operation
 	for _, w := range sp.Model.Webhooks {
 		for _, o := range w.Operations {
-			if slices.ContainsFunc(o.Events, func(e *generatorOpEvent) bool { return e.Event.Name == event }) {
-				out = append(out, workbench.Operation{Webhook: w.Name, Method: strings.ToUpper(o.Method)})
+			if slices.ContainsFunc(o.Events, func(e *dynamic.OpEvent) bool { return e.Event.Name == event }) {
+				out = append(out, specrun.Operation{Webhook: w.Name, Method: strings.ToUpper(o.Method)})
 			}
 		}
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hookgen/hookgen/generator/cmd/hookgen/workbench"
+	"github.com/hookgen/hookgen/internal/specrun"
 	"github.com/hookgen/hookgen/openapi"
 )
 
@@ -61,7 +61,7 @@ func TestValidateCorpus(t *testing.T) {
 					}
 					code, stdout, stderr := cli(t, nil, args...)
 					require.NotEqual(t, 2, code, "%s %s: %s", v.Name, mode, stderr)
-					var got workbench.Verdict
+					var got specrun.Verdict
 					require.NoError(t, json.Unmarshal([]byte(stdout), &got), "%s: %q", v.Name, stdout)
 					wantValid := want == openapi.VerdictValid
 					if why, ok := knownLenientDivergence[fam+"/"+v.Name]; ok && !strict {

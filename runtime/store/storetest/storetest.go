@@ -1,19 +1,28 @@
-// Package storetest is the conformance suite every store.Store (and
-// store.OrderStore) implementation must pass: the in-memory and bolt
-// stores of package store, and the Redis and PostgreSQL stores.
+// Package storetest is the conformance suite every store.Backend must
+// pass: the in-memory and bolt stores of package store, and the Redis and
+// PostgreSQL stores.
+//
+// Run takes a function that opens TWO clients on one backend (two
+// connections to one server, or two handles on one in-process store), and
+// the cases spread their calls over both: a claim won on one client is seen
+// by the other, exactly one of concurrent claims from both wins, a hold on
+// an entity taken through one blocks the other, and an inbox entry leased
+// through one is not handed out by the other.
 //
 // The suite uses real time only (leases and retentions of a few hundred
 // milliseconds and waits), never a fake clock, so that stores which read
-// the time from a server pass it unchanged. Every case runs as a parallel
-// subtest on keys prefixed with the test's name and a random nonce, so a
-// shared store (one Redis, one database) can serve all cases at once and
-// across runs.
+// the time from a server pass it unchanged. Claim and ordering cases use
+// keys prefixed with the test's name and a random nonce. Inbox cases Lease
+// from the whole inbox, so open must return a backend whose inbox no other
+// case shares (a new file, a new schema); a backend whose Put returns
+// store.ErrUnsupported skips them.
 package storetest
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	mrand "math/rand/v2"
 	"sync"
@@ -26,18 +35,24 @@ import (
 	"github.com/hookgen/hookgen/runtime/store"
 )
 
-// Harness tells Run how to obtain the store under test.
-type Harness struct {
-	// New returns a ready store. Run calls it once per case and closes the
-	// store when the case ends (Close must be idempotent). Required.
-	New func(t *testing.T) store.Store
-	// Reopen, for durable stores, closes old and returns a store over the
-	// same backing data, as after a process restart. When nil the restart
-	// cases are skipped.
-	Reopen func(t *testing.T, old store.Store) store.Store
-	// Order makes the suite fail when the store does not implement
-	// store.OrderStore. The ordering cases run whenever it does.
-	Order bool
+// Open returns two independent clients of one fresh backend.
+type Open func(t *testing.T) (a, b store.Backend)
+
+// Reopen closes old and returns a client over the same backing data, as
+// after a process restart.
+type Reopen func(t *testing.T, old store.Backend) store.Backend
+
+// Option configures Run.
+type Option func(*suite)
+
+// WithReopen runs the restart cases with reopen (durable backends).
+func WithReopen(reopen Reopen) Option {
+	return func(s *suite) { s.reopen = reopen }
+}
+
+type suite struct {
+	open   Open
+	reopen Reopen
 }
 
 // Durations the suite uses. Short ones are real waits.
@@ -51,13 +66,17 @@ const (
 	settle = 150 * time.Millisecond
 )
 
-// Run runs the whole conformance suite against h.
-func Run(t *testing.T, h Harness) {
+// Run runs the whole conformance suite against the backend open opens.
+func Run(t *testing.T, open Open, opts ...Option) {
 	t.Helper()
-	require.NotNil(t, h.New, "storetest: Harness.New is required")
+	require.NotNil(t, open, "storetest: open is required")
+	h := suite{open: open}
+	for _, o := range opts {
+		o(&h)
+	}
 	cases := []struct {
 		name string
-		run  func(t *testing.T, h Harness)
+		run  func(t *testing.T, h suite)
 	}{
 		{"FirstClaimWins", testFirstClaimWins},
 		{"ClaimRace", testClaimRace},
@@ -75,6 +94,19 @@ func Run(t *testing.T, h Harness) {
 		{"ManyKeys", testManyKeys},
 		{"Restart", testRestart},
 		{"Order", testOrder},
+		{"Extend", testExtend},
+		{"Fence", testFence},
+		{"Acquire", testAcquire},
+		{"AcquireHold", testAcquireHold},
+		{"AcquireInterleavings", testAcquireInterleavings},
+		{"InboxPut", testInboxPut},
+		{"InboxLeaseOnce", testInboxLeaseOnce},
+		{"InboxEntityOrder", testInboxEntityOrder},
+		{"InboxLeaseExpiry", testInboxLeaseExpiry},
+		{"InboxSettle", testInboxSettle},
+		{"InboxList", testInboxList},
+		{"InboxReplayPurge", testInboxReplayPurge},
+		{"InboxInvalid", testInboxInvalid},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -84,26 +116,17 @@ func Run(t *testing.T, h Harness) {
 	}
 }
 
-// open returns a new store from h, closed when the test ends.
-func open(t *testing.T, h Harness) store.Store {
+// pair opens two clients of a fresh backend, closed when the test ends.
+func pair(t *testing.T, h suite) (a, b store.Backend) {
 	t.Helper()
-	s := h.New(t)
-	require.NotNil(t, s, "Harness.New returned nil")
-	t.Cleanup(func() { _ = s.Close() })
-	return s
-}
-
-// orderStore returns s as an OrderStore or skips (fails when h.Order).
-func orderStore(t *testing.T, h Harness, s store.Store) store.OrderStore {
-	t.Helper()
-	o, ok := s.(store.OrderStore)
-	if !ok {
-		if h.Order {
-			t.Fatalf("%T does not implement store.OrderStore", s)
-		}
-		t.Skipf("%T does not implement store.OrderStore", s)
-	}
-	return o
+	a, b = h.open(t)
+	require.NotNil(t, a, "open returned a nil client")
+	require.NotNil(t, b, "open returned a nil client")
+	t.Cleanup(func() {
+		_ = a.Close()
+		_ = b.Close()
+	})
+	return a, b
 }
 
 // prefix returns a key prefix unique to this test and run.
@@ -131,18 +154,19 @@ func state(t *testing.T, s store.Store, key string) store.State {
 	return st
 }
 
-func testFirstClaimWins(t *testing.T, h Harness) {
-	s := open(t, h)
+func testFirstClaimWins(t *testing.T, h suite) {
+	s, other := pair(t, h)
 	key := prefix(t) + "k"
 	before := time.Now()
 	c := won(t, s, key, longLease)
 	assert.Equal(t, 1, c.Attempt)
 	assert.WithinDuration(t, before.Add(longLease), c.LeaseUntil, 5*time.Second)
-	assert.Equal(t, store.Processing, state(t, s, key))
+	assert.Equal(t, store.Processing, state(t, other, key), "the other client sees the claim")
+	assert.Positive(t, c.Fence)
 }
 
-func testClaimRace(t *testing.T, h Harness) {
-	s := open(t, h)
+func testClaimRace(t *testing.T, h suite) {
+	a, b := pair(t, h)
 	p := prefix(t)
 	const racers, keys = 64, 4
 	for k := range keys {
@@ -154,6 +178,10 @@ func testClaimRace(t *testing.T, h Harness) {
 			errs   = make([]error, racers)
 		)
 		for i := range racers {
+			s := a
+			if i%2 == 1 {
+				s = b
+			}
 			wg.Go(func() {
 				<-start
 				claims[i], errs[i] = s.Claim(context.Background(), key, longLease)
@@ -173,19 +201,19 @@ func testClaimRace(t *testing.T, h Harness) {
 				assert.Empty(t, c.Token, "a loser gets no token")
 			}
 		}
-		assert.Equal(t, 1, winners, "exactly one of %d racers on %s wins", racers, key)
+		assert.Equal(t, 1, winners, "exactly one of %d racers on two clients on %s wins", racers, key)
 	}
 }
 
-func testDoneNotClaimable(t *testing.T, h Harness) {
-	s := open(t, h)
+func testDoneNotClaimable(t *testing.T, h suite) {
+	s, other := pair(t, h)
 	ctx := context.Background()
 	key := prefix(t) + "k"
 	c := won(t, s, key, longLease)
-	require.NoError(t, s.Complete(ctx, key, c.Token, longTTL))
+	require.NoError(t, other.Complete(ctx, key, c.Token, longTTL))
 	assert.Equal(t, store.Done, state(t, s, key))
 	for range 3 {
-		again, err := s.Claim(ctx, key, longLease)
+		again, err := other.Claim(ctx, key, longLease)
 		require.NoError(t, err)
 		assert.False(t, again.Won)
 		assert.Equal(t, store.Done, again.State)
@@ -196,11 +224,11 @@ func testDoneNotClaimable(t *testing.T, h Harness) {
 	assert.Equal(t, store.Done, state(t, s, key))
 }
 
-func testLiveLeaseLoses(t *testing.T, h Harness) {
-	s := open(t, h)
+func testLiveLeaseLoses(t *testing.T, h suite) {
+	s, other := pair(t, h)
 	key := prefix(t) + "k"
 	c := won(t, s, key, longLease)
-	again, err := s.Claim(context.Background(), key, longLease)
+	again, err := other.Claim(context.Background(), key, longLease)
 	require.NoError(t, err)
 	assert.False(t, again.Won)
 	assert.Equal(t, store.Processing, again.State)
@@ -210,7 +238,7 @@ func testLiveLeaseLoses(t *testing.T, h Harness) {
 	assert.Equal(t, store.Processing, state(t, s, key))
 }
 
-func testLeaseExpiry(t *testing.T, h Harness) {
+func testLeaseExpiry(t *testing.T, h suite) {
 	tests := []struct {
 		name   string
 		settle func(ctx context.Context, s store.Store, key, token string) error
@@ -225,14 +253,14 @@ func testLeaseExpiry(t *testing.T, h Harness) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := open(t, h)
+			s, other := pair(t, h)
 			ctx := context.Background()
 			key := prefix(t) + "k"
 			old := won(t, s, key, shortLease)
 			time.Sleep(shortLease + settle)
 			assert.Equal(t, store.Failed, state(t, s, key), "an expired lease reads as Failed")
 
-			c := won(t, s, key, longLease)
+			c := won(t, other, key, longLease)
 			assert.Equal(t, 2, c.Attempt)
 			assert.NotEqual(t, old.Token, c.Token)
 			require.ErrorIs(t, tt.settle(ctx, s, key, old.Token), store.ErrLeaseLost)
@@ -244,25 +272,29 @@ func testLeaseExpiry(t *testing.T, h Harness) {
 	}
 }
 
-func testReleaseThenClaim(t *testing.T, h Harness) {
-	s := open(t, h)
+func testReleaseThenClaim(t *testing.T, h suite) {
+	a, b := pair(t, h)
 	ctx := context.Background()
 	key := prefix(t) + "k"
 	for attempt := 1; attempt <= 3; attempt++ {
+		s, other := a, b
+		if attempt%2 == 0 {
+			s, other = b, a
+		}
 		c := won(t, s, key, longLease)
 		require.Equal(t, attempt, c.Attempt)
-		require.NoError(t, s.Release(ctx, key, c.Token))
+		require.NoError(t, other.Release(ctx, key, c.Token))
 		require.Equal(t, store.Failed, state(t, s, key))
 		require.NoError(t, s.Release(ctx, key, c.Token), "a second Release by the same holder is harmless")
 	}
-	c := won(t, s, key, longLease)
+	c := won(t, b, key, longLease)
 	assert.Equal(t, 4, c.Attempt)
-	require.NoError(t, s.Complete(ctx, key, c.Token, longTTL))
-	assert.Equal(t, store.Done, state(t, s, key))
+	require.NoError(t, a.Complete(ctx, key, c.Token, longTTL))
+	assert.Equal(t, store.Done, state(t, b, key))
 }
 
-func testRetention(t *testing.T, h Harness) {
-	s := open(t, h)
+func testRetention(t *testing.T, h suite) {
+	s, other := pair(t, h)
 	ctx := context.Background()
 	p := prefix(t)
 	short, long := p+"short", p+"long"
@@ -276,14 +308,14 @@ func testRetention(t *testing.T, h Harness) {
 	}
 	require.Equal(t, store.Done, state(t, s, short))
 	time.Sleep(shortTTL + settle)
-	assert.Equal(t, store.Absent, state(t, s, short), "retention elapsed")
+	assert.Equal(t, store.Absent, state(t, other, short), "retention elapsed")
 	assert.Equal(t, store.Done, state(t, s, long), "retention not elapsed")
 	c := won(t, s, short, longLease)
 	assert.Equal(t, 1, c.Attempt, "an expired key starts over")
 }
 
-func testWrongToken(t *testing.T, h Harness) {
-	s := open(t, h)
+func testWrongToken(t *testing.T, h suite) {
+	s, other := pair(t, h)
 	ctx := context.Background()
 	p := prefix(t)
 	key := p + "k"
@@ -292,7 +324,7 @@ func testWrongToken(t *testing.T, h Harness) {
 		name string
 		call func() error
 	}{
-		{"Complete", func() error { return s.Complete(ctx, key, c.Token+"x", longTTL) }},
+		{"Complete", func() error { return other.Complete(ctx, key, c.Token+"x", longTTL) }},
 		{"CompleteEmpty", func() error { return s.Complete(ctx, key, "", longTTL) }},
 		{"Release", func() error { return s.Release(ctx, key, "not-"+c.Token) }},
 		{"CompleteUnknownKey", func() error { return s.Complete(ctx, p+"unknown", c.Token, longTTL) }},
@@ -306,19 +338,19 @@ func testWrongToken(t *testing.T, h Harness) {
 	require.NoError(t, s.Complete(ctx, key, c.Token, longTTL), "the holder still completes")
 }
 
-func testCompleteIdempotent(t *testing.T, h Harness) {
-	s := open(t, h)
+func testCompleteIdempotent(t *testing.T, h suite) {
+	s, other := pair(t, h)
 	ctx := context.Background()
 	key := prefix(t) + "k"
 	c := won(t, s, key, longLease)
 	require.NoError(t, s.Complete(ctx, key, c.Token, longTTL))
-	require.NoError(t, s.Complete(ctx, key, c.Token, longTTL), "a retried Complete by the holder succeeds")
+	require.NoError(t, other.Complete(ctx, key, c.Token, longTTL), "a retried Complete by the holder succeeds")
 	assert.ErrorIs(t, s.Complete(ctx, key, c.Token+"x", longTTL), store.ErrLeaseLost)
 	assert.Equal(t, store.Done, state(t, s, key))
 }
 
-func testInvalidArguments(t *testing.T, h Harness) {
-	s := open(t, h)
+func testInvalidArguments(t *testing.T, h suite) {
+	s, _ := pair(t, h)
 	ctx := context.Background()
 	key := prefix(t) + "k"
 	c := won(t, s, key, longLease)
@@ -332,6 +364,8 @@ func testInvalidArguments(t *testing.T, h Harness) {
 		{"CompleteEmptyKey", func() error { return s.Complete(ctx, "", c.Token, longTTL) }},
 		{"CompleteZeroRetention", func() error { return s.Complete(ctx, key, c.Token, 0) }},
 		{"ReleaseEmptyKey", func() error { return s.Release(ctx, "", c.Token) }},
+		{"ExtendEmptyKey", func() error { _, err := s.Extend(ctx, "", c.Token, longLease); return err }},
+		{"ExtendZeroLease", func() error { _, err := s.Extend(ctx, key, c.Token, 0); return err }},
 		{"GetEmptyKey", func() error { _, err := s.Get(ctx, ""); return err }},
 	}
 	for _, tt := range tests {
@@ -341,8 +375,8 @@ func testInvalidArguments(t *testing.T, h Harness) {
 	assert.Equal(t, store.Absent, state(t, s, key+"2"))
 }
 
-func testContextCancelled(t *testing.T, h Harness) {
-	s := open(t, h)
+func testContextCancelled(t *testing.T, h suite) {
+	s, _ := pair(t, h)
 	p := prefix(t)
 	held, fresh := p+"held", p+"fresh"
 	c := won(t, s, held, longLease)
@@ -356,8 +390,10 @@ func testContextCancelled(t *testing.T, h Harness) {
 		{"Complete", func() error { return s.Complete(ctx, held, c.Token, longTTL) }},
 		{"Release", func() error { return s.Release(ctx, held, c.Token) }},
 		{"Get", func() error { _, err := s.Get(ctx, held); return err }},
+		{"Extend", func() error { _, err := s.Extend(ctx, held, c.Token, longLease); return err }},
+		{"Acquire", func() error { _, err := s.Acquire(ctx, p+"entity", store.Position{}, "h", longLease); return err }},
 	}
-	if o, ok := s.(store.OrderStore); ok {
+	if o := s; o != nil {
 		tests = append(tests,
 			struct {
 				name string
@@ -387,13 +423,13 @@ func testContextCancelled(t *testing.T, h Harness) {
 	assert.Equal(t, store.Absent, state(t, s, fresh))
 }
 
-func testGetUnknown(t *testing.T, h Harness) {
-	s := open(t, h)
+func testGetUnknown(t *testing.T, h suite) {
+	s, _ := pair(t, h)
 	assert.Equal(t, store.Absent, state(t, s, prefix(t)+"never-claimed"))
 }
 
-func testClose(t *testing.T, h Harness) {
-	s := open(t, h)
+func testClose(t *testing.T, h suite) {
+	s, _ := pair(t, h)
 	ctx := context.Background()
 	key := prefix(t) + "k"
 	c := won(t, s, key, longLease)
@@ -407,8 +443,12 @@ func testClose(t *testing.T, h Harness) {
 		{"Complete", func() error { return s.Complete(ctx, key, c.Token, longTTL) }},
 		{"Release", func() error { return s.Release(ctx, key, c.Token) }},
 		{"Get", func() error { _, err := s.Get(ctx, key); return err }},
+		{"Extend", func() error { _, err := s.Extend(ctx, key, c.Token, longLease); return err }},
+		{"Acquire", func() error { _, err := s.Acquire(ctx, key, store.Position{}, "h", longLease); return err }},
+		{"Put", func() error { return s.Put(ctx, store.Entry{Family: "f", ID: key}) }},
+		{"List", func() error { _, err := s.List(ctx, store.Query{}); return err }},
 	}
-	if o, ok := s.(store.OrderStore); ok {
+	if o := s; o != nil {
 		tests = append(tests,
 			struct {
 				name string
@@ -421,12 +461,16 @@ func testClose(t *testing.T, h Harness) {
 		)
 	}
 	for _, tt := range tests {
-		assert.ErrorIs(t, tt.call(), store.ErrClosed, tt.name)
+		err := tt.call()
+		if errors.Is(err, store.ErrUnsupported) {
+			continue // a method the backend does not provide
+		}
+		assert.ErrorIs(t, err, store.ErrClosed, tt.name)
 	}
 }
 
-func testManyKeys(t *testing.T, h Harness) {
-	s := open(t, h)
+func testManyKeys(t *testing.T, h suite) {
+	a, b := pair(t, h)
 	ctx := context.Background()
 	p := prefix(t)
 	const workers, perWorker = 16, 40
@@ -434,6 +478,10 @@ func testManyKeys(t *testing.T, h Harness) {
 	errs := make(chan error, workers)
 	for w := range workers {
 		wg.Go(func() {
+			s := a
+			if w%2 == 1 {
+				s = b
+			}
 			for i := range perWorker {
 				key := fmt.Sprintf("%sw%d-%d", p, w, i)
 				c, err := s.Claim(ctx, key, longLease)
@@ -457,16 +505,19 @@ func testManyKeys(t *testing.T, h Harness) {
 	}
 	for w := range workers {
 		for i := range perWorker {
-			require.Equal(t, store.Done, state(t, s, fmt.Sprintf("%sw%d-%d", p, w, i)))
+			require.Equal(t, store.Done, state(t, a, fmt.Sprintf("%sw%d-%d", p, w, i)))
 		}
 	}
 }
 
-func testRestart(t *testing.T, h Harness) {
-	if h.Reopen == nil {
-		t.Skip("Harness.Reopen not set: the store is not durable")
+func testRestart(t *testing.T, h suite) {
+	if h.reopen == nil {
+		t.Skip("storetest.WithReopen not given: the store is not durable")
 	}
-	s := h.New(t)
+	s, other := h.open(t)
+	if other != s {
+		_ = other.Close()
+	}
 	ctx := context.Background()
 	p := prefix(t)
 	done, held, released := p+"done", p+"held", p+"released"
@@ -476,14 +527,14 @@ func testRestart(t *testing.T, h Harness) {
 	r := won(t, s, released, longLease)
 	require.NoError(t, s.Release(ctx, released, r.Token))
 
-	o, isOrder := s.(store.OrderStore)
+	o, isOrder := s, true
 	if isOrder {
 		require.NoError(t, o.Commit(ctx, p+"open", 7, true, false, longTTL))
 		require.NoError(t, o.Commit(ctx, p+"closed", 3, true, true, longTTL))
 	}
 
-	s = h.Reopen(t, s)
-	require.NotNil(t, s, "Harness.Reopen returned nil")
+	s = h.reopen(t, s)
+	require.NotNil(t, s, "reopen returned nil")
 	t.Cleanup(func() { _ = s.Close() })
 
 	assert.Equal(t, store.Done, state(t, s, done))
@@ -496,7 +547,7 @@ func testRestart(t *testing.T, h Harness) {
 	assert.Equal(t, 2, next.Attempt, "the attempt count survives a restart")
 
 	if isOrder {
-		o := orderStore(t, h, s)
+		o := s
 		v, err := o.Check(ctx, p+"open", 6, true, false)
 		require.NoError(t, err)
 		assert.Equal(t, store.Stale, v)
@@ -521,7 +572,7 @@ type check struct {
 	want       store.Verdict
 }
 
-func testOrder(t *testing.T, h Harness) {
+func testOrder(t *testing.T, h suite) {
 	tests := []struct {
 		name    string
 		commits []commit
@@ -567,8 +618,7 @@ func testOrder(t *testing.T, h Harness) {
 			{0, false, true, store.Accept},
 		}},
 	}
-	s := open(t, h)
-	o := orderStore(t, h, s)
+	o, _ := pair(t, h)
 	ctx := context.Background()
 	p := prefix(t)
 	for _, tt := range tests {

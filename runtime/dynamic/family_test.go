@@ -1,13 +1,13 @@
-package generator_test
+package dynamic_test
 
 import (
 	"context"
 	"path/filepath"
 	"testing"
 
-	"github.com/hookgen/hookgen/generator"
 	"github.com/hookgen/hookgen/internal/difftest"
 	"github.com/hookgen/hookgen/runtime"
+	"github.com/hookgen/hookgen/runtime/dynamic"
 )
 
 // TestDynamicDifferential runs the interpreted validators (what hookgen
@@ -17,8 +17,11 @@ func TestDynamicDifferential(t *testing.T) {
 	for _, fam := range []string{"stackstate", "atscale", "butler", "netpulse", "clcbackup"} {
 		t.Run(fam, func(t *testing.T) {
 			difftest.Run(t, fam, func() (*runtime.Family, error) {
-				f, _, err := generator.LoadDynamic(context.Background(), generator.Config{Spec: filepath.Join("..", "openapi", fam+".yaml"), Package: fam})
-				return f, err
+				l, err := dynamic.LoadFamily(context.Background(), dynamic.Config{Spec: filepath.Join("..", "..", "openapi", fam+".yaml"), Family: fam})
+				if err != nil {
+					return nil, err
+				}
+				return l.Family, nil
 			})
 		})
 	}

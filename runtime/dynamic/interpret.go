@@ -1,7 +1,8 @@
-package generator
+package dynamic
 
 import (
 	"encoding/json"
+	"math"
 	"regexp"
 	"sort"
 
@@ -263,4 +264,16 @@ func (it *interpreter) re(p string) *regexp.Regexp {
 	}
 	it.res[p] = r
 	return r
+}
+
+// optU converts an optional schema bound to the checker's int, -1 for
+// absent and clamped to MaxInt32.
+func optU(p *uint64) int {
+	if p == nil {
+		return -1
+	}
+	if *p > math.MaxInt32 {
+		return math.MaxInt32
+	}
+	return int(*p)
 }

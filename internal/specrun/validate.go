@@ -1,4 +1,4 @@
-package workbench
+package specrun
 
 import (
 	"bytes"
@@ -70,7 +70,7 @@ func (s *Spec) Validate(p Payload, ops []Operation, strict bool) Verdict {
 	bestRank := 99
 	tried := 0
 	for _, op := range ops {
-		w := s.webhook(op.Webhook)
+		w := s.Webhook(op.Webhook)
 		if w == nil {
 			continue
 		}

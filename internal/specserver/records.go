@@ -1,4 +1,4 @@
-package workbench
+package specserver
 
 import (
 	"encoding/binary"
@@ -15,8 +15,6 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
-
-	"github.com/hookgen/hookgen/runtime"
 )
 
 // recordsBucket holds the deliveries serve recorded, keyed by sequence.
@@ -183,21 +181,6 @@ func ReadRecords(path, family string) ([]Record, error) {
 	}
 	slices.SortStableFunc(out, func(a, b Record) int { return a.ReceivedAt.Compare(b.ReceivedAt) })
 	return out, nil
-}
-
-// credentialHeaders lists the canonical names of the headers that carry a
-// family's credentials: they are never recorded.
-func credentialHeaders(fam *runtime.Family) []string {
-	out := []string{"Authorization", "Proxy-Authorization", "Cookie"}
-	for _, sc := range fam.Schemes {
-		if sc.In == "header" && sc.Param != "" {
-			out = append(out, http.CanonicalHeaderKey(sc.Param))
-		}
-		if sc.Signature != nil && sc.Signature.Header != "" {
-			out = append(out, http.CanonicalHeaderKey(sc.Signature.Header))
-		}
-	}
-	return out
 }
 
 // withoutCredentials copies h without the named headers.

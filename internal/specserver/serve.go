@@ -1,4 +1,4 @@
-package workbench
+package specserver
 
 import (
 	"context"
@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/hookgen/hookgen/internal/specrun"
 	"github.com/hookgen/hookgen/runtime"
 	"github.com/hookgen/hookgen/runtime/auth"
 	"github.com/hookgen/hookgen/runtime/receiver"
@@ -32,7 +33,7 @@ const DefaultStoreDir = ".hookgen"
 // useful.
 type ServeConfig struct {
 	// Specs are the families to serve, each at its webhooks' default paths.
-	Specs []*Spec
+	Specs []*specrun.Spec
 	// Addr is the listen address (host:port; port 0 picks a free one).
 	Addr string
 	// Secrets holds the secrets per family name, then per scheme.
@@ -192,7 +193,7 @@ func Serve(ctx context.Context, cfg ServeConfig) (_ *Server, err error) {
 		if sec := cfg.Secrets[name]; len(sec) > 0 {
 			opts = append(opts, receiver.WithSecrets(sec))
 		}
-		drop := credentialHeaders(fam)
+		drop := specrun.CredentialHeaders(fam)
 		r, err := receiver.New(fam, func(_ context.Context, d *runtime.Delivery, ev runtime.Event) error {
 			payload := json.RawMessage(d.Raw)
 			if len(d.Raw) == 0 || !json.Valid(d.Raw) {

@@ -1,29 +1,30 @@
-package workbench
+package specrun
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/hookgen/hookgen/generator"
 	"github.com/hookgen/hookgen/openapi"
 	"github.com/hookgen/hookgen/runtime"
+	"github.com/hookgen/hookgen/runtime/dynamic"
 )
 
 // Spec is one OpenAPI document loaded as a dynamic family: validators are
 // interpreted from the schemas, nothing is generated. It is immutable after
-// LoadSpec and safe for concurrent use.
+// Load and safe for concurrent use.
 type Spec struct {
 	// Path is the spec file.
 	Path string
 	// Family is the runtime description the receiver and sender use.
 	Family *runtime.Family
-	// Model is the generator's model of the spec.
-	Model *generator.Model
+	// Model is the meaning of the spec (webhooks, events, delivery).
+	Model *dynamic.Spec
 
 	doc *openapi3.T
 	// opIDs maps an operationId to its webhook and method.
@@ -36,19 +37,22 @@ type Operation struct {
 	Method  string
 }
 
-// LoadSpec loads and checks the spec at path and builds its dynamic family.
-func LoadSpec(ctx context.Context, path string) (*Spec, error) {
-	cfg := generator.Config{Spec: path, Package: "dynamic"}
-	doc, err := generator.Load(ctx, cfg)
+// Load loads and checks the spec at path and builds its dynamic family.
+func Load(ctx context.Context, path string) (*Spec, error) {
+	doc, err := dynamic.Load(ctx, dynamic.Config{Spec: path})
 	if err != nil {
 		return nil, err
 	}
-	fam, model, err := generator.DynamicFamily(doc, cfg)
+	model, err := dynamic.Build(doc, "", "dynamic")
+	if err != nil {
+		return nil, err
+	}
+	fam, err := dynamic.Family(model)
 	if err != nil {
 		return nil, err
 	}
 	s := &Spec{Path: path, Family: fam, Model: model, doc: doc, opIDs: map[string]Operation{}}
-	s.eachOperation(func(webhook, method string, op *openapi3.Operation) {
+	s.EachOperation(func(webhook, method string, op *openapi3.Operation) {
 		if op.OperationID != "" {
 			s.opIDs[op.OperationID] = Operation{Webhook: webhook, Method: method}
 		}
@@ -60,7 +64,7 @@ func LoadSpec(ctx context.Context, path string) (*Spec, error) {
 func (s *Spec) Name() string { return s.Family.Name }
 
 // webhook returns the family's webhook named name, or nil.
-func (s *Spec) webhook(name string) *runtime.Webhook {
+func (s *Spec) Webhook(name string) *runtime.Webhook {
 	for i := range s.Family.Webhooks {
 		if s.Family.Webhooks[i].Name == name {
 			return &s.Family.Webhooks[i]
@@ -85,7 +89,7 @@ func (s *Spec) Resolve(name string) ([]Operation, error) {
 	if op, ok := s.opIDs[name]; ok {
 		return []Operation{op}, nil
 	}
-	if w := s.webhook(name); w != nil {
+	if w := s.Webhook(name); w != nil {
 		out := make([]Operation, 0, len(w.Methods))
 		for _, m := range w.Methods {
 			out = append(out, Operation{Webhook: w.Name, Method: m})
@@ -115,10 +119,10 @@ func (s *Spec) Operations() []Operation {
 
 // eachOperation calls fn for every operation of the document with the name
 // of the model webhook it belongs to (skipping operations hookgen ignores).
-func (s *Spec) eachOperation(fn func(webhook, method string, op *openapi3.Operation)) {
+func (s *Spec) EachOperation(fn func(webhook, method string, op *openapi3.Operation)) {
 	for key, item := range s.doc.Webhooks {
 		for method, op := range item.Operations() {
-			if s.webhook(key) != nil {
+			if s.Webhook(key) != nil {
 				fn(key, strings.ToUpper(method), op)
 			}
 		}
@@ -130,7 +134,7 @@ func (s *Spec) eachOperation(fn func(webhook, method string, op *openapi3.Operat
 		var name string
 		for method, op := range item.Operations() {
 			for _, cand := range []string{op.OperationID, path} {
-				if cand != "" && s.webhook(cand) != nil {
+				if cand != "" && s.Webhook(cand) != nil {
 					name = cand
 				}
 			}
@@ -154,7 +158,7 @@ func (s *Spec) Vectors() ([]openapi.Vector, error) {
 		return openapi.Vectors(s.Name())
 	}
 	var out []openapi.Vector
-	s.eachOperation(func(webhook, method string, op *openapi3.Operation) {
+	s.EachOperation(func(webhook, method string, op *openapi3.Operation) {
 		if op.RequestBody == nil || op.RequestBody.Value == nil {
 			return
 		}
@@ -187,4 +191,19 @@ func (s *Spec) Vectors() ([]openapi.Vector, error) {
 		return nil, fmt.Errorf("%s declares no request body examples and family %q has no vectors in openapi/examples: pass -file or -example", s.Path, s.Name())
 	}
 	return out, nil
+}
+
+// CredentialHeaders lists the canonical names of the headers that carry a
+// family's credentials: they are never recorded.
+func CredentialHeaders(fam *runtime.Family) []string {
+	out := []string{"Authorization", "Proxy-Authorization", "Cookie"}
+	for _, sc := range fam.Schemes {
+		if sc.In == "header" && sc.Param != "" {
+			out = append(out, http.CanonicalHeaderKey(sc.Param))
+		}
+		if sc.Signature != nil && sc.Signature.Header != "" {
+			out = append(out, http.CanonicalHeaderKey(sc.Signature.Header))
+		}
+	}
+	return out
 }

@@ -1,4 +1,4 @@
-package workbench
+package simulate
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/hookgen/hookgen/internal/specrun"
 	"github.com/hookgen/hookgen/openapi"
 	"github.com/hookgen/hookgen/runtime"
 	"github.com/hookgen/hookgen/runtime/auth"
@@ -71,7 +72,7 @@ type Message struct {
 
 // SendConfig configures Replay.
 type SendConfig struct {
-	Spec *Spec
+	Spec *specrun.Spec
 	// Bases are the receivers' base URLs; every message goes to each in
 	// turn, as Butler calls its configured webhooks one after another.
 	Bases []string
@@ -172,7 +173,7 @@ func (d dialect) acked(status int) bool {
 	return status == d.success || (status >= 200 && status < 400)
 }
 
-func (s *Spec) dialect(cfg SendConfig) (dialect, error) {
+func dialectOf(s *specrun.Spec, cfg SendConfig) (dialect, error) {
 	pol := s.Family.Delivery.Defaults()
 	d := dialect{success: pol.SuccessStatus}
 	switch pol.Mode {
@@ -207,16 +208,16 @@ func (s *Spec) dialect(cfg SendConfig) (dialect, error) {
 
 // Messages turns vectors into messages. Query vectors become the JSON
 // document the receiver would build from their query.
-func (s *Spec) Messages(vs []openapi.Vector) ([]Message, error) {
+func Messages(s *specrun.Spec, vs []openapi.Vector) ([]Message, error) {
 	out := make([]Message, 0, len(vs))
 	for _, v := range vs {
-		w := s.webhook(v.Webhook)
+		w := s.Webhook(v.Webhook)
 		if w == nil {
 			return nil, fmt.Errorf("vector %s: %s has no webhook %q", v.Name, s.Name(), v.Webhook)
 		}
 		body := v.Body
 		if v.Query != "" || strings.HasSuffix(v.File, ".query") {
-			b, err := s.queryToJSON(w, v.Query)
+			b, err := queryToJSON(s, w, v.Query)
 			if err != nil {
 				return nil, fmt.Errorf("vector %s: %w", v.Name, err)
 			}
@@ -226,7 +227,7 @@ func (s *Spec) Messages(vs []openapi.Vector) ([]Message, error) {
 		if v.ContentType != "" && v.ContentType != "application/json" {
 			m.ContentType = v.ContentType
 		}
-		drop := credentialHeaders(s.Family)
+		drop := specrun.CredentialHeaders(s.Family)
 		for k, val := range v.Headers {
 			if !slices.Contains(drop, http.CanonicalHeaderKey(k)) {
 				m.Header[k] = val
@@ -237,7 +238,7 @@ func (s *Spec) Messages(vs []openapi.Vector) ([]Message, error) {
 	return out, nil
 }
 
-func (s *Spec) queryToJSON(w *runtime.Webhook, rawQuery string) ([]byte, error) {
+func queryToJSON(s *specrun.Spec, w *runtime.Webhook, rawQuery string) ([]byte, error) {
 	if w.QueryBody == nil {
 		return nil, fmt.Errorf("webhook %s takes no query payloads", w.Name)
 	}
@@ -254,8 +255,8 @@ func (s *Spec) queryToJSON(w *runtime.Webhook, rawQuery string) ([]byte, error) 
 // With webhook set, only that webhook is considered (for families whose
 // webhooks share a payload schema and differ by URL, such as CenturyLink's
 // backup-failed and backup-success).
-func (s *Spec) MessageFor(p Payload, webhook ...string) (Message, error) {
-	var ops []Operation
+func MessageFor(s *specrun.Spec, p specrun.Payload, webhook ...string) (Message, error) {
+	var ops []specrun.Operation
 	if len(webhook) > 0 && webhook[0] != "" {
 		for _, op := range s.Operations() {
 			if op.Webhook == webhook[0] {
@@ -268,11 +269,11 @@ func (s *Spec) MessageFor(p Payload, webhook ...string) (Message, error) {
 	}
 	v := s.Validate(p, ops, false)
 	if v.Webhook == "" {
-		return Message{}, fmt.Errorf("%s: no webhook of %s takes this payload: %s", p.Name, s.Name(), FormatErrors(v.Errors))
+		return Message{}, fmt.Errorf("%s: no webhook of %s takes this payload: %s", p.Name, s.Name(), specrun.FormatErrors(v.Errors))
 	}
 	body := p.Body
 	if p.IsQuery {
-		b, err := s.queryToJSON(s.webhook(v.Webhook), p.Query)
+		b, err := queryToJSON(s, s.Webhook(v.Webhook), p.Query)
 		if err != nil {
 			return Message{}, fmt.Errorf("%s: %w", p.Name, err)
 		}
@@ -283,14 +284,14 @@ func (s *Spec) MessageFor(p Payload, webhook ...string) (Message, error) {
 
 // payloadOf returns m as the receiver sees it: a query for query-encoded
 // methods, else the JSON body.
-func (s *Spec) payloadOf(m Message) Payload {
-	w := s.webhook(m.Webhook)
+func payloadOf(s *specrun.Spec, m Message) specrun.Payload {
+	w := s.Webhook(m.Webhook)
 	if w != nil && w.Encoding[m.Method] == runtime.QueryParams {
 		if q, err := query.Encode(m.Body, w.Query); err == nil {
-			return Payload{Name: m.Name, Query: q, IsQuery: true}
+			return specrun.Payload{Name: m.Name, Query: q, IsQuery: true}
 		}
 	}
-	return Payload{Name: m.Name, Body: m.Body}
+	return specrun.Payload{Name: m.Name, Body: m.Body}
 }
 
 // rateLimit is Butler's sender-side limit: one event per key per window.
@@ -299,9 +300,9 @@ type rateLimit struct {
 	keys   map[string]string // event → key spec ("taskId", "host|serviceName", "'license-monitor'")
 }
 
-func (s *Spec) rateLimits() map[Operation]rateLimit {
-	out := map[Operation]rateLimit{}
-	s.eachOperation(func(webhook, method string, op *openapi3.Operation) {
+func rateLimits(s *specrun.Spec) map[specrun.Operation]rateLimit {
+	out := map[specrun.Operation]rateLimit{}
+	s.EachOperation(func(webhook, method string, op *openapi3.Operation) {
 		raw, ok := op.Extensions["x-hookgen-rate-limit"]
 		if !ok {
 			return
@@ -317,7 +318,7 @@ func (s *Spec) rateLimits() map[Operation]rateLimit {
 		if json.Unmarshal(b, &rl) != nil {
 			return
 		}
-		out[Operation{Webhook: webhook, Method: method}] = rateLimit{window: time.Duration(rl.DefaultSeconds * float64(time.Second)), keys: rl.Keys}
+		out[specrun.Operation{Webhook: webhook, Method: method}] = rateLimit{window: time.Duration(rl.DefaultSeconds * float64(time.Second)), keys: rl.Keys}
 	})
 	return out
 }
@@ -338,7 +339,7 @@ func rateKey(spec string, body []byte) string {
 }
 
 // entity resolves the ordering entity of a message ("" when unordered).
-func (s *Spec) entity(m Message) string {
+func entity(s *specrun.Spec, m Message) string {
 	for _, w := range s.Model.Webhooks {
 		if w.Name != m.Webhook {
 			continue
@@ -366,7 +367,7 @@ func (s *Spec) entity(m Message) string {
 // cannot start (bad configuration); delivery failures are in the Summary.
 func Replay(ctx context.Context, cfg SendConfig, msgs []Message) (*Summary, error) {
 	s := cfg.Spec
-	d, err := s.dialect(cfg)
+	d, err := dialectOf(s, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -400,7 +401,7 @@ func Replay(ctx context.Context, cfg SendConfig, msgs []Message) (*Summary, erro
 		if cfg.Method != "" {
 			msgs[i].Method = strings.ToUpper(cfg.Method)
 		}
-		w := s.webhook(msgs[i].Webhook)
+		w := s.Webhook(msgs[i].Webhook)
 		if w == nil {
 			return nil, fmt.Errorf("send: %s has no webhook %q", s.Name(), msgs[i].Webhook)
 		}
@@ -408,14 +409,14 @@ func Replay(ctx context.Context, cfg SendConfig, msgs []Message) (*Summary, erro
 			return nil, fmt.Errorf("send: webhook %s takes %s, not %s", w.Name, strings.Join(w.Methods, ", "), msgs[i].Method)
 		}
 		if msgs[i].Event == "" {
-			msgs[i].Event = s.Validate(s.payloadOf(msgs[i]), []Operation{{Webhook: msgs[i].Webhook, Method: msgs[i].Method}}, false).Event
+			msgs[i].Event = s.Validate(payloadOf(s, msgs[i]), []specrun.Operation{{Webhook: msgs[i].Webhook, Method: msgs[i].Method}}, false).Event
 		}
 	}
 	if cfg.Scenario == ScenarioReorder {
 		r := rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15))
 		r.Shuffle(len(msgs), func(i, j int) { msgs[i], msgs[j] = msgs[j], msgs[i] })
 	}
-	rp := &replay{cfg: cfg, spec: s, d: d, senders: senders, limits: s.rateLimits(), lastSent: map[string]time.Time{},
+	rp := &replay{cfg: cfg, spec: s, d: d, senders: senders, limits: rateLimits(s), lastSent: map[string]time.Time{},
 		sum: &Summary{Family: s.Name(), Dialect: d.name}}
 	rp.total = len(msgs) * len(senders)
 	for i, m := range msgs {
@@ -431,12 +432,12 @@ func Replay(ctx context.Context, cfg SendConfig, msgs []Message) (*Summary, erro
 		// A newer message for the same entity later in the queue supersedes
 		// this one while it is being retried (StackState).
 		superseded := func() bool {
-			e := s.entity(m)
+			e := entity(s, m)
 			if e == "" || d.untilStatus == 0 {
 				return false
 			}
 			for _, later := range msgs[i+1:] {
-				if s.entity(later) == e {
+				if entity(s, later) == e {
 					return true
 				}
 			}
@@ -466,10 +467,10 @@ func Replay(ctx context.Context, cfg SendConfig, msgs []Message) (*Summary, erro
 
 type replay struct {
 	cfg      SendConfig
-	spec     *Spec
+	spec     *specrun.Spec
 	d        dialect
 	senders  []*sender.Sender
-	limits   map[Operation]rateLimit
+	limits   map[specrun.Operation]rateLimit
 	lastSent map[string]time.Time
 	sum      *Summary
 	total    int
@@ -518,7 +519,7 @@ func (rp *replay) add(r Result) {
 
 // rateLimited applies Butler's per-key limit: "" when m may be sent.
 func (rp *replay) rateLimited(m Message) string {
-	rl, ok := rp.limits[Operation{Webhook: m.Webhook, Method: m.Method}]
+	rl, ok := rp.limits[specrun.Operation{Webhook: m.Webhook, Method: m.Method}]
 	if !ok {
 		return ""
 	}
