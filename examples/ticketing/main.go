@@ -28,6 +28,7 @@ import (
 	"github.com/hookgen/hookgen/runtime/auth"
 	"github.com/hookgen/hookgen/runtime/receiver"
 	"github.com/hookgen/hookgen/runtime/store"
+	"github.com/hookgen/hookgen/runtime/store/pgstore"
 	"github.com/hookgen/hookgen/runtime/ticket"
 	"github.com/hookgen/hookgen/runtime/ticket/redmine"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -98,7 +99,7 @@ func run(configPath string, log *slog.Logger) error {
 // openCorrelations opens the correlation store named by url: PostgreSQL for
 // a postgres:// URL (shared by replicas), else a bbolt file.
 func openCorrelations(ctx context.Context, url string) (ticket.Correlations, func(), error) {
-	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+	if isPostgres(url) {
 		pool, err := pgxpool.New(ctx, url)
 		if err != nil {
 			return nil, nil, err
@@ -117,6 +118,10 @@ func openCorrelations(ctx context.Context, url string) (ticket.Correlations, fun
 	return b, func() { _ = b.Close() }, nil
 }
 
+func isPostgres(url string) bool {
+	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
+}
+
 // routes mounts every family's receiver under /<family>/, /healthz and
 // /metrics.
 func routes(cfg Config, engine *ticket.Engine, log *slog.Logger) (*http.ServeMux, func(), error) {
@@ -130,6 +135,29 @@ func routes(cfg Config, engine *ticket.Engine, log *slog.Logger) (*http.ServeMux
 			closers[i]()
 		}
 	}
+	// The receivers' delivery store: with a postgres:// store URL one
+	// PostgreSQL store shared by every family and replica (duplicates are
+	// recognised across replicas); else one bbolt file per family in DataDir.
+	var shared store.Backend
+	backend := func(family string) (store.Backend, error) {
+		if !isPostgres(cfg.Store) {
+			b, err := store.OpenBolt(filepath.Join(cfg.DataDir, family+".db"))
+			if err != nil {
+				return nil, err
+			}
+			closers = append(closers, func() { _ = b.Close() })
+			return b, nil
+		}
+		if shared == nil {
+			pg, err := pgstore.Open(context.Background(), cfg.Store)
+			if err != nil {
+				return nil, err
+			}
+			closers = append(closers, func() { _ = pg.Close() })
+			shared = pg
+		}
+		return shared, nil
+	}
 	mount := func(family string, spec func() (*runtime.Family, error), build func(...receiver.Option) (http.Handler, *receiver.Receiver, error)) error {
 		fam, err := spec()
 		if err != nil {
@@ -142,11 +170,10 @@ func routes(cfg Config, engine *ticket.Engine, log *slog.Logger) (*http.ServeMux
 				secrets[name] = []string{v}
 			}
 		}
-		st, err := store.OpenBolt(filepath.Join(cfg.DataDir, family+".db"))
+		st, err := backend(family)
 		if err != nil {
 			return err
 		}
-		closers = append(closers, func() { _ = st.Close() })
 		h, rc, err := build(receiver.WithStore(st), receiver.WithOrderStore(st), receiver.WithSecrets(secrets),
 			receiver.WithLogger(log.With("family", family)), receiver.WithRegisterer(reg), receiver.WithOpsEndpoints(false))
 		if err != nil {

@@ -80,5 +80,11 @@ func TestReplicasOnPostgresNeverOpenTwoIssues(t *testing.T) {
 	require.Len(t, issues, 1)
 	assert.Equal(t, "Resolved", issues[0].Status.Name)
 	assert.Equal(t, []string{"State CRITICAL: HTTP 5xx above 5%", "Closed by StackState: HealthStateResolved"}, issues[0].Notes())
+	// The replicas share the delivery store too: each of the three messages
+	// was processed once in all, every other copy answered as a duplicate.
+	processed := strings.Count(a.log.String(), `"outcome":"processed"`) + strings.Count(b.log.String(), `"outcome":"processed"`)
+	assert.Equal(t, 3, processed)
+	t.Logf("processed %d, duplicates %d", processed,
+		strings.Count(a.log.String(), `"outcome":"duplicate"`)+strings.Count(b.log.String(), `"outcome":"duplicate"`))
 	w.report("two replicas on PostgreSQL, 12 concurrent copies per message", issues)
 }
