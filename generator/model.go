@@ -202,7 +202,7 @@ func BuildModel(doc *openapi3.T, cfg Config) (*Model, error) {
 			}
 			o, err := buildOperation(doc, vg, m, it, method, op, events)
 			if err != nil {
-				return nil, fmt.Errorf("%w: %s %s: %v", ErrSpec, method, it.where(), err)
+				return nil, fmt.Errorf("%w: %s %s: %w", ErrSpec, method, it.where(), err)
 			}
 			if o == nil {
 				continue
@@ -364,6 +364,9 @@ func buildOperation(doc *openapi3.T, vg *validatorGen, m *Model, it pathItem, me
 		if bodyRef == nil {
 			return nil, fmt.Errorf("request body has no schema")
 		}
+		if err := checkKeywords(bodyRef, bodyPointer(it, method, op.RequestBody.Value.Content, mt)); err != nil {
+			return nil, err
+		}
 		if bodyRef.Ref == "" {
 			name := codegen.SchemaNameToTypeName(firstNonEmpty(op.OperationID, it.key)) + "Body"
 			doc.Components.Schemas[name] = &openapi3.SchemaRef{Value: bodyRef.Value}
@@ -448,6 +451,9 @@ func buildOperation(doc *openapi3.T, vg *validatorGen, m *Model, it pathItem, me
 				return nil, fmt.Errorf("%s: event %s: schema %q is not a local #/components/schemas/ entry", extEvents, re.Name, re.Schema)
 			}
 			sref = &openapi3.SchemaRef{Ref: re.Schema, Value: s.Value}
+			if err := checkKeywords(sref, re.Schema); err != nil {
+				return nil, err
+			}
 		}
 		if sref == nil {
 			return nil, fmt.Errorf("%s: event %s needs a schema (the operation has no request body)", extEvents, re.Name)

@@ -19,5 +19,5 @@ func ExampleVectors() {
 	}
 	// Output:
 	// docs-open POST valid NotificationOpened 200 true
-	// docs-close POST legacy  400 true
+	// docs-close POST valid NotificationClosed 200 true
 }

@@ -26,4 +26,10 @@ type Delivery struct {
 	ReceivedAt time.Time
 	// Raw is the raw body as received; do not retain after the handler returns.
 	Raw []byte
+	// Fence is the fencing number of the claim or lease under which the
+	// handler runs: it strictly increases every time the delivery is
+	// claimed again, so a system the handler writes to can refuse a write
+	// carrying a lower fence than one it has seen (a holder that lost its
+	// lease). 0 when the delivery has no key.
+	Fence int64
 }

@@ -3,8 +3,10 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Sentinel errors of the delivery pipeline. Every failure the runtime
@@ -123,4 +125,55 @@ func (e *OutcomeError) Unwrap() []error {
 		return []error{e.Kind}
 	}
 	return []error{e.Kind, e.Err}
+}
+
+// MediaTypeError is returned for a request whose Content-Encoding or
+// Content-Type charset the receiver does not accept. It wraps
+// ErrUnsupportedMediaType, and its problem document names what was refused.
+type MediaTypeError struct {
+	// Header is the header that was refused: "Content-Encoding" or
+	// "Content-Type".
+	Header string
+	// Value is the refused coding or charset as sent, cut to MaxDetail
+	// bytes.
+	Value string
+}
+
+// Error names the header and the refused value.
+func (e *MediaTypeError) Error() string {
+	return "unsupported " + e.what() + " " + strconv.Quote(Truncate(e.Value, MaxDetail))
+}
+
+func (e *MediaTypeError) what() string {
+	if e.Header == "Content-Encoding" {
+		return "Content-Encoding"
+	}
+	return "charset"
+}
+
+// Unwrap makes errors.Is(err, ErrUnsupportedMediaType) true.
+func (e *MediaTypeError) Unwrap() error { return ErrUnsupportedMediaType }
+
+// MaxDetail bounds every piece of text taken from a request that the
+// runtime puts into an answer or a log line: a finding's message, a
+// refused value, an error string.
+const MaxDetail = 256
+
+// MaxFindings bounds the findings of a problem document.
+const MaxFindings = 20
+
+// Truncate returns s cut to at most n bytes on a UTF-8 boundary, with "…"
+// appended when it was cut; n <= 0 means MaxDetail.
+func Truncate(s string, n int) string {
+	if n <= 0 {
+		n = MaxDetail
+	}
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

@@ -131,8 +131,9 @@ func statusOf(k problemKind, p DeliveryPolicy) int {
 // details are fixed per sentinel and never echo the error's message, so
 // they cannot leak secrets or payload content; an authentication failure
 // gets no detail at all. A *ValidationError contributes its findings to
-// Errors (JSON pointer, rule and message per finding). The caller may set
-// Instance.
+// Errors (JSON pointer, rule and message per finding; at most MaxFindings
+// findings, each text cut to MaxDetail bytes). A *MediaTypeError names the
+// refused coding or charset in Detail. The caller may set Instance.
 func ProblemFor(err error, p DeliveryPolicy) Problem {
 	p = p.Defaults()
 	k := kindOf(err)
@@ -145,13 +146,32 @@ func ProblemFor(err error, p DeliveryPolicy) Problem {
 	switch k.sentinel {
 	case ErrTooLarge:
 		pr.Detail = "The request body exceeds the limit of " + strconv.FormatInt(p.MaxBodyBytes, 10) + " bytes."
+	case ErrUnsupportedMediaType:
+		var me *MediaTypeError
+		if errors.As(err, &me) {
+			pr.Detail = "The " + me.what() + " " + strconv.Quote(Truncate(me.Value, MaxDetail)) + " is not accepted."
+		}
 	case ErrInvalidPayload:
 		var ve *ValidationError
 		if errors.As(err, &ve) && len(ve.Errors) > 0 {
-			pr.Errors = append([]FieldError(nil), ve.Errors...)
+			pr.Errors = boundFindings(ve.Errors)
 		}
 	}
 	return pr
+}
+
+// boundFindings copies at most MaxFindings findings, each text cut to
+// MaxDetail bytes, so that a hostile payload cannot make the answer large.
+func boundFindings(in []FieldError) []FieldError {
+	out := make([]FieldError, min(len(in), MaxFindings))
+	for i := range out {
+		out[i] = FieldError{
+			Pointer: Truncate(in[i].Pointer, MaxDetail),
+			Rule:    Truncate(in[i].Rule, MaxDetail),
+			Message: Truncate(in[i].Message, MaxDetail),
+		}
+	}
+	return out
 }
 
 // WriteProblem writes pr as the response, with Content-Type

@@ -68,10 +68,7 @@ func validateResultV042(c *schema.Checker, p string, v any) {
 }
 
 func validateResultV042_Command(c *schema.Checker, p string, v any) {
-	if v == nil {
-		return
-	}
-	if !(schema.HasType(v, "array")) {
+	if !(schema.HasType(v, "array") || v == nil) {
 		c.TypeError(p, v, "array", "null")
 		return
 	}
@@ -91,10 +88,7 @@ func validateResultV042_Command_Item(c *schema.Checker, p string, v any) {
 }
 
 func validateDevice(c *schema.Checker, p string, v any) {
-	if v == nil {
-		return
-	}
-	if !(schema.HasType(v, "object")) {
+	if !(schema.HasType(v, "object") || v == nil) {
 		c.TypeError(p, v, "object", "null")
 		return
 	}
@@ -110,20 +104,14 @@ func validateDevice(c *schema.Checker, p string, v any) {
 
 // validateResultV042_DeviceName also validates the identical schemas of validateResultV042_EndedAt, validateDriverExecutionResult_DownloadUrl, validateResultV042_StartedAt, validateResultV042_TaskId.
 func validateResultV042_DeviceName(c *schema.Checker, p string, v any) {
-	if v == nil {
-		return
-	}
-	if !(schema.HasType(v, "string")) {
+	if !(schema.HasType(v, "string") || v == nil) {
 		c.TypeError(p, v, "string", "null")
 		return
 	}
 }
 
 func validateResultV042_Duration(c *schema.Checker, p string, v any) {
-	if v == nil {
-		return
-	}
-	if !(schema.HasType(v, "number")) {
+	if !(schema.HasType(v, "number") || v == nil) {
 		c.TypeError(p, v, "number", "null")
 		return
 	}
@@ -136,7 +124,7 @@ func validateResultV042_EventType(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "job.completed", "job.failed", "detached.completed", "detached.log_push", "detached.failed")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"job.completed\"", "\"job.failed\"", "\"detached.completed\"", "\"detached.log_push\"", "\"detached.failed\"")
 	}
 }
@@ -159,10 +147,7 @@ func validateJobID(c *schema.Checker, p string, v any) {
 }
 
 func validateJobResult(c *schema.Checker, p string, v any) {
-	if v == nil {
-		return
-	}
-	if !(schema.HasType(v, "object")) {
+	if !(schema.HasType(v, "object") || v == nil) {
 		c.TypeError(p, v, "object", "null")
 		return
 	}
@@ -180,10 +165,7 @@ func validateJobResult(c *schema.Checker, p string, v any) {
 }
 
 func validateJobError(c *schema.Checker, p string, v any) {
-	if v == nil {
-		return
-	}
-	if !(schema.HasType(v, "object")) {
+	if !(schema.HasType(v, "object") || v == nil) {
 		c.TypeError(p, v, "object", "null")
 		return
 	}
@@ -198,10 +180,7 @@ func validateJobError(c *schema.Checker, p string, v any) {
 }
 
 func validateJobResult_Retval(c *schema.Checker, p string, v any) {
-	if v == nil {
-		return
-	}
-	if !(schema.HasType(v, "array")) {
+	if !(schema.HasType(v, "array") || v == nil) {
 		c.TypeError(p, v, "array", "null")
 		return
 	}
@@ -257,20 +236,14 @@ func validateDriverExecutionResult_Metadata(c *schema.Checker, p string, v any) 
 }
 
 func validateDriverExecutionResult_Parsed(c *schema.Checker, p string, v any) {
-	if v == nil {
-		return
-	}
-	if !(schema.HasType(v, "object") || schema.HasType(v, "array") || schema.HasType(v, "string") || schema.HasType(v, "number") || schema.HasType(v, "boolean")) {
+	if !(schema.HasType(v, "object") || schema.HasType(v, "array") || schema.HasType(v, "string") || schema.HasType(v, "number") || schema.HasType(v, "boolean") || v == nil) {
 		c.TypeError(p, v, "object", "array", "string", "number", "boolean", "null")
 		return
 	}
 }
 
 func validateDriverExecutionResult_Stdout(c *schema.Checker, p string, v any) {
-	if v == nil {
-		return
-	}
-	if !(schema.HasType(v, "string") || schema.HasType(v, "object") || schema.HasType(v, "array") || schema.HasType(v, "number") || schema.HasType(v, "boolean")) {
+	if !(schema.HasType(v, "string") || schema.HasType(v, "object") || schema.HasType(v, "array") || schema.HasType(v, "number") || schema.HasType(v, "boolean") || v == nil) {
 		c.TypeError(p, v, "string", "object", "array", "number", "boolean", "null")
 		return
 	}
@@ -283,7 +256,7 @@ func validateJobResult_Type(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "successful", "failed", "stopped", "retried")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"successful\"", "\"failed\"", "\"stopped\"", "\"retried\"")
 	}
 }
@@ -295,7 +268,7 @@ func validateResultV042_Status(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "finished", "failed")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"finished\"", "\"failed\"")
 	}
 }
@@ -356,7 +329,7 @@ func validateResultV03_Status(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "success", "failed")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"success\"", "\"failed\"")
 	}
 }

@@ -88,7 +88,7 @@ func set(t *testing.T, body []byte, path string, v any) []byte {
 // close vectors share one notificationId: on one receiver all but the
 // first would rightly be dropped after the terminal close).
 func TestE2EValidVectors(t *testing.T) {
-	assert.Equal(t, 8, e2etest.ValidVectors(t, family), "every valid vector ran")
+	assert.Equal(t, 11, e2etest.ValidVectors(t, family), "every valid vector ran")
 }
 
 // TestE2EInvalidVectors: see e2etest.InvalidVectors; with poison-ack
@@ -96,32 +96,27 @@ func TestE2EValidVectors(t *testing.T) {
 // poison messages, and answers transport errors (413, 415) as they are.
 func TestE2EInvalidVectors(t *testing.T) { e2etest.InvalidVectors(t, family) }
 
-// TestE2ELegacyVectors documents what a lenient receiver does with the
-// legacy shapes StackState published (top-level tags instead of the
-// required metadata): they are invalid (400 naming /metadata) with
-// poison-ack off, and quarantined and acknowledged (200) by default, so
-// that StackState stops retrying them.
-func TestE2ELegacyVectors(t *testing.T) {
-	lenient := e2etest.Start(t, family, receiver.WithPoisonAck(false))
-	poison := e2etest.Start(t, family)
-	n := 0
-	for _, v := range e2etest.Vectors(t, family) {
-		if v.Verdict != openapi.VerdictLegacy {
-			continue
-		}
-		n++
-		t.Run(v.Name, func(t *testing.T) {
-			r := lenient.Send(t, v)
-			assert.Equal(t, v.Status, r.Status)
-			assert.Equal(t, "invalid", r.Outcome)
-			assert.True(t, r.HasPointer(v.Pointer), "%s", r.Body)
-			r = poison.Send(t, v)
-			assert.Equal(t, 200, r.Status)
-			assert.Equal(t, "quarantined", r.Outcome)
+// TestE2EOlderPayloadGenerations: StackState's older payload generations
+// (component/monitor tags as maps, the channel map as top-level tags, and
+// the docs' close example that mixes both) are accepted by a receiver that
+// refuses invalid payloads (poison-ack off) and reach the handler as the
+// manifest's event; no StackState vector is left as legacy.
+func TestE2EOlderPayloadGenerations(t *testing.T) {
+	strict := e2etest.Start(t, family, receiver.WithPoisonAck(false))
+	for _, name := range []string{"docs-close", "spec-embedded", "hookgen-open-39dd970"} {
+		t.Run(name, func(t *testing.T) {
+			v := e2etest.Vector(t, family, name)
+			require.Equal(t, openapi.VerdictValid, v.Verdict)
+			before := strict.Recorder.Count(v.Event)
+			r := strict.Send(t, v)
+			assert.Equal(t, 200, r.Status, "%s", r.Body)
+			assert.Equal(t, "processed", r.Outcome)
+			assert.Equal(t, before+1, strict.Recorder.Count(v.Event))
 		})
 	}
-	assert.Equal(t, 2, n)
-	assert.Zero(t, lenient.Recorder.Count("")+poison.Recorder.Count(""))
+	for _, v := range e2etest.Vectors(t, family) {
+		assert.NotEqual(t, openapi.VerdictLegacy, v.Verdict, v.Name)
+	}
 }
 
 func TestE2EScenarios(t *testing.T) {

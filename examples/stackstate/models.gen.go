@@ -108,11 +108,14 @@ type CloseReason string
 
 // Component defines model for Component.
 type Component struct {
-	Identifier string   `json:"identifier"`
-	Link       string   `json:"link"`
-	Name       string   `json:"name"`
-	Tags       []string `json:"tags"`
-	Type       string   `json:"type"`
+	Identifier string `json:"identifier"`
+	Link       string `json:"link"`
+	Name       string `json:"name"`
+
+	// Tags Tags of a component or monitor: since a6d49db a list of `key:value`
+	// strings or bare values; before, a map from key to value.
+	Tags Tags   `json:"tags"`
+	Type string `json:"type"`
 }
 
 // Envelope One notification message.
@@ -120,13 +123,19 @@ type Envelope struct {
 	Component Component `json:"component"`
 	Event     Event     `json:"event"`
 
-	// Metadata The channel's metadata (renamed from top-level `tags` in a6d49db).
-	Metadata                  map[string]string         `json:"metadata"`
+	// Metadata The channel's metadata (since a6d49db; before, top-level `tags`).
+	Metadata                  *Metadata                 `json:"metadata,omitempty"`
 	Monitor                   Monitor                   `json:"monitor"`
 	NotificationConfiguration NotificationConfiguration `json:"notificationConfiguration"`
 
 	// NotificationId Stable over the whole open -> update -> close lifecycle.
 	NotificationId openapi_types.UUID `json:"notificationId"`
+
+	// Tags The channel's metadata under its name from 39dd970 to a6d49db
+	// (December 2023), still sent by installations of that time and shown
+	// in the vendor docs' close example. Read `metadata` first.
+	// Deprecated: Renamed to metadata in a6d49db.
+	Tags *Metadata `json:"tags,omitempty"`
 }
 
 // Event defines model for Event.
@@ -137,14 +146,18 @@ type Event struct {
 // HealthState defines model for HealthState.
 type HealthState string
 
+// Metadata The channel's metadata, a string map set on the channel.
+type Metadata map[string]string
+
 // Monitor defines model for Monitor.
 type Monitor struct {
 	Identifier *string `json:"identifier,omitempty"`
 	Link       *string `json:"link,omitempty"`
 	Name       string  `json:"name"`
 
-	// Tags `key:value` strings or bare values.
-	Tags []string `json:"tags"`
+	// Tags Tags of a component or monitor: since a6d49db a list of `key:value`
+	// strings or bare values; before, a map from key to value.
+	Tags Tags `json:"tags"`
 }
 
 // NotificationConfiguration defines model for NotificationConfiguration.
@@ -179,6 +192,18 @@ type Problem struct {
 	Status   *int    `json:"status,omitempty"`
 	Title    *string `json:"title,omitempty"`
 	Type     *string `json:"type,omitempty"`
+}
+
+// TagList Tags as `key:value` strings or bare values (since a6d49db).
+type TagList = []string
+
+// TagMap Tags as a map from key to value (before a6d49db).
+type TagMap map[string]string
+
+// Tags Tags of a component or monitor: since a6d49db a list of `key:value`
+// strings or bare values; before, a map from key to value.
+type Tags struct {
+	union json.RawMessage
 }
 
 // Invalid RFC 9457 problem details, with the JSON pointers of the errors.
@@ -284,6 +309,68 @@ func (t Event) MarshalJSON() ([]byte, error) {
 }
 
 func (t *Event) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsTagList returns the union data inside the Tags as a TagList
+func (t Tags) AsTagList() (TagList, error) {
+	var body TagList
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTagList overwrites any union data inside the Tags as the provided TagList
+func (t *Tags) FromTagList(v TagList) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTagList performs a merge with any union data inside the Tags, using the provided TagList
+func (t *Tags) MergeTagList(v TagList) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsTagMap returns the union data inside the Tags as a TagMap
+func (t Tags) AsTagMap() (TagMap, error) {
+	var body TagMap
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTagMap overwrites any union data inside the Tags as the provided TagMap
+func (t *Tags) FromTagMap(v TagMap) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTagMap performs a merge with any union data inside the Tags, using the provided TagMap
+func (t *Tags) MergeTagMap(v TagMap) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t Tags) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *Tags) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }

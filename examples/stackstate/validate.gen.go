@@ -20,7 +20,7 @@ func validateEnvelope(c *schema.Checker, p string, v any) {
 		return
 	}
 	if x, ok := v.(map[string]any); ok {
-		c.Required(p, x, "notificationId", "event", "component", "monitor", "notificationConfiguration", "metadata")
+		c.Required(p, x, "notificationId", "event", "component", "monitor", "notificationConfiguration")
 		if y, ok := x["component"]; ok {
 			validateComponent(c, schema.Ptr(p, "component"), y)
 		}
@@ -28,7 +28,7 @@ func validateEnvelope(c *schema.Checker, p string, v any) {
 			validateEvent(c, schema.Ptr(p, "event"), y)
 		}
 		if y, ok := x["metadata"]; ok {
-			validateEnvelope_Metadata(c, schema.Ptr(p, "metadata"), y)
+			validateTagMap(c, schema.Ptr(p, "metadata"), y)
 		}
 		if y, ok := x["monitor"]; ok {
 			validateMonitor(c, schema.Ptr(p, "monitor"), y)
@@ -38,6 +38,9 @@ func validateEnvelope(c *schema.Checker, p string, v any) {
 		}
 		if y, ok := x["notificationId"]; ok {
 			validateEnvelope_NotificationId(c, schema.Ptr(p, "notificationId"), y)
+		}
+		if y, ok := x["tags"]; ok {
+			validateTagMap(c, schema.Ptr(p, "tags"), y)
 		}
 	}
 }
@@ -59,7 +62,7 @@ func validateComponent(c *schema.Checker, p string, v any) {
 			validateComponent_Identifier(c, schema.Ptr(p, "name"), y)
 		}
 		if y, ok := x["tags"]; ok {
-			validateComponent_Tags(c, schema.Ptr(p, "tags"), y)
+			validateTags(c, schema.Ptr(p, "tags"), y)
 		}
 		if y, ok := x["type"]; ok {
 			validateComponent_Identifier(c, schema.Ptr(p, "type"), y)
@@ -67,7 +70,7 @@ func validateComponent(c *schema.Checker, p string, v any) {
 	}
 }
 
-// validateComponent_Identifier also validates the identical schemas of validateComponent_Link, validateComponent_Name, validateComponent_Tags_Item, validateComponent_Type, validateOpenEvent_Reason, validateOpenEvent_Title, validateEnvelope_Metadata_additional, validateMonitor_Identifier, validateMonitor_Link, validateMonitor_Name, validateMonitor_Tags_Item, validateNotificationConfiguration_Identifier, validateNotificationConfiguration_Link, validateNotificationConfiguration_Name.
+// validateComponent_Identifier also validates the identical schemas of validateComponent_Link, validateComponent_Name, validateTagList_Item, validateTagMap_additional, validateComponent_Type, validateOpenEvent_Reason, validateOpenEvent_Title, validateMetadata_additional, validateMonitor_Identifier, validateMonitor_Link, validateMonitor_Name, validateNotificationConfiguration_Identifier, validateNotificationConfiguration_Link, validateNotificationConfiguration_Name.
 func validateComponent_Identifier(c *schema.Checker, p string, v any) {
 	if !(schema.HasType(v, "string")) {
 		c.TypeError(p, v, "string")
@@ -75,8 +78,11 @@ func validateComponent_Identifier(c *schema.Checker, p string, v any) {
 	}
 }
 
-// validateComponent_Tags also validates the identical schemas of validateMonitor_Tags.
-func validateComponent_Tags(c *schema.Checker, p string, v any) {
+func validateTags(c *schema.Checker, p string, v any) {
+	c.OneOf(p, v, validateTagList, validateTagMap)
+}
+
+func validateTagList(c *schema.Checker, p string, v any) {
 	if !(schema.HasType(v, "array")) {
 		c.TypeError(p, v, "array")
 		return
@@ -85,6 +91,19 @@ func validateComponent_Tags(c *schema.Checker, p string, v any) {
 		for i, y := range x {
 			validateComponent_Identifier(c, schema.Index(p, i), y)
 		}
+	}
+}
+
+// validateTagMap also validates the identical schemas of validateMetadata.
+func validateTagMap(c *schema.Checker, p string, v any) {
+	if !(schema.HasType(v, "object")) {
+		c.TypeError(p, v, "object")
+		return
+	}
+	if x, ok := v.(map[string]any); ok {
+		c.Extra(p, x, func(k string) bool {
+			return false
+		}, validateComponent_Identifier)
 	}
 }
 
@@ -127,7 +146,7 @@ func validateCloseReason(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "ConfigRemoved", "ConfigChanged", "ComponentRemoved", "ComponentChanged", "HealthStateResolved", "ChannelRemoved")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"ConfigRemoved\"", "\"ConfigChanged\"", "\"ComponentRemoved\"", "\"ComponentChanged\"", "\"HealthStateResolved\"", "\"ChannelRemoved\"")
 	}
 }
@@ -139,7 +158,7 @@ func validateCloseEvent_Type(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "close")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"close\"")
 	}
 }
@@ -176,7 +195,7 @@ func validateHealthState(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "DEVIATING", "CRITICAL")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"DEVIATING\"", "\"CRITICAL\"")
 	}
 }
@@ -195,18 +214,8 @@ func validateOpenEvent_Type(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "open")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"open\"")
-	}
-}
-
-func validateEnvelope_Metadata(c *schema.Checker, p string, v any) {
-	if !(schema.HasType(v, "object")) {
-		c.TypeError(p, v, "object")
-		return
-	}
-	if x, ok := v.(map[string]any); ok {
-		c.Extra(p, x, func(k string) bool { return false }, validateComponent_Identifier)
 	}
 }
 
@@ -227,7 +236,7 @@ func validateMonitor(c *schema.Checker, p string, v any) {
 			validateComponent_Identifier(c, schema.Ptr(p, "name"), y)
 		}
 		if y, ok := x["tags"]; ok {
-			validateComponent_Tags(c, schema.Ptr(p, "tags"), y)
+			validateTags(c, schema.Ptr(p, "tags"), y)
 		}
 	}
 }

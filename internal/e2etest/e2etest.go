@@ -89,14 +89,15 @@ type Env struct {
 }
 
 // Start serves f's generated HTTP handler with a recording handler and a
-// memory store; opts come after the defaults (the store, then f's receiver
-// secrets), so that they replace them. Everything is closed when t ends.
+// memory store, in synchronous mode (the scenarios assert the handler's
+// outcome in the answer); opts come after the defaults (the store, the
+// mode, then f's receiver secrets), so that they replace them. Everything is closed when t ends.
 func Start(t *testing.T, f *Family, opts ...receiver.Option) *Env {
 	t.Helper()
 	mem := store.NewMemory()
 	t.Cleanup(func() { _ = mem.Close() })
 	rec := webhooktest.NewRecorder()
-	opts = append(append([]receiver.Option{receiver.WithStore(mem)}, secrets(t, f.ReceiverSecrets)...), opts...)
+	opts = append(append([]receiver.Option{receiver.WithStore(mem), receiver.WithMode(receiver.Sync)}, secrets(t, f.ReceiverSecrets)...), opts...)
 	h, rc, err := f.NewHTTPHandler(rec, opts...)
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)

@@ -38,12 +38,22 @@ type Operation struct {
 }
 
 // Load loads and checks the spec at path and builds its dynamic family.
+// path is an OpenAPI document, or a hookgen.yaml naming one (its overlay,
+// family and per-webhook extensions apply, as for `hookgen generate
+// -config`): that is how a third-party spec kept byte for byte is served.
 func Load(ctx context.Context, path string) (*Spec, error) {
-	doc, err := dynamic.Load(ctx, dynamic.Config{Spec: path})
+	cfg := dynamic.Config{Spec: path}
+	if dynamic.IsConfigFile(path) {
+		var err error
+		if cfg, err = dynamic.ReadConfig(path); err != nil {
+			return nil, fmt.Errorf("%w: %v", dynamic.ErrSpec, err)
+		}
+	}
+	doc, err := dynamic.Load(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	model, err := dynamic.Build(doc, "", "dynamic")
+	model, err := dynamic.Build(doc, cfg.Family, "dynamic")
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +162,8 @@ func (s *Spec) EachOperation(fn func(webhook, method string, op *openapi3.Operat
 // Vectors returns the payloads to replay for the spec: the family's test
 // vectors from openapi/examples when the family is one of hookgen's own
 // (its x-hookgen-family names an embedded family), else the request body
-// examples the spec declares (each taken as valid).
+// examples the spec declares: valid, or invalid when the example violates
+// its own schema (dynamic.CheckRequestExample).
 func (s *Spec) Vectors() ([]openapi.Vector, error) {
 	if slices.Contains(openapi.Families(), s.Name()) {
 		return openapi.Vectors(s.Name())
@@ -171,8 +182,12 @@ func (s *Spec) Vectors() ([]openapi.Vector, error) {
 				if err != nil {
 					return
 				}
+				verdict := openapi.VerdictValid
+				if mt.Schema != nil && mt.Schema.Value != nil && dynamic.CheckRequestExample(s.doc, mt.Schema.Value, v) != nil {
+					verdict = openapi.VerdictInvalid
+				}
 				out = append(out, openapi.Vector{Family: s.Name(), Name: name, Webhook: webhook, Method: method,
-					ContentType: "application/json", Verdict: openapi.VerdictValid, Body: body, Source: s.Path})
+					ContentType: "application/json", Verdict: verdict, Body: body, Source: s.Path})
 			}
 			if mt.Example != nil {
 				add(fmt.Sprintf("%s-%s-example", webhook, strings.ToLower(method)), mt.Example)

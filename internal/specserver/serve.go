@@ -176,7 +176,9 @@ func Serve(ctx context.Context, cfg ServeConfig) (_ *Server, err error) {
 		s.closers = append(s.closers, rec.close)
 		s.recorders[name] = rec
 		s.Files[name] = recPath
-		opts := []receiver.Option{receiver.WithLogger(log), receiver.WithRegisterer(reg), receiver.WithStrict(cfg.Strict)}
+		// Synchronous until serve has a mode setting: its records are
+		// written by the handler while the sender waits.
+		opts := []receiver.Option{receiver.WithLogger(log), receiver.WithRegisterer(reg), receiver.WithStrict(cfg.Strict), receiver.WithMode(receiver.Sync)}
 		if idemPath != "" {
 			st, err := store.OpenBolt(idemPath)
 			if err != nil {

@@ -42,15 +42,20 @@ func TestCenturyLinkFailureThenSuccess(t *testing.T) {
 	policy, other := uuid(), uuid()
 
 	w.mustSend("clcbackup", clcCompleted("FAILED", "VA1WEB01", policy, uuid()), urls, "-scenario", "duplicate", "-webhook", "backup-failed")
+	r.waitProcessed(t, 1)
 	open := w.issues()
 	require.Len(t, open, 1)
 	assert.Equal(t, "New", open[0].Status.Name)
 	// Another server's success resolves nothing.
 	w.mustSend("clcbackup", clcCompleted("SUCCESS", "VA1WEB02", policy, uuid()), urls, "-webhook", "backup-success")
+	r.waitProcessed(t, 2)
 	w.mustSend("clcbackup", clcCompleted("SUCCESS", "VA1WEB01", policy, uuid()), urls, "-scenario", "duplicate", "-webhook", "backup-success")
+	r.waitProcessed(t, 3)
 
 	w.mustSend("clcbackup", clcMissing("VA1DB01", other), urls, "-webhook", "missing-backup")
+	r.waitProcessed(t, 4)
 	w.mustSend("clcbackup", clcCompleted("PARTIAL_SUCCESS", "VA1DB01", other, uuid()), urls, "-scenario", "duplicate", "-webhook", "backup-partial-success")
+	r.waitProcessed(t, 5)
 
 	issues := w.issues()
 	require.Len(t, issues, 2)
@@ -68,6 +73,7 @@ func TestCenturyLinkFailureThenSuccess(t *testing.T) {
 
 	// The next failure of the resolved policy opens a new issue.
 	w.mustSend("clcbackup", clcCompleted("FAILED", "VA1WEB01", policy, uuid()), urls, "-webhook", "backup-failed")
+	r.waitProcessed(t, 6)
 	assert.Len(t, w.issues(), 3)
 }
 
@@ -85,8 +91,10 @@ func TestButlerTwoFailuresOneIssueTwoNotes(t *testing.T) {
 	urls := []string{r.URL}
 	task, e1, e2 := uuid(), uuid(), uuid()
 	w.mustSend("butler", butlerFailed(task, e1), urls, "-scenario", "duplicate")
+	r.waitProcessed(t, 1)
 	w.mustSend("butler", butlerFailed(task, e2), urls)
 	w.mustSend("butler", butlerFailed(task, e2), urls, "-method", "GET")
+	r.waitProcessed(t, 2)
 
 	issues := w.issues()
 	require.Len(t, issues, 1)

@@ -67,6 +67,18 @@ type world struct {
 	recv    string
 }
 
+// waitProcessed waits until r has processed n deliveries in all. Families
+// whose senders make a single attempt run in durable mode: the delivery is
+// acknowledged when persisted and processed by a worker afterwards, so a
+// test waits for the worker before it looks at Redmine (as a vendor's next
+// event comes later than its acknowledgement).
+func (r *receiver) waitProcessed(t *testing.T, n int) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		return strings.Count(r.log.String(), `"outcome":"processed"`) >= n
+	}, 30*time.Second, 20*time.Millisecond, "waiting for %d processed deliveries; receiver log:\n%s", n, r.log.String())
+}
+
 // kill stops r with SIGKILL, as a crash would.
 func (r *receiver) kill() {
 	_ = r.cmd.Process.Kill()

@@ -108,18 +108,30 @@ func (c *exampleChecker) schema(at string, s *openapi3.Schema) {
 }
 
 func (c *exampleChecker) check(at string, v any, s *openapi3.Schema, as openapi3.SchemaValidationOption) {
+	if err := checkExample(s, v, c.json2020, as); err != nil {
+		c.out = append(c.out, Warning{Pointer: at, Message: "example violates its schema: " + schemaErrors(err)})
+	}
+}
+
+// CheckRequestExample reports whether an example request body v violates
+// schema s, as ExampleWarnings judges it (nil when it does not); the error
+// lists the failing fields' pointers.
+func CheckRequestExample(doc *openapi3.T, s *openapi3.Schema, v any) error {
+	if err := checkExample(s, v, doc.IsOpenAPI31OrLater(), openapi3.VisitAsRequest()); err != nil {
+		return errors.New(schemaErrors(err))
+	}
+	return nil
+}
+
+func checkExample(s *openapi3.Schema, v any, json2020 bool, as openapi3.SchemaValidationOption) error {
 	opts := []openapi3.SchemaValidationOption{openapi3.MultiErrors()}
 	if as != nil {
 		opts = append(opts, as)
 	}
-	if c.json2020 {
+	if json2020 {
 		opts = append(opts, openapi3.EnableJSONSchema2020())
 	}
-	err := s.VisitJSON(v, opts...)
-	if err == nil {
-		return
-	}
-	c.out = append(c.out, Warning{Pointer: at, Message: "example violates its schema: " + schemaErrors(err)})
+	return s.VisitJSON(v, opts...)
 }
 
 // schemaErrors lists kin-openapi's schema errors as "at /ptr: reason".
@@ -136,6 +148,10 @@ func schemaErrors(err error) string {
 		var se *openapi3.SchemaError
 		if errors.As(e, &se) {
 			p := se.JSONPointer()
+			if len(p) == 0 {
+				parts = append(parts, se.Reason) // the 2020-12 validator puts the pointer in the reason
+				continue
+			}
 			for i := range p {
 				p[i] = escapePointer(p[i])
 			}

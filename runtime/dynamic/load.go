@@ -53,8 +53,12 @@ type WebhookConfig struct {
 // type lands in one namespace. An example that violates its own schema
 // does not refuse the document: it is passed to cfg.OnWarning.
 func Load(ctx context.Context, cfg Config) (*openapi3.T, error) {
-	if _, err := os.Stat(cfg.Spec); err != nil {
+	raw, err := os.ReadFile(cfg.Spec)
+	if err != nil {
 		return nil, fmt.Errorf("%w: cannot read spec %s: %v", ErrSpec, cfg.Spec, err)
+	}
+	if err := checkRawKeywords(raw); err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrSpec, cfg.Spec, err)
 	}
 	doc, err := loadDocument(ctx, cfg.Spec, cfg.Overlay)
 	if err != nil {

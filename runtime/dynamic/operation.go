@@ -30,6 +30,9 @@ func (b *builder) operation(it pathItem, method string, op *openapi3.Operation) 
 		if mt.Schema == nil {
 			return nil, fmt.Errorf("request body has no schema")
 		}
+		if err := CheckKeywords(mt.Schema, bodyPointer(it, method, op.RequestBody.Value.Content, mt)); err != nil {
+			return nil, err
+		}
 		o.Body, o.BodyName = mt.Schema, refName(mt.Schema.Ref)
 		if mt.Schema.Ref == "" {
 			o.BodyName = TypeName(firstNonEmpty(op.OperationID, it.key)) + "Body"
@@ -155,6 +158,9 @@ func (b *builder) opEvent(it pathItem, method string, o *Operation, re rawEvent)
 			return nil, fmt.Errorf("%s: event %s: schema %q is not a local #/components/schemas/ entry", ExtEvents, re.Name, re.Schema)
 		}
 		sref = &openapi3.SchemaRef{Ref: re.Schema, Value: s.Value}
+		if err := CheckKeywords(sref, re.Schema); err != nil {
+			return nil, err
+		}
 	}
 	if sref == nil {
 		return nil, fmt.Errorf("%s: event %s needs a schema (the operation has no request body)", ExtEvents, re.Name)

@@ -269,7 +269,7 @@ func (b *builder) webhook(it pathItem) (*Webhook, *openapi3.Operation, error) {
 		}
 		o, err := b.operation(it, method, op)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: %s %s: %v", ErrSpec, method, it.where(), err)
+			return nil, nil, fmt.Errorf("%w: %s %s: %w", ErrSpec, method, it.where(), err)
 		}
 		if o == nil {
 			continue

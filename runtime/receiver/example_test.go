@@ -54,3 +54,34 @@ func ExampleNew() {
 	// 200 processed
 	// 200 duplicate
 }
+
+// ExampleWithMode receives a single-attempt delivery in durable mode: it is
+// persisted and acknowledged at once ("accepted"), and a worker runs the
+// handler after the answer.
+func ExampleWithMode() {
+	handled := make(chan string, 1)
+	dispatch := func(_ context.Context, d *runtime.Delivery, ev runtime.Event) error {
+		handled <- ev.Name + " " + d.Key
+		return nil
+	}
+	rcv, err := receiver.New(fixture.SingleAttempt(), dispatch, receiver.WithMode(receiver.Durable))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer rcv.Close()
+	srv := httptest.NewServer(rcv)
+	defer srv.Close()
+
+	resp, err := http.Post(srv.URL+"/task", "application/json", strings.NewReader(`{"taskId":"t1","status":"failed"}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode, resp.Header.Get(receiver.OutcomeHeader))
+	fmt.Println("handled", <-handled)
+	// Output:
+	// 200 accepted
+	// handled TaskFailed t1
+}

@@ -87,6 +87,9 @@ type harness struct {
 	// behave decides the handler's outcome for its n-th call (1-based);
 	// nil means success.
 	behave func(n int, d *runtime.Delivery, ev runtime.Event) error
+	// withCtx, when set, runs after behave's turn with the handler's
+	// context and decides the outcome instead.
+	withCtx func(ctx context.Context) error
 
 	mu   sync.Mutex
 	seen []*runtime.Delivery
@@ -118,7 +121,12 @@ func newHarnessWrap(t *testing.T, fam *runtime.Family, wrap func(*store.Memory) 
 		base = append(base, receiver.WithAuthenticator(fixture.TokenAuth{Header: fixture.TokenHeader, Tokens: []string{token}}))
 	}
 	if wrap != nil {
-		base = append(base, receiver.WithStore(wrap(h.mem)), receiver.WithOrderStore(h.mem))
+		ws := wrap(h.mem)
+		os, ok := ws.(store.OrderStore)
+		if !ok {
+			os = h.mem
+		}
+		base = append(base, receiver.WithStore(ws), receiver.WithOrderStore(os))
 	}
 	rcv, err := receiver.New(fam, h.dispatch, append(base, opts...)...)
 	require.NoError(t, err)
@@ -131,13 +139,16 @@ func newHarnessWrap(t *testing.T, fam *runtime.Family, wrap func(*store.Memory) 
 	return h
 }
 
-func (h *harness) dispatch(_ context.Context, d *runtime.Delivery, ev runtime.Event) error {
+func (h *harness) dispatch(ctx context.Context, d *runtime.Delivery, ev runtime.Event) error {
 	n := int(h.calls.Add(1))
 	cp := *d
 	cp.Raw = bytes.Clone(d.Raw)
 	h.mu.Lock()
 	h.seen = append(h.seen, &cp)
 	h.mu.Unlock()
+	if h.withCtx != nil {
+		return h.withCtx(ctx)
+	}
 	if h.behave != nil {
 		return h.behave(n, d, ev)
 	}

@@ -15,6 +15,12 @@ import (
 // decoded. It must wrap runtime.ErrUnauthorized in the errors it returns,
 // must not put secrets into them, and must be safe for concurrent use.
 // *auth.Authenticator implements it.
+//
+// The receiver authenticates after the bounded body read, unless the
+// authenticator reads only headers, query parameters and path: an
+// authenticator built by WithSecrets for a family without body signature
+// schemes, or one that has a method HeadersOnly() bool returning true, is
+// called before the body is read, with Request.Raw and Request.Body nil.
 type Authenticator interface {
 	Authenticate(req *runtime.Request) error
 }
@@ -39,6 +45,12 @@ type config struct {
 	deadLetter     DeadLetter
 	paths          map[string]string
 	ops            bool
+	mode           Mode
+	workers        int
+	poll           time.Duration
+	maxAttempts    int
+	backoffBase    time.Duration
+	backoffMax     time.Duration
 }
 
 // Defaults of the options.
@@ -49,6 +61,19 @@ const (
 	DefaultRetention = 72 * time.Hour
 	// DefaultDeadLetterSize bounds the default in-memory dead letter.
 	DefaultDeadLetterSize = 1000
+	// DefaultWorkers is the number of durable workers (WithWorkers).
+	DefaultWorkers = 4
+	// DefaultMaxAttempts bounds a durable delivery's handler attempts
+	// (WithMaxAttempts).
+	DefaultMaxAttempts = 8
+	// DefaultBackoffBase and DefaultBackoffMax bound the delay between
+	// durable attempts (WithBackoff).
+	DefaultBackoffBase = time.Second
+	DefaultBackoffMax  = 5 * time.Minute
+	// DefaultPollInterval is how often an idle durable worker looks for
+	// due entries (WithPollInterval); a delivery accepted by this receiver
+	// wakes one at once.
+	DefaultPollInterval = time.Second
 )
 
 func defaultConfig() config {
@@ -57,6 +82,12 @@ func defaultConfig() config {
 		retention: DefaultRetention,
 		poisonAck: true,
 		ops:       true,
+
+		workers:     DefaultWorkers,
+		poll:        DefaultPollInterval,
+		maxAttempts: DefaultMaxAttempts,
+		backoffBase: DefaultBackoffBase,
+		backoffMax:  DefaultBackoffMax,
 	}
 }
 
@@ -192,4 +223,64 @@ func WithPath(webhookName, path string) Option {
 // /metrics. Default: true.
 func WithOpsEndpoints(on bool) Option {
 	return func(c *config) { c.ops = on }
+}
+
+// WithMode sets the acknowledgement mode: Sync (run the handler while the
+// sender waits) or Durable (persist to the store's inbox, acknowledge,
+// and run the handler in workers with retries). Default: DefaultMode of
+// the family's delivery policy, Durable for single-attempt and
+// limited-retries senders when the store has an inbox, else Sync. New
+// fails when Durable is asked for and the store has no inbox. In durable
+// mode New starts the workers; Shutdown drains them and Close stops them.
+func WithMode(m Mode) Option {
+	return func(c *config) { c.mode = m }
+}
+
+// WithWorkers sets the number of durable workers. Default:
+// DefaultWorkers. Non-positive values are ignored.
+func WithWorkers(n int) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.workers = n
+		}
+	}
+}
+
+// WithMaxAttempts sets how many times a durable worker runs the handler
+// for one delivery before it goes to the dead letter (Reason
+// "exhausted"). Default: DefaultMaxAttempts. Non-positive values are
+// ignored.
+func WithMaxAttempts(n int) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.maxAttempts = n
+		}
+	}
+}
+
+// WithBackoff sets the delay between durable attempts: base doubled per
+// attempt, capped at maxDelay, with equal jitter (the delay is between half
+// and all of that). A handler's runtime.Retry delay, when longer, wins.
+// Defaults: DefaultBackoffBase, DefaultBackoffMax. Non-positive values are
+// ignored.
+func WithBackoff(base, maxDelay time.Duration) Option {
+	return func(c *config) {
+		if base > 0 {
+			c.backoffBase = base
+		}
+		if maxDelay > 0 {
+			c.backoffMax = maxDelay
+		}
+	}
+}
+
+// WithPollInterval sets how often idle durable workers look for due
+// entries (retries coming due, entries put by other replicas). Default:
+// DefaultPollInterval. Non-positive values are ignored.
+func WithPollInterval(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.poll = d
+		}
+	}
 }

@@ -14,6 +14,9 @@ const OutcomeHeader = "Hookgen-Outcome"
 const (
 	// OutcomeProcessed: the handler succeeded; answered with the success status.
 	OutcomeProcessed Outcome = "processed"
+	// OutcomeAccepted: durable mode persisted the delivery to the inbox and
+	// acknowledged it with the success status; a worker runs the handler.
+	OutcomeAccepted Outcome = "accepted"
 	// OutcomeDuplicate: a repeat of a completed delivery; acknowledged, handler not called.
 	OutcomeDuplicate Outcome = "duplicate"
 	// OutcomeInFlight: a repeat of a delivery still being processed; the
@@ -58,7 +61,7 @@ const (
 // level is the log level of a delivery with this outcome.
 func (o Outcome) level() slog.Level {
 	switch o {
-	case OutcomeProcessed, OutcomeDuplicate, OutcomeDroppedStale, OutcomeDroppedAfterTerminal:
+	case OutcomeProcessed, OutcomeAccepted, OutcomeDuplicate, OutcomeDroppedStale, OutcomeDroppedAfterTerminal:
 		return slog.LevelInfo
 	case OutcomePanic, OutcomeStoreError:
 		return slog.LevelError

@@ -15,8 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gorilla/mux"
-
 	"github.com/hookgen/hookgen/runtime"
 	"github.com/hookgen/hookgen/runtime/store"
 )
@@ -63,305 +61,359 @@ func newEndpoint(r *Receiver, wh *runtime.Webhook, path string) (*endpoint, erro
 
 // flight is the state of one delivery through the pipeline.
 type flight struct {
-	e       *endpoint
-	w       http.ResponseWriter
-	hr      *http.Request
-	start   time.Time
+	e     *endpoint
+	w     http.ResponseWriter
+	hr    *http.Request
+	start time.Time
+
+	enc  runtime.Encoding
+	gzip bool
+	buf  *bytes.Buffer
+	req  *runtime.Request
+	ev   runtime.Event
+
 	id      string
 	key     string // as returned by Webhook.Key
+	skey    string // the store key: "<family>:<key>", "" when none
 	event   string
 	attempt int
+
+	ordered bool
+	pos     runtime.Position
+	entity  string // the store entity: "<family>:<entity>"
+
+	claim store.Claim
+	won   bool // the flight holds claim and must complete or release it
+	// orderToken is the hold on the entity ("" when none): settle commits
+	// or abandons it.
+	orderToken string
 }
 
-// ServeHTTP runs one delivery through the pipeline.
+// verdict is what a stage decided: the outcome, the error behind it and,
+// for retry answers, the delay to advertise (0: the policy's).
+type verdict struct {
+	out   Outcome
+	err   error
+	after time.Duration
+	// keep names why the delivery is kept in the dead letter before it is
+	// answered ("rejected", "panic", "invalid"); "" keeps nothing.
+	keep string
+}
+
+// stage is one named step of the pipeline. It returns nil to go on, or the
+// verdict that ends the delivery.
+type stage struct {
+	name string
+	run  func(*flight) *verdict
+}
+
+// syncStages are the stages of a synchronous delivery, in order. The read
+// stage is split around authentication so that header-only credentials
+// are checked before the body is read (authenticate runs where the
+// authenticator needs it, see (*Receiver).headerAuth).
+var syncStages = []stage{
+	{"read", (*flight).admit},
+	{"authenticate", (*flight).authenticateHeaders},
+	{"read", (*flight).readBody},
+	{"authenticate", (*flight).authenticateBody},
+	{"decode", (*flight).decode},
+	{"claim", (*flight).claimKey},
+	{"guard", (*flight).guard},
+	{"handle", (*flight).handle},
+}
+
+// ServeHTTP runs one delivery through the stages, then settles it.
 func (e *endpoint) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	r := e.r
-	f := flight{e: e, w: w, hr: hr, start: r.clock()}
+	f := &flight{e: e, w: w, hr: hr, start: r.clock(), attempt: 1}
 	if !r.enter() {
-		f.answerRetry(OutcomeShuttingDown, fmt.Errorf("%w: receiver shutting down", runtime.ErrTransient), 0)
+		f.settle(verdict{out: OutcomeShuttingDown, err: fmt.Errorf("%w: receiver shutting down", runtime.ErrTransient)})
 		return
 	}
 	defer r.leave()
 	r.inFlight.Inc()
 	defer r.inFlight.Dec()
+	defer f.releaseBuffer()
+	f.settle(f.run(r.stages))
+}
 
-	// 1. Method.
-	if !slices.Contains(e.methods, hr.Method) {
-		w.Header().Set("Allow", e.allow)
-		f.answerError(OutcomeMethodNotAllowed, runtime.ErrMethodNotAllowed)
-		return
-	}
-	enc := e.wh.Encoding[hr.Method]
-	if enc == 0 {
-		enc = runtime.JSONBody
-	}
-	// 2. Content type.
-	if enc == runtime.JSONBody && !e.acceptsContentType(hr.Header.Get("Content-Type")) {
-		f.answerError(OutcomeUnsupportedMediaType, runtime.ErrUnsupportedMediaType)
-		return
-	}
-	// 3. Bounded read into one pooled buffer.
-	limit := r.policy.MaxBodyBytes
-	if hr.ContentLength > limit {
-		f.answerError(OutcomeTooLarge, runtime.ErrTooLarge)
-		return
-	}
-	buf := r.bufs.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= maxPooledBuffer {
-			r.bufs.Put(buf)
-		}
-	}()
-	if hr.Body != nil {
-		if _, err := buf.ReadFrom(http.MaxBytesReader(w, hr.Body, limit)); err != nil {
-			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-				f.answerError(OutcomeTooLarge, runtime.ErrTooLarge)
-				return
-			}
-			f.answerError(OutcomeInvalid, &runtime.ValidationError{Errors: []runtime.FieldError{
-				{Rule: "syntax", Message: "the body could not be read"},
-			}})
-			return
+// run runs the stages until one returns a verdict. A delivery that passes
+// every stage has been processed.
+func (f *flight) run(stages []stage) verdict {
+	for _, st := range stages {
+		if v := st.run(f); v != nil {
+			return *v
 		}
 	}
-	raw := buf.Bytes()
+	return verdict{out: OutcomeProcessed}
+}
 
-	// 4. The runtime.Request.
-	req := &runtime.Request{
-		Method:     hr.Method,
-		Path:       hr.URL.Path,
-		Header:     hr.Header,
-		PathParams: mux.Vars(hr),
-		Raw:        raw,
-		Body:       raw,
-		ReceivedAt: f.start,
-		RemoteAddr: hr.RemoteAddr,
+// authenticateHeaders is the authenticate stage for authenticators that
+// read only headers, query and path: it runs before the body is read.
+func (f *flight) authenticateHeaders() *verdict {
+	if f.e.r.auth == nil || !f.e.r.headerAuth {
+		return nil
 	}
-	if hr.URL.RawQuery != "" {
-		req.Query = hr.URL.Query()
-	} // else nil: reads work, no allocation
-	var bodyErr error
-	if enc == runtime.QueryParams {
-		req.Body, bodyErr = e.wh.QueryBody(req)
-	}
+	return f.authenticate()
+}
 
-	// 5. Authenticate.
-	if r.auth != nil {
-		if err := r.auth.Authenticate(req); err != nil {
-			f.answerUnauthorized(err)
-			return
+// authenticateBody is the authenticate stage for authenticators that read
+// the body (signatures): it runs after the bounded read.
+func (f *flight) authenticateBody() *verdict {
+	if f.e.r.auth == nil || f.e.r.headerAuth {
+		return nil
+	}
+	return f.authenticate()
+}
+
+func (f *flight) authenticate() *verdict {
+	if err := f.e.r.auth.Authenticate(f.req); err != nil {
+		if !errors.Is(err, runtime.ErrUnauthorized) {
+			err = fmt.Errorf("%w: %w", runtime.ErrUnauthorized, err)
 		}
+		return &verdict{out: OutcomeUnauthorized, err: err}
 	}
-	if bodyErr != nil {
-		f.invalid(req, asInvalid(bodyErr))
-		return
-	}
+	return nil
+}
 
-	// 6. Decode and validate.
-	ev, err := e.wh.Decode(req, r.strict)
-	f.event = ev.Name
+// decode is the decode stage: the query-encoded body, Webhook.Decode, the
+// idempotency key and the ordering position.
+func (f *flight) decode() *verdict {
+	e, r := f.e, f.e.r
+	if f.enc == runtime.QueryParams {
+		body, err := e.wh.QueryBody(f.req)
+		if err != nil {
+			return f.invalid(err)
+		}
+		f.req.Body = body
+	}
+	ev, err := e.wh.Decode(f.req, r.strict)
+	f.ev, f.event = ev, ev.Name
 	if err != nil {
 		if errors.Is(err, runtime.ErrUnknownEvent) {
-			f.unknownEvent(err)
-			return
+			return f.unknownEvent(err)
 		}
-		f.invalid(req, asInvalid(err))
-		return
+		return f.invalid(err)
 	}
 	if len(ev.Warnings) > 0 {
 		f.warn(ev.Warnings)
 	}
-
-	// 7. Idempotency key.
 	if e.wh.Key != nil {
-		f.key, err = e.wh.Key(req, ev)
-		if err != nil {
-			f.invalid(req, asInvalid(err))
-			return
+		if f.key, err = e.wh.Key(f.req, ev); err != nil {
+			return f.invalid(err)
 		}
 	}
-	f.id = r.deliveryID(req, f.key)
-	skey := ""
+	f.id = r.deliveryID(f.req, f.key)
 	if f.key != "" {
-		skey = r.fam.Name + ":" + f.key
+		f.skey = r.fam.Name + ":" + f.key
 	}
-	sctx := context.WithoutCancel(hr.Context())
-
-	// 8. Ordering guard.
-	var pos runtime.Position
-	ordered := false
 	if e.wh.Order != nil && r.order != nil {
-		pos, ordered, err = e.wh.Order(req, ev)
-		if err != nil {
-			f.invalid(req, asInvalid(err))
-			return
+		if f.pos, f.ordered, err = e.wh.Order(f.req, ev); err != nil {
+			return f.invalid(err)
+		}
+		if f.ordered {
+			f.entity = r.fam.Name + ":" + f.pos.Entity
 		}
 	}
-	entity := ""
-	if ordered {
-		entity = r.fam.Name + ":" + pos.Entity
-		if skey != "" {
-			st, err := r.store.Get(sctx, skey)
-			if err != nil {
-				f.storeFailed("get", err)
-				return
-			}
-			if st == store.Done {
-				// An identical repeat of a completed message. Commit again
-				// (idempotent, monotonic) in case the first commit failed.
-				if err := r.order.Commit(sctx, entity, pos.Version, pos.HasVersion, pos.Terminal, r.retention); err != nil {
+	return nil
+}
+
+// guard is the ordering stage, after the claim: the entity is checked and
+// held in one atomic step (Acquire), so that no other message of the entity runs until this
+// one settles. A stale or after-terminal message is dropped; an entity
+// held by another message is answered like a delivery in flight.
+func (f *flight) guard() *verdict {
+	if !f.ordered {
+		return nil
+	}
+	r, ctx := f.e.r, f.storeCtx()
+	oc, err := r.order.Acquire(ctx, f.entity, storePosition(f.pos), f.holder(), r.lease)
+	if err != nil {
+		return storeFailed("order acquire", err)
+	}
+	switch oc.Verdict {
+	case store.Accept:
+		f.orderToken = oc.Token
+		return nil
+	case store.Stale:
+		return &verdict{out: OutcomeDroppedStale}
+	case store.AfterTerminal:
+		return &verdict{out: OutcomeDroppedAfterTerminal}
+	default: // Busy
+		return &verdict{out: OutcomeInFlight, err: runtime.ErrInFlight, after: time.Until(oc.Until)}
+	}
+}
+
+// holder names the flight to the order store: the store key when the
+// delivery has one (a retry of it may take its own hold over), else the
+// delivery id.
+func (f *flight) holder() string {
+	if f.skey != "" {
+		return f.skey
+	}
+	return f.e.r.fam.Name + ":" + f.id
+}
+
+// storePosition converts a runtime position to the store's.
+func storePosition(p runtime.Position) store.Position {
+	return store.Position{Version: p.Version, HasVersion: p.HasVersion, Terminal: p.Terminal}
+}
+
+// claimKey is the claim stage: the idempotency claim on the key, before the
+// entity is held, so that a duplicate never takes its original's hold. A
+// completed duplicate is acknowledged; one in flight is asked to come back.
+func (f *flight) claimKey() *verdict {
+	if f.skey == "" {
+		return nil
+	}
+	r := f.e.r
+	c, err := r.store.Claim(f.storeCtx(), f.skey, r.lease)
+	if err != nil {
+		return storeFailed("claim", err)
+	}
+	if !c.Won {
+		if c.State == store.Done {
+			if f.ordered {
+				// Commit again (idempotent, monotonic) in case the first
+				// commit failed.
+				if err := r.order.Commit(f.storeCtx(), f.entity, f.pos.Version, f.pos.HasVersion, f.pos.Terminal, r.retention); err != nil {
 					f.logLine(slog.LevelWarn, "ordering commit on duplicate failed", OutcomeDuplicate, r.policy.SuccessStatus, err)
 				}
-				f.answerSuccess(OutcomeDuplicate)
-				return
 			}
+			return &verdict{out: OutcomeDuplicate}
 		}
-		v, err := r.order.Check(sctx, entity, pos.Version, pos.HasVersion, pos.Terminal)
-		if err != nil {
-			f.storeFailed("order check", err)
-			return
-		}
-		switch v {
-		case store.Stale:
-			f.answerSuccess(OutcomeDroppedStale)
-			return
-		case store.AfterTerminal:
-			f.answerSuccess(OutcomeDroppedAfterTerminal)
-			return
-		}
+		return &verdict{out: OutcomeInFlight, err: runtime.ErrInFlight}
 	}
-
-	// 9. Claim.
-	var claim store.Claim
-	f.attempt = 1
-	if skey != "" {
-		claim, err = r.store.Claim(sctx, skey, r.lease)
-		if err != nil {
-			f.storeFailed("claim", err)
-			return
-		}
-		if !claim.Won {
-			if claim.State == store.Done {
-				f.answerSuccess(OutcomeDuplicate)
-				return
-			}
-			f.answerRetry(OutcomeInFlight, runtime.ErrInFlight, 0)
-			return
-		}
-		if claim.Attempt > 0 {
-			f.attempt = claim.Attempt
-		}
+	f.claim, f.won = c, true
+	if c.Attempt > 0 {
+		f.attempt = c.Attempt
 	}
+	return nil
+}
 
-	// 10. Dispatch.
+// handle is the handle stage: it calls the handler, with its claim and
+// entity hold kept alive, and turns its result into a verdict.
+func (f *flight) handle() *verdict {
+	r := f.e.r
 	d := &runtime.Delivery{
 		ID:         f.id,
 		Key:        f.key,
 		Family:     r.fam.Name,
-		Webhook:    e.wh.Name,
-		Event:      ev.Name,
+		Webhook:    f.e.wh.Name,
+		Event:      f.event,
 		Attempt:    f.attempt,
-		Header:     hr.Header,
+		Header:     f.hr.Header,
 		ReceivedAt: f.start,
-		Raw:        raw,
+		Raw:        f.req.Raw,
+		Fence:      f.claim.Fence,
 	}
-	herr := r.call(hr.Context(), d, ev)
+	ctx, stop := r.keepAlive(f.hr.Context(), f.extend)
+	herr := r.call(ctx, d, f.ev)
+	if lost := stop(); lost != nil {
+		// The claim was lost while the handler ran: another delivery may
+		// hold the key now. Never acknowledge; settle will be refused.
+		f.logLine(slog.LevelWarn, "lease lost while the handler ran", OutcomeStoreError, 0, lost)
+	}
+	v := r.judge(herr)
+	return &v
+}
 
-	// 11. Outcome.
-	var oe *runtime.OutcomeError
-	isOutcome := errors.As(herr, &oe)
+// extend renews the flight's claim and entity hold. It is called every
+// lease/3 while the handler runs.
+func (f *flight) extend(ctx context.Context) error {
+	r := f.e.r
+	if f.won {
+		if _, err := r.store.Extend(ctx, f.skey, f.claim.Token, r.lease); err != nil {
+			return err
+		}
+	}
+	if f.orderToken != "" {
+		// The order store renews a hold by a new Acquire of the same
+		// holder, which takes the hold over with a new token.
+		oc, err := r.order.Acquire(ctx, f.entity, storePosition(f.pos), f.holder(), r.lease)
+		if err != nil {
+			return err
+		}
+		if oc.Verdict != store.Accept {
+			return fmt.Errorf("entity hold: %s: %w", oc.Verdict, store.ErrLeaseLost)
+		}
+		f.orderToken = oc.Token
+	}
+	return nil
+}
+
+// judge maps a handler's result to a verdict, by the sender's delivery
+// mode.
+func (r *Receiver) judge(herr error) verdict {
+	if herr == nil {
+		return verdict{out: OutcomeProcessed}
+	}
+	oe, isOutcome := errors.AsType[*runtime.OutcomeError](herr)
 	switch {
-	case herr == nil:
-		if skey != "" {
-			if err := r.store.Complete(sctx, skey, claim.Token, r.retention); err != nil {
-				f.storeFailed("complete", err)
-				return
-			}
-		}
-		if ordered {
-			if err := r.order.Commit(sctx, entity, pos.Version, pos.HasVersion, pos.Terminal, r.retention); err != nil {
-				f.storeFailed("order commit", err)
-				return
-			}
-		}
-		f.answerSuccess(OutcomeProcessed)
-
 	case isOutcome && oe.Kind == runtime.ErrPermanent, errors.Is(herr, runtime.ErrHandlerPanic):
-		outcome, reason := OutcomeRejected, "rejected"
+		out, keep := OutcomeRejected, "rejected"
 		if !isOutcome {
-			outcome, reason = OutcomePanic, "panic"
-		}
-		if err := f.quarantine(sctx, req, reason, herr); err != nil {
-			f.release(sctx, skey, claim.Token)
-			f.storeFailed("quarantine", err)
-			return
-		}
-		// Quarantined is persisted: the key may be completed and the
-		// delivery acknowledged even if Complete fails.
-		if skey != "" {
-			if err := r.store.Complete(sctx, skey, claim.Token, r.retention); err != nil {
-				f.logLine(slog.LevelWarn, "complete after quarantine failed", outcome, 0, err)
-			}
+			out, keep = OutcomePanic, "panic"
 		}
 		if r.policy.Mode == runtime.RetryUntilSuccess {
-			f.answerSuccessErr(OutcomeQuarantined, herr)
-			return
+			out = OutcomeQuarantined
 		}
-		f.answerError(outcome, herr)
-
+		return verdict{out: out, err: herr, keep: keep}
 	case !isOutcome && errors.Is(herr, runtime.ErrNotHandled):
-		// The generated Unimplemented type: the event is known to the
-		// spec but the application does not handle it. Acknowledge it so
-		// the sender stops, and count it as unhandled.
-		if skey != "" {
-			if err := r.store.Complete(sctx, skey, claim.Token, r.retention); err != nil {
-				f.storeFailed("complete", err)
-				return
-			}
-		}
-		f.answerSuccessErr(OutcomeUnhandled, herr)
-
+		// The generated Unimplemented type: the event is known to the spec
+		// but the application does not handle it.
+		return verdict{out: OutcomeUnhandled, err: herr}
 	case !isOutcome && errors.Is(herr, runtime.ErrUnknownEvent):
 		// The dispatch does not know the event Decode named.
 		if r.strict {
-			f.release(sctx, skey, claim.Token)
-			f.answerError(OutcomeUnknownEvent, herr)
-			return
+			return verdict{out: OutcomeUnknownEvent, err: herr}
 		}
-		if skey != "" {
-			if err := r.store.Complete(sctx, skey, claim.Token, r.retention); err != nil {
-				f.storeFailed("complete", err)
-				return
-			}
-		}
-		f.answerSuccessErr(OutcomeUnhandled, herr)
-
-	default: // runtime.Retry or any other error: transient.
-		f.release(sctx, skey, claim.Token)
-		after := time.Duration(0)
-		if isOutcome && oe.Kind == runtime.ErrTransient {
-			after = oe.RetryAfter
-		} else {
-			herr = runtime.Retry(herr, 0)
-		}
-		if r.policy.Mode == runtime.SingleAttempt {
-			f.singleAttemptFailed(herr, after)
-			return
-		}
-		f.answerRetry(OutcomeRetry, herr, after)
+		return verdict{out: OutcomeUnhandled, err: herr}
+	case isOutcome && oe.Kind == runtime.ErrTransient:
+		return verdict{out: OutcomeRetry, err: herr, after: oe.RetryAfter}
+	default: // any other error: transient.
+		return verdict{out: OutcomeRetry, err: runtime.Retry(herr, 0)}
 	}
 }
 
-// singleAttemptFailed answers a transient handler failure to a sender that
-// will not retry. Today it answers like for retrying senders (retry status +
-// Retry-After), which loses the event for a true single-attempt sender.
-//
-// This is the seam for durable mode: persist the delivery to the inbox
-// here, then acknowledge with the success status and let a worker retry the
-// handler with backoff.
-func (f *flight) singleAttemptFailed(err error, after time.Duration) {
-	f.answerRetry(OutcomeRetry, err, after)
+// storeCtx is the context of store calls: the request's values, without
+// its cancellation, so that a sender hanging up cannot leave a claim
+// half-settled.
+func (f *flight) storeCtx() context.Context { return context.WithoutCancel(f.hr.Context()) }
+
+// keepAlive runs extend every lease/3 until stop is called. When extend
+// fails with store.ErrLeaseLost the returned context is cancelled (the
+// handler should stop: another holder may run the same delivery), and stop
+// returns that error. Other extend errors are retried at the next tick.
+func (r *Receiver) keepAlive(parent context.Context, extend func(context.Context) error) (context.Context, func() error) {
+	ctx, cancel := context.WithCancelCause(parent)
+	done := make(chan struct{})
+	var lost error
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(max(r.lease/3, time.Millisecond))
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				err := extend(context.WithoutCancel(ctx))
+				if errors.Is(err, store.ErrLeaseLost) {
+					lost = err
+					cancel(err)
+					return
+				}
+			}
+		}
+	}()
+	return ctx, func() error {
+		close(done)
+		<-finished
+		cancel(nil)
+		return lost
+	}
 }
 
 // call runs the handler, bounded by the handler timeout, turning a panic
@@ -394,24 +446,6 @@ func asInvalid(err error) error {
 	return fmt.Errorf("%w: %w", runtime.ErrInvalidPayload, err)
 }
 
-// acceptsContentType reports whether ct (parameters ignored) is accepted. A
-// missing Content-Type is accepted in lenient mode only.
-func (e *endpoint) acceptsContentType(ct string) bool {
-	if ct == "" {
-		return !e.r.strict
-	}
-	if i := strings.IndexByte(ct, ';'); i >= 0 {
-		ct = ct[:i]
-	}
-	ct = strings.TrimSpace(ct)
-	for _, want := range e.ctypes {
-		if strings.EqualFold(ct, want) {
-			return true
-		}
-	}
-	return false
-}
-
 // deliveryID is the sender's delivery id header when the family declares
 // one, else derived from the key (stable across retries), else random.
 func (r *Receiver) deliveryID(req *runtime.Request, key string) string {
@@ -434,30 +468,25 @@ func (r *Receiver) deliveryID(req *runtime.Request, key string) string {
 	return string(strconv.AppendUint(b[:0], sum, 16))
 }
 
-// invalid handles a payload that failed validation after authentication.
-func (f *flight) invalid(req *runtime.Request, err error) {
+// invalid is the verdict for a payload that failed validation after
+// authentication: quarantined and acknowledged for a sender that retries
+// until success (poison ack), else 400.
+func (f *flight) invalid(err error) *verdict {
+	err = asInvalid(err)
 	r := f.e.r
 	if r.policy.Mode == runtime.RetryUntilSuccess && r.poisonAck {
-		if f.id == "" {
-			f.id = r.deliveryID(req, f.key)
-		}
-		if qerr := f.quarantine(context.WithoutCancel(f.hr.Context()), req, "invalid", err); qerr != nil {
-			f.storeFailed("quarantine", qerr)
-			return
-		}
-		f.answerSuccessErr(OutcomeQuarantined, err)
-		return
+		return &verdict{out: OutcomeQuarantined, err: err, keep: "invalid"}
 	}
-	f.answerError(OutcomeInvalid, err)
+	return &verdict{out: OutcomeInvalid, err: err}
 }
 
-// unknownEvent handles a well-formed payload naming no known event.
-func (f *flight) unknownEvent(err error) {
+// unknownEvent is the verdict for a well-formed payload naming no known
+// event: 400 in strict mode, else acknowledged as unhandled.
+func (f *flight) unknownEvent(err error) *verdict {
 	if f.e.r.strict {
-		f.answerError(OutcomeUnknownEvent, err)
-		return
+		return &verdict{out: OutcomeUnknownEvent, err: err}
 	}
-	f.answerSuccessErr(OutcomeUnhandled, err)
+	return &verdict{out: OutcomeUnhandled, err: err}
 }
 
 // warn counts and logs lenient-mode findings.
@@ -473,135 +502,4 @@ func (f *flight) warn(ws []runtime.FieldError) {
 	}
 	r.log.LogAttrs(f.hr.Context(), slog.LevelWarn, "validation warnings",
 		append(f.attrs("", 0), slog.Duration("duration", r.clock().Sub(f.start)), slog.Any("warnings", findings))...)
-}
-
-// quarantine stores the raw delivery in the dead letter.
-func (f *flight) quarantine(ctx context.Context, req *runtime.Request, outcome string, cause error) error {
-	r := f.e.r
-	h, q := r.redact.apply(req.Header, f.hr.URL.RawQuery)
-	return r.dl.Quarantine(ctx, Quarantined{
-		ID:         f.id,
-		Family:     r.fam.Name,
-		Webhook:    f.e.wh.Name,
-		Event:      f.event,
-		Key:        f.key,
-		Method:     req.Method,
-		Path:       req.Path,
-		RawQuery:   q,
-		Header:     h,
-		Body:       bytes.Clone(req.Raw),
-		Outcome:    outcome,
-		Reason:     cause.Error(),
-		Attempt:    f.attempt,
-		ReceivedAt: f.start,
-	})
-}
-
-// release marks a claimed key failed so that the next attempt wins at once.
-func (f *flight) release(ctx context.Context, skey, token string) {
-	if skey == "" {
-		return
-	}
-	if err := f.e.r.store.Release(ctx, skey, token); err != nil {
-		// The lease will expire on its own; the answer stays a retry.
-		f.logLine(slog.LevelWarn, "release failed", OutcomeRetry, 0, err)
-	}
-}
-
-// storeFailed answers a store or dead letter failure: 503 + Retry-After,
-// never an acknowledgement.
-func (f *flight) storeFailed(op string, err error) {
-	f.answerRetry(OutcomeStoreError, fmt.Errorf("%w: %s: %w", runtime.ErrStore, op, err), 0)
-}
-
-// answerSuccess acknowledges the delivery with the success status and an
-// empty body.
-func (f *flight) answerSuccess(out Outcome) { f.answerSuccessErr(out, nil) }
-
-func (f *flight) answerSuccessErr(out Outcome, cause error) {
-	status := f.e.r.policy.SuccessStatus
-	f.w.Header().Set(OutcomeHeader, string(out))
-	f.w.Header().Set("Content-Length", "0")
-	f.w.WriteHeader(status)
-	f.finish(out, status, cause)
-}
-
-// answerRetry answers err with its status (the retry status, or 503 for
-// store errors) and Retry-After (after, or the policy's default).
-func (f *flight) answerRetry(out Outcome, err error, after time.Duration) {
-	if after <= 0 {
-		after = f.e.r.policy.RetryAfter
-	}
-	secs := int64((after + time.Second - 1) / time.Second)
-	f.w.Header().Set("Retry-After", strconv.FormatInt(max(secs, 1), 10))
-	f.answerError(out, err)
-}
-
-// answerError answers err as a problem document, status from
-// runtime.StatusFor.
-func (f *flight) answerError(out Outcome, err error) {
-	pr := runtime.ProblemFor(err, f.e.r.policy)
-	if f.id != "" {
-		pr.Instance = "urn:hookgen:delivery:" + f.id
-	}
-	f.w.Header().Set(OutcomeHeader, string(out))
-	runtime.WriteProblem(f.w, pr)
-	f.finish(out, pr.Status, err)
-}
-
-// answerUnauthorized answers tersely: no outcome header, no detail.
-func (f *flight) answerUnauthorized(err error) {
-	pr := runtime.ProblemFor(runtime.ErrUnauthorized, f.e.r.policy)
-	runtime.WriteProblem(f.w, pr)
-	if !errors.Is(err, runtime.ErrUnauthorized) {
-		err = fmt.Errorf("%w: %w", runtime.ErrUnauthorized, err)
-	}
-	f.finish(OutcomeUnauthorized, pr.Status, err)
-}
-
-// finish counts and logs the answered delivery.
-func (f *flight) finish(out Outcome, status int, err error) {
-	r := f.e.r
-	elapsed := r.clock().Sub(f.start)
-	r.metrics.deliveries.WithLabelValues(r.fam.Name, f.e.wh.Name, f.event, string(out)).Inc()
-	r.metrics.duration.WithLabelValues(r.fam.Name, f.e.wh.Name, string(out)).Observe(elapsed.Seconds())
-	level := out.level()
-	if !r.log.Enabled(f.hr.Context(), level) {
-		return
-	}
-	attrs := f.attrs(out, status)
-	attrs = append(attrs, slog.Duration("duration", elapsed))
-	if err != nil {
-		attrs = append(attrs, slog.String("error", err.Error()))
-		if pe, ok := errors.AsType[*panicError](err); ok {
-			attrs = append(attrs, slog.String("stack", pe.stack))
-		}
-	}
-	r.log.LogAttrs(f.hr.Context(), level, "delivery", attrs...)
-}
-
-// logLine logs a side note of the delivery with the common attributes.
-func (f *flight) logLine(level slog.Level, msg string, out Outcome, status int, err error) {
-	r := f.e.r
-	if !r.log.Enabled(f.hr.Context(), level) {
-		return
-	}
-	attrs := append(f.attrs(out, status),
-		slog.Duration("duration", r.clock().Sub(f.start)),
-		slog.String("error", err.Error()))
-	r.log.LogAttrs(f.hr.Context(), level, msg, attrs...)
-}
-
-// attrs are the attributes every log line of a delivery carries.
-func (f *flight) attrs(out Outcome, status int) []slog.Attr {
-	return []slog.Attr{
-		slog.String("delivery_id", f.id),
-		slog.String("key", f.key),
-		slog.String("family", f.e.r.fam.Name),
-		slog.String("webhook", f.e.wh.Name),
-		slog.String("event", f.event),
-		slog.String("outcome", string(out)),
-		slog.Int("status", status),
-		slog.Int("attempt", f.attempt),
-	}
 }

@@ -17,10 +17,17 @@ import (
 	"github.com/hookgen/hookgen/runtime/store"
 )
 
+// orderedStore is what the memory store is: claims and ordering.
+type orderedStore interface {
+	store.Store
+	store.OrderStore
+}
+
 // faultyStore fails the operations it is told to.
 type faultyStore struct {
-	store.Store
-	failGet, failClaim, failComplete bool
+	orderedStore
+	failGet, failClaim, failComplete, failRelease bool
+	failCheck, failCommit                         bool
 }
 
 var errDisk = errors.New("disk on fire")
@@ -29,27 +36,54 @@ func (f *faultyStore) Get(ctx context.Context, key string) (store.State, error) 
 	if f.failGet {
 		return 0, errDisk
 	}
-	return f.Store.Get(ctx, key)
+	return f.orderedStore.Get(ctx, key)
 }
 
 func (f *faultyStore) Claim(ctx context.Context, key string, lease time.Duration) (store.Claim, error) {
 	if f.failClaim {
 		return store.Claim{}, errDisk
 	}
-	return f.Store.Claim(ctx, key, lease)
+	return f.orderedStore.Claim(ctx, key, lease)
 }
 
 func (f *faultyStore) Complete(ctx context.Context, key, tok string, retention time.Duration) error {
 	if f.failComplete {
 		return errDisk
 	}
-	return f.Store.Complete(ctx, key, tok, retention)
+	return f.orderedStore.Complete(ctx, key, tok, retention)
+}
+
+func (f *faultyStore) Release(ctx context.Context, key, tok string) error {
+	if f.failRelease {
+		_ = f.orderedStore.Release(ctx, key, tok) // fail after the fact: the caller cannot tell
+		return errDisk
+	}
+	return f.orderedStore.Release(ctx, key, tok)
+}
+
+// Acquire and CommitOrder fail on demand; the rest of the order store is
+// the memory store's.
+func (f *faultyStore) Acquire(ctx context.Context, entity string, pos store.Position, holder string, lease time.Duration) (store.OrderClaim, error) {
+	if f.failCheck {
+		return store.OrderClaim{}, errDisk
+	}
+	return f.orderedStore.Acquire(ctx, entity, pos, holder, lease)
+}
+
+func (f *faultyStore) CommitOrder(ctx context.Context, entity, token string, pos store.Position, retention time.Duration) error {
+	if f.failCommit {
+		return errDisk
+	}
+	return f.orderedStore.CommitOrder(ctx, entity, token, pos, retention)
 }
 
 // failingDeadLetter cannot store anything.
 type failingDeadLetter struct{}
 
 func (failingDeadLetter) Quarantine(context.Context, receiver.Quarantined) error { return errDisk }
+
+// syncMode runs a single-attempt family in synchronous mode.
+var syncMode = []receiver.Option{receiver.WithMode(receiver.Sync)}
 
 const nid = "836f628c-1258-4500-b1c7-23884e00f439"
 
@@ -135,7 +169,8 @@ func TestPipeline(t *testing.T) {
 			wantStatus: 503, wantOutcome: "retry", wantRetryAfter: "5", wantProblem: "transient", wantCalls: 1,
 		},
 		{
-			name:       "handler retry to a single-attempt sender is 503 too",
+			name:       "handler retry to a single-attempt sender is 503 too (sync mode)",
+			opts:       syncMode,
 			fam:        fixture.SingleAttempt,
 			behave:     retryErr,
 			req:        request{path: fixture.TaskPath, body: fixture.TaskBody("t1")},
@@ -163,7 +198,8 @@ func TestPipeline(t *testing.T) {
 			},
 		},
 		{
-			name:       "reject to a single-attempt sender is 422",
+			name:       "reject to a single-attempt sender is 422 (sync mode)",
+			opts:       syncMode,
 			fam:        fixture.SingleAttempt,
 			behave:     rejectErr,
 			req:        request{path: fixture.TaskPath, body: fixture.TaskBody("t1")},
@@ -190,7 +226,8 @@ func TestPipeline(t *testing.T) {
 			},
 		},
 		{
-			name:       "panic to a single-attempt sender is 500",
+			name:       "panic to a single-attempt sender is 500 (sync mode)",
+			opts:       syncMode,
 			fam:        fixture.SingleAttempt,
 			behave:     panics,
 			req:        request{path: fixture.TaskPath, body: fixture.TaskBody("t1")},
@@ -209,7 +246,8 @@ func TestPipeline(t *testing.T) {
 			wantStatus: 200, wantOutcome: "duplicate", wantCalls: 1,
 		},
 		{
-			name: "duplicate of a completed delivery (claim)",
+			name: "duplicate of a completed delivery (claim) (sync mode)",
+			opts: syncMode,
 			fam:  fixture.SingleAttempt,
 			setup: func(t *testing.T, h *harness) func() {
 				require.Equal(t, 200, h.send(request{path: fixture.TaskPath, body: fixture.TaskBody("t1")}).status)
@@ -282,7 +320,8 @@ func TestPipeline(t *testing.T) {
 			wantStatus: 400, wantOutcome: "invalid", wantProblem: "invalid-payload", wantPointer: "/notificationId",
 		},
 		{
-			name:       "invalid payload to a single-attempt sender is 400 with the pointer",
+			name:       "invalid payload to a single-attempt sender is 400 with the pointer (sync mode)",
+			opts:       syncMode,
 			fam:        fixture.SingleAttempt,
 			req:        request{path: fixture.TaskPath, body: []byte(`{"status":"failed"}`)},
 			wantStatus: 400, wantOutcome: "invalid", wantProblem: "invalid-payload", wantPointer: "/taskId",
@@ -339,7 +378,8 @@ func TestPipeline(t *testing.T) {
 			},
 		},
 		{
-			name:       "wrong method on a multi-method webhook lists every method",
+			name:       "wrong method on a multi-method webhook lists every method (sync mode)",
+			opts:       syncMode,
 			fam:        fixture.SingleAttempt,
 			req:        request{method: http.MethodDelete, path: fixture.TaskPath},
 			wantStatus: 405, wantOutcome: "method-not-allowed", wantProblem: "method-not-allowed",
@@ -348,7 +388,8 @@ func TestPipeline(t *testing.T) {
 			},
 		},
 		{
-			name:       "query-encoded GET is decoded from the query",
+			name:       "query-encoded GET is decoded from the query (sync mode)",
+			opts:       syncMode,
 			fam:        fixture.SingleAttempt,
 			req:        request{method: http.MethodGet, path: fixture.TaskPath + "?taskId=t9&status=failed", contentType: "-"},
 			wantStatus: 200, wantOutcome: "processed", wantCalls: 1,
@@ -423,7 +464,8 @@ func TestPipeline(t *testing.T) {
 			wantStatus: 200, wantOutcome: "processed", wantCalls: 2,
 		},
 		{
-			name: "empty key is not deduplicated",
+			name: "empty key is not deduplicated (sync mode)",
+			opts: syncMode,
 			fam: func() *runtime.Family {
 				f := fixture.SingleAttempt()
 				f.Webhooks[0].Key = func(*runtime.Request, runtime.Event) (string, error) { return "", nil }
@@ -438,7 +480,7 @@ func TestPipeline(t *testing.T) {
 		},
 		{
 			name:       "store failure on claim is 503, handler not called",
-			storeFn:    func(m *store.Memory) store.Store { return &faultyStore{Store: m, failClaim: true} },
+			storeFn:    func(m *store.Memory) store.Store { return &faultyStore{orderedStore: m, failClaim: true} },
 			req:        request{body: open1},
 			wantStatus: 503, wantOutcome: "store-error", wantRetryAfter: "5", wantProblem: "store-unavailable",
 			check: func(t *testing.T, _ *harness, r response) {
@@ -446,16 +488,81 @@ func TestPipeline(t *testing.T) {
 			},
 		},
 		{
-			name:       "store failure on lookup is 503",
-			storeFn:    func(m *store.Memory) store.Store { return &faultyStore{Store: m, failGet: true} },
+			name:       "store failure on complete is never acknowledged",
+			storeFn:    func(m *store.Memory) store.Store { return &faultyStore{orderedStore: m, failComplete: true} },
+			req:        request{body: open1},
+			wantStatus: 503, wantOutcome: "store-error", wantRetryAfter: "5", wantProblem: "store-unavailable", wantCalls: 1,
+		},
+		{
+			name:       "order store failure on check is 503, handler not called",
+			storeFn:    func(m *store.Memory) store.Store { return &faultyStore{orderedStore: m, failCheck: true} },
 			req:        request{body: open1},
 			wantStatus: 503, wantOutcome: "store-error", wantRetryAfter: "5", wantProblem: "store-unavailable",
 		},
 		{
-			name:       "store failure on complete is never acknowledged",
-			storeFn:    func(m *store.Memory) store.Store { return &faultyStore{Store: m, failComplete: true} },
+			name:       "order store failure on commit is never acknowledged (the retry is a duplicate)",
+			storeFn:    func(m *store.Memory) store.Store { return &faultyStore{orderedStore: m, failCommit: true} },
 			req:        request{body: open1},
 			wantStatus: 503, wantOutcome: "store-error", wantRetryAfter: "5", wantProblem: "store-unavailable", wantCalls: 1,
+		},
+		{
+			name:       "quarantine failure after a reject is 503 and the key is released",
+			opts:       []receiver.Option{receiver.WithDeadLetter(failingDeadLetter{})},
+			behave:     rejectErr,
+			req:        request{body: open1},
+			wantStatus: 503, wantOutcome: "store-error", wantRetryAfter: "5", wantProblem: "store-unavailable", wantCalls: 1,
+			check: func(t *testing.T, h *harness, _ response) {
+				st, err := h.mem.Get(context.Background(), "stackstate:"+nid+":open:1000")
+				require.NoError(t, err)
+				assert.Equal(t, store.Failed, st, "released: the retry wins at once")
+			},
+		},
+		{
+			name:       "an event the handler does not handle is acknowledged as unhandled",
+			behave:     func(int, *runtime.Delivery, runtime.Event) error { return runtime.ErrNotHandled },
+			req:        request{body: open1},
+			wantStatus: 200, wantOutcome: "unhandled", wantCalls: 1,
+			check: func(t *testing.T, h *harness, _ response) {
+				r := h.send(request{body: open1})
+				assert.Equal(t, "duplicate", r.header.Get(receiver.OutcomeHeader), "the key is completed")
+			},
+		},
+		{
+			name:       "an event the dispatch does not know is acknowledged in lenient mode",
+			behave:     func(int, *runtime.Delivery, runtime.Event) error { return runtime.ErrUnknownEvent },
+			req:        request{body: open1},
+			wantStatus: 200, wantOutcome: "unhandled", wantCalls: 1,
+		},
+		{
+			name:       "an event the dispatch does not know is 400 in strict mode, and the key is released",
+			opts:       []receiver.Option{receiver.WithStrict(true)},
+			behave:     func(int, *runtime.Delivery, runtime.Event) error { return runtime.ErrUnknownEvent },
+			req:        request{body: open1},
+			wantStatus: 400, wantOutcome: "unknown-event", wantProblem: "unknown-event", wantCalls: 1,
+			check: func(t *testing.T, h *harness, _ response) {
+				st, err := h.mem.Get(context.Background(), "stackstate:"+nid+":open:1000")
+				require.NoError(t, err)
+				assert.Equal(t, store.Failed, st)
+			},
+		},
+		{
+			name:       "release failure keeps the retry answer",
+			storeFn:    func(m *store.Memory) store.Store { return &faultyStore{orderedStore: m, failRelease: true} },
+			behave:     retryErr,
+			req:        request{body: open1},
+			wantStatus: 503, wantOutcome: "retry", wantRetryAfter: "5", wantProblem: "transient", wantCalls: 1,
+			check: func(t *testing.T, _ *harness, _ response) {
+				waitFor(t, func() bool { return strings.Contains(logs.String(), `"msg":"release failed"`) })
+			},
+		},
+		{
+			name: "a receiver shutting down answers 503 with Retry-After",
+			setup: func(t *testing.T, h *harness) func() {
+				require.NoError(t, h.rcv.Shutdown(context.Background()))
+				return nil
+			},
+			req:        request{body: open1},
+			wantStatus: 503, wantOutcome: "shutting-down", wantRetryAfter: "5", wantProblem: "transient",
 		},
 	}
 	for _, tt := range tests {

@@ -31,24 +31,35 @@ type Receiver struct {
 	policy   runtime.DeliveryPolicy
 	dispatch runtime.Dispatch
 
-	store     store.Store
-	ownStore  bool
-	order     store.OrderStore
-	auth      Authenticator
-	dl        DeadLetter
-	log       *slog.Logger
-	metrics   *metrics
-	inFlight  prometheus.Gauge
-	gatherer  prometheus.Gatherer
-	clock     func() time.Time
-	strict    bool
-	poisonAck bool
-	ops       bool
-	lease     time.Duration
-	retention time.Duration
-	timeout   time.Duration
-	idHeaders []string
-	redact    redaction
+	store    store.Store
+	ownStore bool
+	order    store.OrderStore
+	inbox    store.Inbox // nil when the store keeps no inbox
+	mode     Mode
+	workers  *workerPool // durable mode only
+	byName   map[string]*endpoint
+
+	maxAttempts             int
+	backoffBase, backoffMax time.Duration
+	auth                    Authenticator
+	dl                      DeadLetter
+	log                     *slog.Logger
+	metrics                 *metrics
+	inFlight                prometheus.Gauge
+	gatherer                prometheus.Gatherer
+	clock                   func() time.Time
+	strict                  bool
+	poisonAck               bool
+	ops                     bool
+	lease                   time.Duration
+	retention               time.Duration
+	timeout                 time.Duration
+	idHeaders               []string
+	redact                  redaction
+	// headerAuth is true when the authenticator reads only headers, query
+	// and path, so that it runs before the body is read.
+	headerAuth bool
+	stages     []stage
 
 	endpoints []*endpoint
 	byPath    map[string]*endpoint
@@ -105,6 +116,12 @@ func New(fam *runtime.Family, dispatch runtime.Dispatch, opts ...Option) (*Recei
 		byPath:    make(map[string]*endpoint),
 		idle:      make(chan struct{}),
 		redact:    newRedaction(fam),
+		stages:    syncStages,
+		byName:    make(map[string]*endpoint),
+
+		maxAttempts: cfg.maxAttempts,
+		backoffBase: cfg.backoffBase,
+		backoffMax:  cfg.backoffMax,
 	}
 	r.bufs.New = func() any { return bytes.NewBuffer(make([]byte, 0, 8<<10)) }
 	if r.log == nil {
@@ -141,6 +158,13 @@ func New(fam *runtime.Family, dispatch runtime.Dispatch, opts ...Option) (*Recei
 	if r.order == nil {
 		r.order, _ = r.store.(store.OrderStore)
 	}
+	r.inbox = probeInbox(r.store)
+	if err := r.setupMode(cfg); err != nil {
+		if r.ownStore {
+			_ = r.store.Close()
+		}
+		return nil, err
+	}
 	if r.order == nil {
 		for _, ep := range r.endpoints {
 			if ep.wh.Order != nil {
@@ -155,6 +179,48 @@ func New(fam *runtime.Family, dispatch runtime.Dispatch, opts ...Option) (*Recei
 	return r, nil
 }
 
+// setupMode picks the acknowledgement mode and, for durable mode, starts
+// the workers.
+func (r *Receiver) setupMode(cfg config) error {
+	r.mode = cfg.mode
+	if r.mode == 0 {
+		r.mode = DefaultMode(r.policy)
+		if r.mode == Durable && r.inbox == nil {
+			r.mode = Sync
+		}
+	}
+	if r.mode != Durable {
+		return nil
+	}
+	if r.inbox == nil {
+		return fmt.Errorf("%w: receiver: family %s: durable mode needs a store with an inbox (store.Inbox)", runtime.ErrConfig, r.fam.Name)
+	}
+	r.stages = durableStages
+	r.workers = &workerPool{r: r, n: cfg.workers, poll: cfg.poll}
+	r.workers.start()
+	return nil
+}
+
+// probeInbox returns s's inbox, or nil when s has none or its inbox
+// answers store.ErrUnsupported (the Redis backend).
+func probeInbox(s store.Store) store.Inbox {
+	in, ok := s.(store.Inbox)
+	if !ok {
+		return nil
+	}
+	if _, err := in.List(context.Background(), store.Query{Limit: 1}); errors.Is(err, store.ErrUnsupported) {
+		return nil
+	}
+	return in
+}
+
+// Mode returns the receiver's acknowledgement mode.
+func (r *Receiver) Mode() Mode { return r.mode }
+
+// Inbox returns the inbox the receiver keeps deliveries in (durable
+// hand-off, records, dead letter), or nil when its store has none.
+func (r *Receiver) Inbox() store.Inbox { return r.inbox }
+
 // setupAuth builds or checks the authenticator against the family's
 // security requirements. The rules for secrets are auth.New's.
 func (r *Receiver) setupAuth(cfg config) error {
@@ -164,6 +230,9 @@ func (r *Receiver) setupAuth(cfg config) error {
 		return fmt.Errorf("%w: receiver: family %s: WithAuthenticator and WithSecrets are exclusive", runtime.ErrConfig, fam.Name)
 	case cfg.auth != nil:
 		r.auth = cfg.auth
+		if ho, ok := cfg.auth.(interface{ HeadersOnly() bool }); ok {
+			r.headerAuth = ho.HeadersOnly()
+		}
 		return nil
 	case cfg.secretsSet:
 		a, err := auth.New(fam, cfg.secrets, auth.WithClock(r.clock))
@@ -172,6 +241,7 @@ func (r *Receiver) setupAuth(cfg config) error {
 		}
 		if a.Enforced() {
 			r.auth = a
+			r.headerAuth = !usesSignature(fam)
 		}
 		return nil
 	}
@@ -190,6 +260,19 @@ func (r *Receiver) setupAuth(cfg config) error {
 	}
 	return fmt.Errorf("%w: receiver: family %s requires a secret for security scheme %s: use WithSecrets or WithAuthenticator",
 		runtime.ErrConfig, fam.Name, quoteJoin(names))
+}
+
+// usesSignature reports whether any security requirement of fam names a
+// body signature scheme (which needs the body to be checked).
+func usesSignature(fam *runtime.Family) bool {
+	for _, req := range fam.Security {
+		for _, name := range req {
+			if sc, ok := fam.Schemes[name]; !ok || sc.Kind == runtime.Signature {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func quoteJoin(names []string) string {
@@ -233,6 +316,7 @@ func (r *Receiver) setupEndpoints(paths map[string]string) error {
 			r.byPath[path] = ep
 		}
 		r.endpoints = append(r.endpoints, ep)
+		r.byName[wh.Name] = ep
 	}
 	return nil
 }
@@ -328,8 +412,12 @@ func (r *Receiver) DeadLetter() DeadLetter { return r.dl }
 
 // Shutdown stops accepting deliveries (new ones are answered 503 with
 // Retry-After, and /readyz turns 503) and waits until the deliveries in
-// flight have finished, or until ctx is done, whichever is first. It does
-// not close the store; call Close afterwards.
+// flight have finished and, in durable mode, until the workers have
+// settled the entries they were running (they lease no new ones), or until
+// ctx is done, whichever is first; then it cancels the handlers still
+// running. Entries still pending stay in the inbox and are run by the next
+// receiver on the same store. It does not close the store; call Close
+// afterwards.
 func (r *Receiver) Shutdown(ctx context.Context) error {
 	r.mu.Lock()
 	r.startDrainLocked()
@@ -337,10 +425,11 @@ func (r *Receiver) Shutdown(ctx context.Context) error {
 	r.mu.Unlock()
 	select {
 	case <-idle:
-		return nil
 	case <-ctx.Done():
+		_ = r.workers.stop(ctx)
 		return fmt.Errorf("receiver: shutdown: %w", ctx.Err())
 	}
+	return r.workers.stop(ctx)
 }
 
 func (r *Receiver) startDrainLocked() {
@@ -353,8 +442,9 @@ func (r *Receiver) startDrainLocked() {
 	}
 }
 
-// Close stops accepting deliveries at once and closes the default store if
-// the receiver created it. Deliveries still in flight may then fail with a
+// Close stops accepting deliveries at once, stops the durable workers
+// (cancelling the handlers they run and waiting for them to settle), and
+// closes the default store if the receiver created it. Deliveries still in flight may then fail with a
 // store error (answered 503, so nothing is lost); call Shutdown first for a
 // graceful stop. Close is safe to call twice.
 func (r *Receiver) Close() error {
@@ -363,7 +453,13 @@ func (r *Receiver) Close() error {
 	already := r.closed
 	r.closed = true
 	r.mu.Unlock()
-	if already || !r.ownStore {
+	if already {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // do not wait: cancel the handlers, wait for them to settle
+	_ = r.workers.stop(ctx)
+	if !r.ownStore {
 		return nil
 	}
 	if err := r.store.Close(); err != nil && !errors.Is(err, store.ErrClosed) {

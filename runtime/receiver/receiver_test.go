@@ -202,7 +202,7 @@ func TestMetrics(t *testing.T) {
 func TestSharedRegisterer(t *testing.T) {
 	h := newHarness(t, fixture.StackState())
 	rcv, err := receiver.New(fixture.SingleAttempt(), func(context.Context, *runtime.Delivery, runtime.Event) error { return nil },
-		receiver.WithRegisterer(h.reg))
+		receiver.WithRegisterer(h.reg), receiver.WithMode(receiver.Sync))
 	require.NoError(t, err)
 	defer rcv.Close()
 	srv := httptest.NewServer(rcv)
@@ -282,7 +282,7 @@ func TestMountWithPath(t *testing.T) {
 	var got *runtime.Delivery
 	rcv, err := receiver.New(fixture.SingleAttempt(),
 		func(_ context.Context, d *runtime.Delivery, _ runtime.Event) error { got = d; return nil },
-		receiver.WithPath("taskFailed", "/hooks/{tenant}/task"))
+		receiver.WithPath("taskFailed", "/hooks/{tenant}/task"), receiver.WithMode(receiver.Sync))
 	require.NoError(t, err)
 	defer rcv.Close()
 	router := mux.NewRouter()
@@ -305,7 +305,8 @@ func TestMountWithPath(t *testing.T) {
 
 func TestDefaultDeadLetterIsReadable(t *testing.T) {
 	rcv, err := receiver.New(fixture.SingleAttempt(),
-		func(context.Context, *runtime.Delivery, runtime.Event) error { return runtime.Reject(nil) })
+		func(context.Context, *runtime.Delivery, runtime.Event) error { return runtime.Reject(nil) },
+		receiver.WithMode(receiver.Sync))
 	require.NoError(t, err)
 	defer rcv.Close()
 	rec := httptest.NewRecorder()
@@ -356,7 +357,7 @@ func TestHandlerTimeout(t *testing.T) {
 	rcv, err := receiver.New(fixture.SingleAttempt(), func(ctx context.Context, _ *runtime.Delivery, _ runtime.Event) error {
 		<-ctx.Done()
 		return ctx.Err()
-	}, receiver.WithHandlerTimeout(10*time.Millisecond))
+	}, receiver.WithHandlerTimeout(10*time.Millisecond), receiver.WithMode(receiver.Sync))
 	require.NoError(t, err)
 	defer rcv.Close()
 	rec := httptest.NewRecorder()

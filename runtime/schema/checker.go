@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/big"
 	"regexp"
 	"sort"
 	"strconv"
@@ -23,10 +24,39 @@ type Checker struct {
 	Errors []runtime.FieldError
 	// Warnings are soft findings tolerated in lenient mode.
 	Warnings []runtime.FieldError
+
+	work *budget // shared with every sub-checker
 }
 
-// OK reports whether no error was recorded.
-func (c *Checker) OK() bool { return len(c.Errors) == 0 }
+// MaxBranchChecks bounds the branch evaluations (anyOf, oneOf, not, if,
+// contains, propertyNames, unevaluated*) one payload may cost. A recursive
+// schema that evaluates the same value twice per level costs 2^depth; past
+// the bound the payload is refused with rule "complexity" instead of
+// occupying the receiver.
+const MaxBranchChecks = 1 << 20
+
+type budget struct {
+	left  int
+	spent bool
+}
+
+// OK reports whether no error was recorded (and the branch budget was not
+// spent).
+func (c *Checker) OK() bool { return len(c.Errors) == 0 && (c.work == nil || !c.work.spent) }
+
+// Spent reports whether the payload used up MaxBranchChecks; Check then
+// refuses it with rule "complexity".
+func (c *Checker) Spent() bool { return c.work != nil && c.work.spent }
+
+// try runs validate on a fresh sub-checker and returns it; once the branch
+// budget is spent it returns a failed sub-checker without running anything.
+func (c *Checker) try(p string, v any, validate ValidateFunc) *Checker {
+	s := c.Sub()
+	if !s.Spent() {
+		validate(s, p, v)
+	}
+	return s
+}
 
 // Fail records an error at pointer p for rule.
 func (c *Checker) Fail(p, rule, msg string) {
@@ -44,7 +74,15 @@ func (c *Checker) Soft(p, rule, msg string) {
 
 // Sub returns an empty checker with the same mode, for trying oneOf/anyOf
 // branches without polluting c.
-func (c *Checker) Sub() *Checker { return &Checker{Strict: c.Strict} }
+func (c *Checker) Sub() *Checker {
+	if c.work == nil {
+		c.work = &budget{left: MaxBranchChecks}
+	}
+	if c.work.left--; c.work.left < 0 {
+		c.work.spent = true
+	}
+	return &Checker{Strict: c.Strict, work: c.work}
+}
 
 // Merge copies the findings of a sub-checker into c.
 func (c *Checker) Merge(s *Checker) {
@@ -172,8 +210,7 @@ func (c *Checker) OneOf(p string, v any, alts ...ValidateFunc) {
 	var best *Checker
 	var okSub *Checker
 	for _, alt := range alts {
-		s := c.Sub()
-		alt(s, p, v)
+		s := c.try(p, v, alt)
 		if s.OK() {
 			passed++
 			okSub = s
@@ -198,8 +235,7 @@ func (c *Checker) OneOf(p string, v any, alts ...ValidateFunc) {
 func (c *Checker) AnyOf(p string, v any, alts ...ValidateFunc) {
 	var best *Checker
 	for _, alt := range alts {
-		s := c.Sub()
-		alt(s, p, v)
+		s := c.try(p, v, alt)
 		if s.OK() {
 			c.Warnings = append(c.Warnings, s.Warnings...)
 			return
@@ -216,8 +252,7 @@ func (c *Checker) AnyOf(p string, v any, alts ...ValidateFunc) {
 
 // Not checks that v does not pass validate.
 func (c *Checker) Not(p string, v any, validate ValidateFunc) {
-	s := c.Sub()
-	validate(s, p, v)
+	s := c.try(p, v, validate)
 	if s.OK() {
 		c.Fail(p, "not", "matches a schema it must not match")
 	}
@@ -339,30 +374,112 @@ func (c *Checker) Bounds(p string, n json.Number, min, max *float64, exMin, exMa
 	}
 }
 
-// MultipleOf checks n is a multiple of m.
+// MultipleOf checks n is a multiple of m, exactly: both are read as
+// decimal fractions, so 0.0075 is a multiple of 0.0001. Numbers whose
+// exponent is too large for exact arithmetic to be cheap are compared in
+// float64.
 func (c *Checker) MultipleOf(p string, n json.Number, m float64) {
-	f, err := n.Float64()
-	if err != nil || m == 0 {
+	if m <= 0 || math.IsInf(m, 0) || math.IsNaN(m) {
 		return
 	}
-	q := f / m
-	if math.Abs(q-math.Round(q)) > 1e-9 {
+	if !isMultiple(string(n), m) {
 		c.Fail(p, "multipleOf", fmt.Sprintf("%s is not a multiple of %v", n, m))
 	}
 }
 
+// maxExactExponent bounds the decimal exponent multipleOf works on
+// exactly; beyond it a hostile "1e999999999" would cost gigabytes.
+const maxExactExponent = 400
+
+func isMultiple(n string, m float64) bool {
+	if exponentOf(n) <= maxExactExponent {
+		x, ok1 := new(big.Rat).SetString(n)
+		y, ok2 := new(big.Rat).SetString(strconv.FormatFloat(m, 'g', -1, 64))
+		if ok1 && ok2 {
+			return x.Quo(x, y).IsInt()
+		}
+	}
+	f, err := strconv.ParseFloat(n, 64)
+	if err != nil && !math.IsInf(f, 0) {
+		return false
+	}
+	q := f / m
+	if math.IsInf(q, 0) {
+		return false
+	}
+	return q == math.Trunc(q)
+}
+
+// exponentOf returns the absolute value of the exponent of a JSON number
+// text (0 when it has none, a large value when it does not fit).
+func exponentOf(n string) int {
+	i := strings.IndexAny(n, "eE")
+	if i < 0 {
+		return 0
+	}
+	e := strings.TrimLeft(n[i+1:], "+-")
+	if len(e) > 6 {
+		return math.MaxInt32
+	}
+	v, _ := strconv.Atoi(e)
+	return v
+}
+
 // Canon returns the canonical JSON text of a generic value (object keys
-// sorted), used for enum, const and uniqueItems comparisons.
+// sorted, numbers by value at any depth, so 1 and 1.0 are equal), used for
+// enum, const and uniqueItems comparisons.
 func Canon(v any) string {
+	var b strings.Builder
+	canon(&b, v)
+	return b.String()
+}
+
+func canon(b *strings.Builder, v any) {
 	switch x := v.(type) {
 	case json.Number:
 		if f, err := x.Float64(); err == nil {
-			return strconv.FormatFloat(f, 'g', -1, 64)
+			b.WriteString(canonFloat(f))
+			return
 		}
-		return string(x)
+		b.WriteString(string(x))
 	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
+		b.WriteString(canonFloat(x))
+	case map[string]any:
+		b.WriteByte('{')
+		for i, k := range sortedKeys(x) {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			canonString(b, k)
+			b.WriteByte(':')
+			canon(b, x[k])
+		}
+		b.WriteByte('}')
+	case []any:
+		b.WriteByte('[')
+		for i, y := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			canon(b, y)
+		}
+		b.WriteByte(']')
+	case string:
+		canonString(b, x)
+	default:
+		j, _ := json.Marshal(v)
+		b.Write(j)
 	}
-	b, _ := json.Marshal(v) // maps marshal with sorted keys
-	return string(b)
+}
+
+func canonString(b *strings.Builder, s string) {
+	j, _ := json.Marshal(s)
+	b.Write(j)
+}
+
+func canonFloat(f float64) string {
+	if f == 0 {
+		return "0" // -0 equals 0
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
 }

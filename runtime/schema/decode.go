@@ -2,6 +2,7 @@ package schema
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"github.com/hookgen/hookgen/runtime"
 )
@@ -20,6 +21,9 @@ func Check(body []byte, strict bool, validate ValidateFunc) ([]runtime.FieldErro
 	}
 	c := Checker{Strict: strict}
 	validate(&c, "", v)
+	if c.Spent() {
+		c.Fail("", "complexity", fmt.Sprintf("validating the payload needs more than %d branch evaluations", MaxBranchChecks))
+	}
 	if !c.OK() {
 		return c.Warnings, &runtime.ValidationError{Errors: c.Errors}
 	}

@@ -19,12 +19,33 @@ type record struct {
 	Generation  int    `json:"g"`
 	Resolved    bool   `json:"r,omitempty"`
 	Fingerprint string `json:"f,omitempty"`
+	At          int64  `json:"a,omitempty"` // unix nanoseconds
 	Token       string `json:"k,omitempty"`
 	LeaseUntil  int64  `json:"l,omitempty"` // unix nanoseconds
 }
 
 func (r record) entry() Entry {
-	return Entry{TicketID: r.TicketID, Generation: r.Generation, Resolved: r.Resolved, Fingerprint: r.Fingerprint}
+	return Entry{TicketID: r.TicketID, Generation: r.Generation, Resolved: r.Resolved, Fingerprint: r.Fingerprint, At: fromNanos(r.At)}
+}
+
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// same reports whether r holds the entry e.
+func (r record) same(e Entry) bool {
+	return r.TicketID == e.TicketID && r.Generation == e.Generation && r.Fingerprint == e.Fingerprint &&
+		r.Resolved == e.Resolved && r.At == nanos(e.At)
 }
 
 // claimable reports whether a claim at now wins on r, and applies it.
@@ -94,7 +115,7 @@ func (b *Bolt) Get(_ context.Context, key string) (Entry, bool, error) {
 		r, ok, err = getRecord(tx, key)
 		return err
 	})
-	return r.entry(), ok && r.Generation > 0, err
+	return r.entry(), ok, err
 }
 
 // Claim takes the right to open key's ticket; see Correlations.
@@ -120,9 +141,9 @@ func (b *Bolt) Claim(_ context.Context, key string, lease time.Duration) (Claim,
 }
 
 // Record stores the ticket created under the claim token.
-func (b *Bolt) Record(_ context.Context, key, token, ticketID, fingerprint string) error {
+func (b *Bolt) Record(_ context.Context, key, token string, e Entry) error {
 	return b.settle(key, token, func(r *record) {
-		r.TicketID, r.Fingerprint = ticketID, fingerprint
+		r.TicketID, r.Fingerprint, r.At, r.Resolved = e.TicketID, e.Fingerprint, nanos(e.At), false
 	})
 }
 
@@ -150,14 +171,14 @@ func (b *Bolt) settle(key, token string, apply func(*record)) error {
 func (b *Bolt) Swap(_ context.Context, key string, old, new Entry) (bool, error) {
 	swapped := false
 	err := b.db.Update(func(tx *bolt.Tx) error {
-		r, ok, err := getRecord(tx, key)
-		if err != nil || !ok {
+		r, _, err := getRecord(tx, key)
+		if err != nil {
 			return err
 		}
-		if r.TicketID != old.TicketID || r.Fingerprint != old.Fingerprint || r.Resolved != old.Resolved {
+		if !r.same(old) {
 			return nil
 		}
-		r.Fingerprint, r.Resolved = new.Fingerprint, new.Resolved
+		r.Fingerprint, r.Resolved, r.At = new.Fingerprint, new.Resolved, nanos(new.At)
 		swapped = true
 		return putRecord(tx, key, r)
 	})

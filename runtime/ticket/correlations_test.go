@@ -48,8 +48,8 @@ func correlationsSuite(t *testing.T, open func(t *testing.T) (ticket.Correlation
 		require.NoError(t, err)
 		assert.False(t, lost.Won, "live claim")
 		assert.Empty(t, lost.Entry.TicketID)
-		require.ErrorIs(t, c.Record(ctx, "k", "not-the-token", "7", "fp"), ticket.ErrLeaseLost)
-		require.NoError(t, c.Record(ctx, "k", cl.Token, "7", "fp"))
+		require.ErrorIs(t, c.Record(ctx, "k", "not-the-token", ticket.Entry{TicketID: "7", Fingerprint: "fp"}), ticket.ErrLeaseLost)
+		require.NoError(t, c.Record(ctx, "k", cl.Token, ticket.Entry{TicketID: "7", Fingerprint: "fp"}))
 		e, ok, err := c.Get(ctx, "k")
 		require.NoError(t, err)
 		require.True(t, ok)
@@ -63,7 +63,7 @@ func correlationsSuite(t *testing.T, open func(t *testing.T) (ticket.Correlation
 		c, _ := open(t)
 		cl, err := c.Claim(ctx, "k", time.Minute)
 		require.NoError(t, err)
-		require.NoError(t, c.Record(ctx, "k", cl.Token, "7", "fp"))
+		require.NoError(t, c.Record(ctx, "k", cl.Token, ticket.Entry{TicketID: "7", Fingerprint: "fp"}))
 		open := ticket.Entry{TicketID: "7", Generation: 1, Fingerprint: "fp"}
 		resolved := open
 		resolved.Resolved = true
@@ -91,7 +91,7 @@ func correlationsSuite(t *testing.T, open func(t *testing.T) (ticket.Correlation
 		cl3, err := c.Claim(ctx, "k", time.Minute)
 		require.NoError(t, err)
 		require.True(t, cl3.Won, "holder's lease expired")
-		require.ErrorIs(t, c.Record(ctx, "k", cl2.Token, "9", ""), ticket.ErrLeaseLost)
+		require.ErrorIs(t, c.Record(ctx, "k", cl2.Token, ticket.Entry{TicketID: "9", Fingerprint: ""}), ticket.ErrLeaseLost)
 	})
 }
 
@@ -101,7 +101,7 @@ func swapSuite(t *testing.T, open func(t *testing.T) (ticket.Correlations, func(
 		c, _ := open(t)
 		cl, err := c.Claim(ctx, "k", time.Minute)
 		require.NoError(t, err)
-		require.NoError(t, c.Record(ctx, "k", cl.Token, "7", "a"))
+		require.NoError(t, c.Record(ctx, "k", cl.Token, ticket.Entry{TicketID: "7", Fingerprint: "a"}))
 		old := ticket.Entry{TicketID: "7", Generation: 1, Fingerprint: "a"}
 		var wins atomic.Int32
 		var wg sync.WaitGroup
@@ -122,6 +122,25 @@ func swapSuite(t *testing.T, open func(t *testing.T) (ticket.Correlations, func(
 		ok, err := c.Swap(ctx, "absent", old, old)
 		require.NoError(t, err)
 		assert.False(t, ok)
+	})
+	t.Run("swap from a zero entry on an absent key leaves a resolved mark with its time", func(t *testing.T) {
+		c, _ := open(t)
+		at := time.Unix(1_700_000_123, 456).UTC()
+		ok, err := c.Swap(ctx, "k", ticket.Entry{}, ticket.Entry{Resolved: true, At: at})
+		require.NoError(t, err)
+		require.True(t, ok)
+		e, found, err := c.Get(ctx, "k")
+		require.NoError(t, err)
+		require.True(t, found)
+		assert.Equal(t, ticket.Entry{Resolved: true, At: at}, e)
+		ok, err = c.Swap(ctx, "k", ticket.Entry{}, ticket.Entry{Resolved: true})
+		require.NoError(t, err)
+		assert.False(t, ok, "no longer a zero entry")
+		cl, err := c.Claim(ctx, "k", time.Minute)
+		require.NoError(t, err)
+		require.True(t, cl.Won, "a resolved mark does not block a new ticket")
+		assert.Equal(t, 1, cl.Entry.Generation)
+		assert.Equal(t, at, cl.Entry.At, "the time is kept")
 	})
 }
 
@@ -146,7 +165,7 @@ func TestBoltCorrelationsSurviveReopen(t *testing.T) {
 	require.NoError(t, err)
 	cl, err := b.Claim(ctx, "k", time.Minute)
 	require.NoError(t, err)
-	require.NoError(t, b.Record(ctx, "k", cl.Token, "42", "fp"))
+	require.NoError(t, b.Record(ctx, "k", cl.Token, ticket.Entry{TicketID: "42", Fingerprint: "fp"}))
 	require.NoError(t, b.Close())
 	b, err = ticket.OpenBolt(path)
 	require.NoError(t, err)

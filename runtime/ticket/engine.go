@@ -70,6 +70,12 @@ type Action struct {
 	Reason string
 	// AfterResolve is what an Open does after the ticket was resolved.
 	AfterResolve AfterResolve
+	// At orders the entity's actions (typically when the delivery was
+	// received): an action older than the newest one applied changes
+	// nothing, and a resolve with no ticket is remembered, so that a
+	// failure and its success processed out of order (after an outage,
+	// by parallel workers) leave no ticket open. Zero disables the check.
+	At time.Time
 }
 
 // Outcome is what Apply did.
@@ -172,10 +178,26 @@ func TrackerKey(key string, gen int) string {
 	return key + "#" + strconv.Itoa(gen)
 }
 
+// stale reports whether a is older than the newest action applied to ent.
+func stale(a Action, ent Entry) bool {
+	return !a.At.IsZero() && a.At.Before(ent.At)
+}
+
+// later returns the newer of the entry's and the action's times.
+func later(ent Entry, a Action) time.Time {
+	if a.At.After(ent.At) {
+		return a.At
+	}
+	return ent.At
+}
+
 func (e *Engine) open(ctx context.Context, a Action) (Result, error) {
 	ent, ok, err := e.corr.Get(ctx, a.Key)
 	if err != nil {
 		return Result{}, err
+	}
+	if ok && stale(a, ent) {
+		return Result{Outcome: Skipped, TicketID: ent.TicketID}, nil
 	}
 	if ok && ent.TicketID != "" && !ent.Resolved {
 		return e.update(ctx, a, ent)
@@ -189,6 +211,9 @@ func (e *Engine) open(ctx context.Context, a Action) (Result, error) {
 	}
 	if !c.Won {
 		if c.Entry.TicketID != "" && !c.Entry.Resolved {
+			if stale(a, c.Entry) {
+				return Result{Outcome: Skipped, TicketID: c.Entry.TicketID}, nil
+			}
 			return e.update(ctx, a, c.Entry)
 		}
 		return Result{}, fmt.Errorf("%w: %s", ErrBusy, a.Key)
@@ -212,12 +237,13 @@ func (e *Engine) create(ctx context.Context, a Action, c Claim) (Result, error) 
 		// so that a retry after a failed note adds it then.
 		fp = ""
 	}
-	if err := e.corr.Record(ctx, a.Key, c.Token, t.ID, fp); err != nil {
+	at := later(c.Entry, a)
+	if err := e.corr.Record(ctx, a.Key, c.Token, Entry{TicketID: t.ID, Fingerprint: fp, At: at}); err != nil {
 		return Result{}, err
 	}
 	if noteNow {
 		a.Subject = ""
-		if _, err := e.update(ctx, a, Entry{TicketID: t.ID, Generation: c.Entry.Generation}); err != nil {
+		if _, err := e.update(ctx, a, Entry{TicketID: t.ID, Generation: c.Entry.Generation, At: at}); err != nil {
 			return Result{}, err
 		}
 	}
@@ -241,7 +267,7 @@ func (e *Engine) update(ctx context.Context, a Action, ent Entry) (Result, error
 			return Result{Outcome: Skipped, TicketID: ent.TicketID}, nil
 		}
 		next := ent
-		next.Fingerprint = a.Fingerprint
+		next.Fingerprint, next.At = a.Fingerprint, later(ent, a)
 		ok, err := e.corr.Swap(ctx, a.Key, ent, next)
 		if err != nil {
 			return Result{}, err
@@ -257,7 +283,7 @@ func (e *Engine) update(ctx context.Context, a Action, ent Entry) (Result, error
 		if err != nil {
 			return Result{}, err
 		}
-		if !found || cur.TicketID != ent.TicketID || cur.Resolved {
+		if !found || cur.TicketID != ent.TicketID || cur.Resolved || stale(a, cur) {
 			return Result{Outcome: Skipped, TicketID: ent.TicketID}, nil
 		}
 		ent = cur
@@ -270,7 +296,7 @@ func (e *Engine) note(ctx context.Context, a Action) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if !ok || ent.TicketID == "" || ent.Resolved {
+	if !ok || ent.TicketID == "" || ent.Resolved || stale(a, ent) {
 		return Result{Outcome: Skipped, TicketID: ent.TicketID}, nil
 	}
 	a.Subject = ""
@@ -285,11 +311,35 @@ func (e *Engine) resolve(ctx context.Context, a Action) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		if !ok || ent.TicketID == "" || ent.Resolved {
+		if ok && stale(a, ent) {
+			return Result{Outcome: Skipped, TicketID: ent.TicketID}, nil
+		}
+		if ent.TicketID == "" && !ent.Resolved && !a.At.IsZero() {
+			// No ticket (yet): remember the resolve's time, so that an
+			// older failure processed after it opens nothing.
+			next := ent
+			next.Resolved, next.At = true, a.At
+			swapped, err := e.corr.Swap(ctx, a.Key, ent, next)
+			if err != nil {
+				return Result{}, err
+			}
+			if !swapped {
+				continue
+			}
+			return Result{Outcome: Skipped}, nil
+		}
+		if ent.TicketID == "" || ent.Resolved {
+			if ent.Resolved && a.At.After(ent.At) {
+				next := ent
+				next.At = a.At
+				if _, err := e.corr.Swap(ctx, a.Key, ent, next); err != nil {
+					return Result{}, err
+				}
+			}
 			return Result{Outcome: Skipped, TicketID: ent.TicketID}, nil
 		}
 		next := ent
-		next.Resolved = true
+		next.Resolved, next.At = true, later(ent, a)
 		swapped, err := e.corr.Swap(ctx, a.Key, ent, next)
 		if err != nil {
 			return Result{}, err

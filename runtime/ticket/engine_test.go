@@ -248,3 +248,27 @@ func TestEngineFailedUpdateIsAppliedOnRetry(t *testing.T) {
 	assert.Equal(t, ticket.Resolved, apply(t, up, ticket.Action{Kind: ticket.Resolve, Key: "k", Reason: "r"}).Outcome)
 	assert.Equal(t, []string{"changed", "r"}, f.issue(t, r.TicketID).Notes())
 }
+
+// A failure and its success processed out of order (the success first, as
+// parallel workers may after an outage) open no ticket; a later failure
+// does; an update older than the newest applied changes nothing.
+func TestEngineOrdersActionsByTime(t *testing.T) {
+	f := newFixture(t)
+	e := ticket.NewEngine(f.client, boltCorrelations(t))
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	fail := ticket.Action{Kind: ticket.Open, Key: "clc/s/p", Subject: "backup failed", Fingerprint: "FAILED", AfterResolve: ticket.Reopen, At: t0}
+	success := ticket.Action{Kind: ticket.Resolve, Key: "clc/s/p", Reason: "ok", At: t0.Add(time.Minute)}
+	assert.Equal(t, ticket.Skipped, apply(t, e, success).Outcome)
+	assert.Equal(t, ticket.Skipped, apply(t, e, fail).Outcome, "older than the success")
+	assert.Empty(t, f.issues(t))
+
+	later := fail
+	later.At = t0.Add(time.Hour)
+	r := apply(t, e, later)
+	assert.Equal(t, ticket.Created, r.Outcome)
+	old := later
+	old.Fingerprint, old.Note, old.At = "MISSING", "missing", t0.Add(30*time.Minute)
+	assert.Equal(t, ticket.Skipped, apply(t, e, old).Outcome, "older than the ticket's newest action")
+	assert.Len(t, f.issues(t), 1)
+	assert.Empty(t, f.issue(t, r.TicketID).Notes())
+}

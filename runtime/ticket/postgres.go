@@ -42,8 +42,13 @@ func NewPostgres(ctx context.Context, pool *pgxpool.Pool, opts ...PostgresOption
 		generation integer NOT NULL DEFAULT 0,
 		resolved boolean NOT NULL DEFAULT false,
 		fingerprint text NOT NULL DEFAULT '',
+		at bigint NOT NULL DEFAULT 0,
 		token text NOT NULL DEFAULT '',
 		lease_until timestamptz)`)
+	if err == nil {
+		// Tables created before the column existed.
+		_, err = pool.Exec(ctx, `ALTER TABLE `+p.table+` ADD COLUMN IF NOT EXISTS at bigint NOT NULL DEFAULT 0`)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("ticket: create table %s: %w", p.table, err)
 	}
@@ -65,15 +70,17 @@ func isIdent(s string) bool {
 // Get returns the entry for key.
 func (p *Postgres) Get(ctx context.Context, key string) (Entry, bool, error) {
 	var e Entry
-	err := p.pool.QueryRow(ctx, `SELECT ticket_id, generation, resolved, fingerprint FROM `+p.table+` WHERE key=$1`, key).
-		Scan(&e.TicketID, &e.Generation, &e.Resolved, &e.Fingerprint)
+	var at int64
+	err := p.pool.QueryRow(ctx, `SELECT ticket_id, generation, resolved, fingerprint, at FROM `+p.table+` WHERE key=$1`, key).
+		Scan(&e.TicketID, &e.Generation, &e.Resolved, &e.Fingerprint, &at)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Entry{}, false, nil
 	}
 	if err != nil {
 		return Entry{}, false, fmt.Errorf("ticket: get %q: %w", key, err)
 	}
-	return e, e.Generation > 0, nil
+	e.At = fromNanos(at)
+	return e, true, nil
 }
 
 // Claim takes the right to open key's ticket; see Correlations. The
@@ -87,6 +94,7 @@ func (p *Postgres) Claim(ctx context.Context, key string, lease time.Duration) (
 		return Claim{}, fmt.Errorf("ticket: claim %q: %w", key, err)
 	}
 	var e Entry
+	var at int64
 	err := p.pool.QueryRow(ctx, `UPDATE `+p.table+` SET
 		generation = CASE WHEN resolved OR generation = 0 THEN generation + 1 ELSE generation END,
 		ticket_id = CASE WHEN resolved THEN '' ELSE ticket_id END,
@@ -96,8 +104,8 @@ func (p *Postgres) Claim(ctx context.Context, key string, lease time.Duration) (
 		lease_until = now() + make_interval(secs => $3)
 		WHERE key = $1 AND (ticket_id = '' OR resolved)
 		  AND (token = '' OR lease_until IS NULL OR lease_until < now())
-		RETURNING ticket_id, generation, resolved, fingerprint`,
-		key, token, lease.Seconds()).Scan(&e.TicketID, &e.Generation, &e.Resolved, &e.Fingerprint)
+		RETURNING ticket_id, generation, resolved, fingerprint, at`,
+		key, token, lease.Seconds()).Scan(&e.TicketID, &e.Generation, &e.Resolved, &e.Fingerprint, &at)
 	if errors.Is(err, pgx.ErrNoRows) {
 		cur, _, gerr := p.Get(ctx, key)
 		return Claim{Entry: cur}, gerr
@@ -105,12 +113,13 @@ func (p *Postgres) Claim(ctx context.Context, key string, lease time.Duration) (
 	if err != nil {
 		return Claim{}, fmt.Errorf("ticket: claim %q: %w", key, err)
 	}
+	e.At = fromNanos(at)
 	return Claim{Won: true, Token: token, Entry: e}, nil
 }
 
 // Record stores the ticket created under the claim token.
-func (p *Postgres) Record(ctx context.Context, key, token, ticketID, fingerprint string) error {
-	return p.settle(ctx, key, token, `ticket_id=$3, fingerprint=$4,`, ticketID, fingerprint)
+func (p *Postgres) Record(ctx context.Context, key, token string, e Entry) error {
+	return p.settle(ctx, key, token, `ticket_id=$3, fingerprint=$4, at=$5, resolved=false,`, e.TicketID, e.Fingerprint, nanos(e.At))
 }
 
 // Release ends the claim token without a ticket.
@@ -130,12 +139,23 @@ func (p *Postgres) settle(ctx context.Context, key, token, set string, args ...a
 	return nil
 }
 
-// Swap replaces old with new atomically (one UPDATE with the old values in
-// its WHERE); see Correlations.
+// Swap replaces old with new atomically (one statement with the old
+// values in its WHERE; an absent key counts as a zero Entry); see
+// Correlations.
 func (p *Postgres) Swap(ctx context.Context, key string, old, new Entry) (bool, error) {
-	tag, err := p.pool.Exec(ctx, `UPDATE `+p.table+` SET fingerprint=$5, resolved=$6
-		WHERE key=$1 AND ticket_id=$2 AND fingerprint=$3 AND resolved=$4`,
-		key, old.TicketID, old.Fingerprint, old.Resolved, new.Fingerprint, new.Resolved)
+	if old == (Entry{}) {
+		tag, err := p.pool.Exec(ctx, `INSERT INTO `+p.table+` (key, fingerprint, resolved, at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (key) DO NOTHING`, key, new.Fingerprint, new.Resolved, nanos(new.At))
+		if err != nil {
+			return false, fmt.Errorf("ticket: swap %q: %w", key, err)
+		}
+		if tag.RowsAffected() == 1 {
+			return true, nil
+		}
+	}
+	tag, err := p.pool.Exec(ctx, `UPDATE `+p.table+` SET fingerprint=$7, resolved=$8, at=$9
+		WHERE key=$1 AND ticket_id=$2 AND generation=$3 AND fingerprint=$4 AND resolved=$5 AND at=$6`,
+		key, old.TicketID, old.Generation, old.Fingerprint, old.Resolved, nanos(old.At), new.Fingerprint, new.Resolved, nanos(new.At))
 	if err != nil {
 		return false, fmt.Errorf("ticket: swap %q: %w", key, err)
 	}

@@ -82,6 +82,9 @@ type Entry struct {
 	// Fingerprint identifies the last state applied (state and title), so
 	// that a repeated event changes nothing.
 	Fingerprint string
+	// At is the time of the newest action applied (Action.At); an older
+	// action is stale and changes nothing.
+	At time.Time
 }
 
 // Claim is the result of Correlations.Claim.
@@ -107,13 +110,16 @@ type Correlations interface {
 	// key has an open ticket (Entry tells which) or a live claim (Entry has
 	// no TicketID).
 	Claim(ctx context.Context, key string, lease time.Duration) (Claim, error)
-	// Record stores the ticket created under a claim and ends the claim.
-	Record(ctx context.Context, key, token, ticketID, fingerprint string) error
+	// Record stores the ticket created under a claim (e's TicketID,
+	// Fingerprint and At; the entry is open) and ends the claim.
+	Record(ctx context.Context, key, token string, e Entry) error
 	// Release ends a claim without a ticket.
 	Release(ctx context.Context, key, token string) error
-	// Swap replaces key's entry old with new when the stored ticket id,
-	// fingerprint and resolved flag still equal old's, and reports whether
-	// it did. Only the fingerprint and resolved flag change. It is how one
-	// worker among replicas takes the right to apply an update or resolve.
+	// Swap replaces key's entry old with new when the stored entry (a zero
+	// Entry when the key is absent) still equals old in ticket id,
+	// generation, fingerprint, resolved flag and time, and reports whether
+	// it did. Only the fingerprint, resolved flag and time change. It is how
+	// one worker among replicas takes the right to apply an update or
+	// resolve, and how a resolve with no ticket leaves its time behind.
 	Swap(ctx context.Context, key string, old, new Entry) (bool, error)
 }

@@ -36,7 +36,6 @@ func ExampleKit_Validate() {
 	// /component required
 	// /monitor required
 	// /notificationConfiguration required
-	// /metadata required
 	// /event/state required
 	// /event/title required
 	// /event/triggeredTimeMs required

@@ -46,7 +46,8 @@ func serve(t *testing.T, k *webhooktest.Kit, rec *webhooktest.Recorder, secrets 
 	t.Helper()
 	mem := store.NewMemory()
 	t.Cleanup(func() { _ = mem.Close() })
-	opts = append([]receiver.Option{receiver.WithStore(mem)}, opts...)
+	// Synchronous: the scenarios count handler calls when the answer comes.
+	opts = append([]receiver.Option{receiver.WithStore(mem), receiver.WithMode(receiver.Sync)}, opts...)
 	if secrets != nil {
 		opts = append(opts, receiver.WithSecrets(secrets))
 	}

@@ -19,12 +19,12 @@ type AtScale struct {
 }
 
 // AggregateBatchResult opens or resolves the cube's ticket.
-func (h AtScale) AggregateBatchResult(ctx context.Context, _ *runtime.Delivery, p *atscale.AggregateBatchResultEvent) error {
+func (h AtScale) AggregateBatchResult(ctx context.Context, d *runtime.Delivery, p *atscale.AggregateBatchResultEvent) error {
 	a, ok := AtScaleBatchResult(p)
 	if !ok {
 		return nil
 	}
-	return apply(ctx, h.Tickets, a)
+	return apply(ctx, h.Tickets, d, a)
 }
 
 // AtScaleBatchResult maps a batch result; ok is false when the payload

@@ -22,13 +22,13 @@ type Butler struct {
 }
 
 // ReloadTaskFailed opens or notes the task's ticket.
-func (h Butler) ReloadTaskFailed(ctx context.Context, _ *runtime.Delivery, p *butler.ReloadTaskEvent) error {
-	return apply(ctx, h.Tickets, ButlerReload(p, h.TicketPerExecution))
+func (h Butler) ReloadTaskFailed(ctx context.Context, d *runtime.Delivery, p *butler.ReloadTaskEvent) error {
+	return apply(ctx, h.Tickets, d, ButlerReload(p, h.TicketPerExecution))
 }
 
 // ReloadTaskAborted opens or notes the task's ticket.
-func (h Butler) ReloadTaskAborted(ctx context.Context, _ *runtime.Delivery, p *butler.ReloadTaskEvent) error {
-	return apply(ctx, h.Tickets, ButlerReload(p, h.TicketPerExecution))
+func (h Butler) ReloadTaskAborted(ctx context.Context, d *runtime.Delivery, p *butler.ReloadTaskEvent) error {
+	return apply(ctx, h.Tickets, d, ButlerReload(p, h.TicketPerExecution))
 }
 
 // ButlerReload maps a failed or aborted reload. The execution id is the

@@ -21,23 +21,23 @@ type CenturyLink struct {
 }
 
 // BackupFailed opens (or notes) the policy's ticket.
-func (h CenturyLink) BackupFailed(ctx context.Context, _ *runtime.Delivery, p *clcbackup.BackupCompleted) error {
-	return apply(ctx, h.Tickets, CenturyLinkFailed(p))
+func (h CenturyLink) BackupFailed(ctx context.Context, d *runtime.Delivery, p *clcbackup.BackupCompleted) error {
+	return apply(ctx, h.Tickets, d, CenturyLinkFailed(p))
 }
 
 // BackupMissing opens (or notes) the policy's ticket.
-func (h CenturyLink) BackupMissing(ctx context.Context, _ *runtime.Delivery, p *clcbackup.MissingBackup) error {
-	return apply(ctx, h.Tickets, CenturyLinkMissing(p))
+func (h CenturyLink) BackupMissing(ctx context.Context, d *runtime.Delivery, p *clcbackup.MissingBackup) error {
+	return apply(ctx, h.Tickets, d, CenturyLinkMissing(p))
 }
 
 // BackupPartialSuccess adds a note to the policy's open ticket.
-func (h CenturyLink) BackupPartialSuccess(ctx context.Context, _ *runtime.Delivery, p *clcbackup.BackupCompleted) error {
-	return apply(ctx, h.Tickets, CenturyLinkPartial(p))
+func (h CenturyLink) BackupPartialSuccess(ctx context.Context, d *runtime.Delivery, p *clcbackup.BackupCompleted) error {
+	return apply(ctx, h.Tickets, d, CenturyLinkPartial(p))
 }
 
 // BackupSucceeded resolves the policy's open ticket.
-func (h CenturyLink) BackupSucceeded(ctx context.Context, _ *runtime.Delivery, p *clcbackup.BackupCompleted) error {
-	return apply(ctx, h.Tickets, CenturyLinkSucceeded(p))
+func (h CenturyLink) BackupSucceeded(ctx context.Context, d *runtime.Delivery, p *clcbackup.BackupCompleted) error {
+	return apply(ctx, h.Tickets, d, CenturyLinkSucceeded(p))
 }
 
 // CenturyLinkKey correlates by server and account policy (the server

@@ -17,11 +17,17 @@ type Applier interface {
 	Apply(ctx context.Context, a ticket.Action) (ticket.Result, error)
 }
 
-// apply applies a and maps failures to the receiver's outcomes: a request
-// the tracker refused (or a bad action) is rejected (dead-lettered); any
-// other failure — the tracker down, another replica creating the same
-// ticket — is retried.
-func apply(ctx context.Context, t Applier, a ticket.Action) error {
+// apply applies a, ordered by when d was received (an action older than
+// the newest one applied to its entity changes nothing, so deliveries that
+// durable workers run out of order after an outage cannot reopen a
+// resolved ticket), and maps failures to the receiver's outcomes: a
+// request the tracker refused (or a bad action) is rejected
+// (dead-lettered); any other failure — the tracker down, another replica
+// creating the same ticket — is retried.
+func apply(ctx context.Context, t Applier, d *runtime.Delivery, a ticket.Action) error {
+	if a.At.IsZero() {
+		a.At = d.ReceivedAt
+	}
 	_, err := t.Apply(ctx, a)
 	switch {
 	case err == nil:

@@ -20,23 +20,23 @@ type NetPulse struct {
 }
 
 // JobFailed opens the device+command ticket.
-func (h NetPulse) JobFailed(ctx context.Context, _ *runtime.Delivery, p *netpulse.ResultV042) error {
-	return apply(ctx, h.Tickets, NetPulseFailed(p))
+func (h NetPulse) JobFailed(ctx context.Context, d *runtime.Delivery, p *netpulse.ResultV042) error {
+	return apply(ctx, h.Tickets, d, NetPulseFailed(p))
 }
 
 // DetachedFailed opens the device+command ticket.
-func (h NetPulse) DetachedFailed(ctx context.Context, _ *runtime.Delivery, p *netpulse.ResultV042) error {
-	return apply(ctx, h.Tickets, NetPulseFailed(p))
+func (h NetPulse) DetachedFailed(ctx context.Context, d *runtime.Delivery, p *netpulse.ResultV042) error {
+	return apply(ctx, h.Tickets, d, NetPulseFailed(p))
 }
 
 // JobCompleted resolves the device+command ticket.
-func (h NetPulse) JobCompleted(ctx context.Context, _ *runtime.Delivery, p *netpulse.ResultV042) error {
-	return apply(ctx, h.Tickets, NetPulseCompleted(p))
+func (h NetPulse) JobCompleted(ctx context.Context, d *runtime.Delivery, p *netpulse.ResultV042) error {
+	return apply(ctx, h.Tickets, d, NetPulseCompleted(p))
 }
 
 // DetachedCompleted resolves the device+command ticket.
-func (h NetPulse) DetachedCompleted(ctx context.Context, _ *runtime.Delivery, p *netpulse.ResultV042) error {
-	return apply(ctx, h.Tickets, NetPulseCompleted(p))
+func (h NetPulse) DetachedCompleted(ctx context.Context, d *runtime.Delivery, p *netpulse.ResultV042) error {
+	return apply(ctx, h.Tickets, d, NetPulseCompleted(p))
 }
 
 // NetPulseKey correlates by device and command.

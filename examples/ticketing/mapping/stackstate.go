@@ -21,21 +21,21 @@ type StackState struct {
 }
 
 // NotificationOpened opens or updates the notification's ticket.
-func (h StackState) NotificationOpened(ctx context.Context, _ *runtime.Delivery, p *stackstate.Envelope) error {
+func (h StackState) NotificationOpened(ctx context.Context, d *runtime.Delivery, p *stackstate.Envelope) error {
 	a, err := StackStateOpened(p)
 	if err != nil {
 		return runtime.Reject(err)
 	}
-	return apply(ctx, h.Tickets, a)
+	return apply(ctx, h.Tickets, d, a)
 }
 
 // NotificationClosed resolves the notification's ticket.
-func (h StackState) NotificationClosed(ctx context.Context, _ *runtime.Delivery, p *stackstate.Envelope) error {
+func (h StackState) NotificationClosed(ctx context.Context, d *runtime.Delivery, p *stackstate.Envelope) error {
 	a, err := StackStateClosed(p)
 	if err != nil {
 		return runtime.Reject(err)
 	}
-	return apply(ctx, h.Tickets, a)
+	return apply(ctx, h.Tickets, d, a)
 }
 
 // StackStateKey is the correlation key: the notification id, stable from

@@ -20,7 +20,7 @@ func runSend(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	fs := newFlags("send", "-spec FILE -url BASE [-url BASE]... [-event NAME | -example NAME | -file PAYLOAD] [-secret SCHEME=VALUE]... [-scenario duplicate|reorder|storm] [-method M] [-time-scale F] [-rate-limit DUR] [-format text|json]\n       hookgen send -gen-key DIR",
 		"hookgen send -spec openapi/stackstate.yaml -url http://127.0.0.1:8080 -secret Token=s3cret -scenario duplicate -time-scale 0.01\n"+
 			"  hookgen send -gen-key keys && hookgen send -spec openapi/clcbackup.yaml -url http://127.0.0.1:8080 -secret Tier3RsaSha1=@keys/private.pem", stderr)
-	spec := fs.String("spec", "", "OpenAPI document of the sender (required)")
+	spec := fs.String("spec", "", "OpenAPI document of the sender, or a hookgen.yaml naming one (required)")
 	var urls, secretArgs multiFlag
 	fs.Var(&urls, "url", "receiver base URL; each webhook's default path is appended (repeatable: sent to each in turn, as Butler does)")
 	event := fs.String("event", "", "send the first valid vector of this event")

@@ -24,7 +24,7 @@ func runValidate(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		"hookgen validate -spec openapi/stackstate.yaml -strict openapi/examples/stackstate/docs-open.json\n"+
 			"  hookgen validate -spec openapi/butler.yaml 'event=Qlik+Sense+reload+failed&taskId=...&executionId=...'\n"+
 			"  cat payload.json | hookgen validate -spec openapi/netpulse.yaml -format json -", stderr)
-	spec := fs.String("spec", "", "OpenAPI document the payloads must conform to (required)")
+	spec := fs.String("spec", "", "OpenAPI document the payloads must conform to, or a hookgen.yaml naming one (required)")
 	op := fs.String("op", "", "validate against this webhook (spec key) or operationId only")
 	event := fs.String("event", "", "the payload must dispatch to this event")
 	strict := fs.Bool("strict", false, "strict mode: unknown enum values and bad formats are errors (default lenient: warnings)")

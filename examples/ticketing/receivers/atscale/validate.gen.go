@@ -96,10 +96,7 @@ func validateOrgID(c *schema.Checker, p string, v any) {
 
 // validateCubeID also validates the identical schemas of validateAggregateBatchResultEvent_Error.
 func validateCubeID(c *schema.Checker, p string, v any) {
-	if v == nil {
-		return
-	}
-	if !(schema.HasType(v, "string")) {
+	if !(schema.HasType(v, "string") || v == nil) {
 		c.TypeError(p, v, "string", "null")
 		return
 	}
@@ -112,7 +109,7 @@ func validateAggregateBatchResultEvent_EventType(c *schema.Checker, p string, v 
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "aggregate_batch_result")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"aggregate_batch_result\"")
 	}
 }
@@ -165,7 +162,7 @@ func validateAggregateBatchStartedEvent_EventType(c *schema.Checker, p string, v
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "aggregate_batch_started")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"aggregate_batch_started\"")
 	}
 }
@@ -213,7 +210,7 @@ func validateAggregatePruneResultEvent_EventType(c *schema.Checker, p string, v 
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "aggregate_prune_result")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"aggregate_prune_result\"")
 	}
 }
@@ -259,7 +256,7 @@ func validatePublishSchemaResponseEvent_EventType(c *schema.Checker, p string, v
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "publish_schema_response")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"publish_schema_response\"")
 	}
 }
@@ -271,7 +268,7 @@ func validatePublishSchemaResponseEvent_Status(c *schema.Checker, p string, v an
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "success", "failure")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"success\"", "\"failure\"")
 	}
 }
@@ -342,7 +339,7 @@ func validateSlowAggBuildsEvent_EventType(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "slow_agg_builds")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"slow_agg_builds\"")
 	}
 }
@@ -391,7 +388,7 @@ func validateSlowQueryEvent_EventType(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "slow_query_event")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"slow_query_event\"")
 	}
 }
@@ -442,7 +439,7 @@ func validateUnpublishSchemaSuccessEvent_EventType(c *schema.Checker, p string, 
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "unpublish_schema_success")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"unpublish_schema_success\"")
 	}
 }

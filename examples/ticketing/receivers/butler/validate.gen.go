@@ -117,7 +117,7 @@ func validateReloadTaskEvent_Event(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "Qlik Sense reload failed", "Qlik Sense reload aborted")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"Qlik Sense reload failed\"", "\"Qlik Sense reload aborted\"")
 	}
 }
@@ -176,7 +176,7 @@ func validateWindowsServiceState(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "RUNNING", "STOPPED", "START_PENDING", "STOP_PENDING", "CONTINUE_PENDING", "PAUSE_PENDING", "PAUSED")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"RUNNING\"", "\"STOPPED\"", "\"START_PENDING\"", "\"STOP_PENDING\"", "\"CONTINUE_PENDING\"", "\"PAUSE_PENDING\"", "\"PAUSED\"")
 	}
 }
@@ -188,7 +188,7 @@ func validateServiceMonitorEvent_Event(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "Windows service monitor")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"Windows service monitor\"")
 	}
 }
@@ -224,10 +224,7 @@ func validateLicenseEvent(c *schema.Checker, p string, v any) {
 }
 
 func validateLicenseEvent_DaysUntilExpiry(c *schema.Checker, p string, v any) {
-	if v == nil {
-		return
-	}
-	if !(schema.HasType(v, "integer")) {
+	if !(schema.HasType(v, "integer") || v == nil) {
 		c.TypeError(p, v, "integer", "null")
 		return
 	}
@@ -240,16 +237,13 @@ func validateLicenseEvent_Event(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "server license status", "server license has expired alert", "server license about to expire alert")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"server license status\"", "\"server license has expired alert\"", "\"server license about to expire alert\"")
 	}
 }
 
 func validateLicenseEvent_ExpiryDateStr(c *schema.Checker, p string, v any) {
-	if v == nil {
-		return
-	}
-	if !(schema.HasType(v, "string")) {
+	if !(schema.HasType(v, "string") || v == nil) {
 		c.TypeError(p, v, "string", "null")
 		return
 	}

@@ -91,7 +91,7 @@ func validateBackupCompleted_Status(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "FAILED", "PARTIAL_SUCCESS", "SUCCESS")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"FAILED\"", "\"PARTIAL_SUCCESS\"", "\"SUCCESS\"")
 	}
 }

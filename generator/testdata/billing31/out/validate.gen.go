@@ -77,7 +77,7 @@ func validateInvoicePaid_Currency(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "eur", "usd")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"eur\"", "\"usd\"")
 	}
 }
@@ -94,10 +94,7 @@ func validateInvoicePaid_Id(c *schema.Checker, p string, v any) {
 }
 
 func validateInvoicePaid_Note(c *schema.Checker, p string, v any) {
-	if v == nil {
-		return
-	}
-	if !(schema.HasType(v, "string")) {
+	if !(schema.HasType(v, "string") || v == nil) {
 		c.TypeError(p, v, "string", "null")
 		return
 	}

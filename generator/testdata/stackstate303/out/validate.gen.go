@@ -134,7 +134,7 @@ func validateCloseEvent_Reason(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "ConfigRemoved", "ConfigChanged", "ComponentRemoved", "ComponentChanged", "HealthStateResolved", "ChannelRemoved")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"ConfigRemoved\"", "\"ConfigChanged\"", "\"ComponentRemoved\"", "\"ComponentChanged\"", "\"HealthStateResolved\"", "\"ChannelRemoved\"")
 	}
 }
@@ -146,7 +146,7 @@ func validateCloseEvent_Type(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "close")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"close\"")
 	}
 }
@@ -183,7 +183,7 @@ func validateOpenEvent_State(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "DEVIATING", "CRITICAL")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"DEVIATING\"", "\"CRITICAL\"")
 	}
 }
@@ -202,7 +202,7 @@ func validateOpenEvent_Type(c *schema.Checker, p string, v any) {
 	}
 	if x, ok := v.(string); ok {
 		c.EnumString(p, x, "open")
-	} else if v != nil || !false {
+	} else {
 		c.EnumAny(p, v, "\"open\"")
 	}
 }
@@ -213,7 +213,9 @@ func validateEnvelope_Metadata(c *schema.Checker, p string, v any) {
 		return
 	}
 	if x, ok := v.(map[string]any); ok {
-		c.Extra(p, x, func(k string) bool { return false }, validateComponent_Identifier)
+		c.Extra(p, x, func(k string) bool {
+			return false
+		}, validateComponent_Identifier)
 	}
 }
 
