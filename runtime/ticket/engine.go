@@ -315,18 +315,14 @@ func (e *Engine) resolve(ctx context.Context, a Action) (Result, error) {
 			return Result{Outcome: Skipped, TicketID: ent.TicketID}, nil
 		}
 		if ent.TicketID == "" && !ent.Resolved && !a.At.IsZero() {
-			// No ticket (yet): remember the resolve's time, so that an
-			// older failure processed after it opens nothing.
-			next := ent
-			next.Resolved, next.At = true, a.At
-			swapped, err := e.corr.Swap(ctx, a.Key, ent, next)
-			if err != nil {
-				return Result{}, err
+			// No ticket: remember the resolve's time, so that an older
+			// failure applied after it opens nothing. Under a claim of its
+			// own, so as not to race a worker creating the ticket.
+			done, err := e.markResolved(ctx, a)
+			if err != nil || done {
+				return Result{Outcome: Skipped}, err
 			}
-			if !swapped {
-				continue
-			}
-			return Result{Outcome: Skipped}, nil
+			continue
 		}
 		if ent.TicketID == "" || ent.Resolved {
 			if ent.Resolved && a.At.After(ent.At) {
@@ -354,4 +350,24 @@ func (e *Engine) resolve(ctx context.Context, a Action) (Result, error) {
 		return Result{Outcome: Resolved, TicketID: ent.TicketID}, nil
 	}
 	return Result{}, fmt.Errorf("%w: %s changing concurrently", ErrBusy, a.Key)
+}
+
+// markResolved leaves a resolved mark with a's time on a key that has no
+// ticket. It reports false when a ticket appeared meanwhile (the caller
+// looks again) and ErrBusy while another worker is creating one.
+func (e *Engine) markResolved(ctx context.Context, a Action) (bool, error) {
+	c, err := e.corr.Claim(ctx, a.Key, e.lease)
+	if err != nil {
+		return false, err
+	}
+	if !c.Won {
+		if c.Entry.TicketID != "" {
+			return false, nil
+		}
+		return false, fmt.Errorf("%w: %s", ErrBusy, a.Key)
+	}
+	next := c.Entry
+	next.Resolved, next.At = true, later(c.Entry, a)
+	_, err = e.corr.Swap(ctx, a.Key, c.Entry, next)
+	return true, errors.Join(err, e.corr.Release(ctx, a.Key, c.Token))
 }

@@ -272,3 +272,24 @@ func TestEngineOrdersActionsByTime(t *testing.T) {
 	assert.Len(t, f.issues(t), 1)
 	assert.Empty(t, f.issue(t, r.TicketID).Notes())
 }
+
+// A resolve that meets another worker creating the ticket waits (ErrBusy,
+// retried) instead of marking the entity resolved under it.
+func TestEngineResolveDuringCreationIsBusy(t *testing.T) {
+	f := newFixture(t)
+	corr := boltCorrelations(t)
+	e := ticket.NewEngine(f.client, corr)
+	ctx := context.Background()
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	creator, err := corr.Claim(ctx, "k", time.Minute)
+	require.NoError(t, err)
+	res := ticket.Action{Kind: ticket.Resolve, Key: "k", Reason: "ok", At: t0.Add(time.Minute)}
+	_, err = e.Apply(ctx, res)
+	require.ErrorIs(t, err, ticket.ErrBusy)
+
+	tk, err := f.client.Create(ctx, ticket.NewTicket{Key: "k", Subject: "s"})
+	require.NoError(t, err)
+	require.NoError(t, corr.Record(ctx, "k", creator.Token, ticket.Entry{TicketID: tk.ID, At: t0}))
+	assert.Equal(t, ticket.Resolved, apply(t, e, res).Outcome)
+	assert.Equal(t, "Resolved", f.issue(t, tk.ID).Status.Name)
+}
