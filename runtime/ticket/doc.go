@@ -18,5 +18,11 @@
 // before calling the tracker (swapping it back when the tracker fails), so
 // that a repeated update, or the same update on two replicas, adds one note.
 //
+// Actions are ordered by Action.At (for a receiver, when the delivery was
+// received): an action older than the newest one applied to its entity
+// changes nothing, and a resolve that finds no ticket leaves its time
+// behind, so that a failure and its success applied out of order (durable
+// workers after an outage) leave no ticket open.
+//
 // Other trackers plug in by implementing Tracker.
 package ticket
