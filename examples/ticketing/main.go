@@ -179,7 +179,13 @@ func routes(cfg Config, engine *ticket.Engine, log *slog.Logger) (*http.ServeMux
 		if err != nil {
 			return fmt.Errorf("%s: %w", family, err)
 		}
-		closers = append(closers, func() { _ = rc.Close() })
+		closers = append(closers, func() {
+			// Let durable workers finish what they hold, then stop them.
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = rc.Shutdown(sctx)
+			_ = rc.Close()
+		})
 		mux.Handle("/"+family+"/", h)
 		return nil
 	}
