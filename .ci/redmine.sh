@@ -83,7 +83,12 @@ start_server() {
           "http://127.0.0.1:$PORT/users/current.json")" = 200 ]; do
     i=$((i+1))
     if [ "$i" -gt 240 ] || ! kill -0 "$spid" 2>/dev/null; then
-      log "did not come up"; tail -30 "$OUT/server.log" >&2; exit 1
+      log "did not come up"; tail -30 "$OUT/server.log" >&2
+      # Leave nothing running: the rails server by its pid file, then the
+      # runuser parent.
+      [ -f "$APP/tmp/pids/server.pid" ] && kill "$(cat "$APP/tmp/pids/server.pid")" 2>/dev/null
+      kill "$spid" 2>/dev/null
+      exit 1
     fi
     sleep 0.5
   done
