@@ -25,6 +25,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/hookgen/hookgen/runtime/ticket"
@@ -125,6 +126,14 @@ func Marker(key string) string {
 
 func subject(title, key string) string {
 	m := " " + Marker(key)
+	// A subject is one line: control characters (newlines from a payload)
+	// become spaces.
+	title = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, title)
 	r := []rune(strings.TrimSpace(title))
 	if room := subjectMax - len([]rune(m)); len(r) > room {
 		if room < 1 {

@@ -92,6 +92,16 @@ func TestValidationErrorsCarryRedmineMessages(t *testing.T) {
 	assert.Contains(t, err.Error(), "422 Unprocessable Entity: Project cannot be blank")
 }
 
+func TestSubjectIsOneLine(t *testing.T) {
+	ctx := context.Background()
+	c := client(t)
+	tk, err := c.Create(ctx, ticket.NewTicket{Key: "k/nl", Subject: "disk full\r\non\tdb1\x00"})
+	require.NoError(t, err)
+	is, err := c.Issue(ctx, tk.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "disk full  on db1 "+redmine.Marker("k/nl"), is.Subject)
+}
+
 func TestLongSubjectKeepsTheMarker(t *testing.T) {
 	ctx := context.Background()
 	c := client(t)
