@@ -70,6 +70,11 @@ type Action struct {
 	Reason string
 	// AfterResolve is what an Open does after the ticket was resolved.
 	AfterResolve AfterResolve
+	// Additive marks an action whose note records an event of its own (a
+	// failed execution, a partial success) rather than a new state: when
+	// it is older than the newest action applied, it is still added to an
+	// open ticket (it never reopens a resolved one).
+	Additive bool
 	// At orders the entity's actions (typically when the delivery was
 	// received): an action older than the newest one applied changes
 	// nothing, and a resolve with no ticket is remembered, so that a
@@ -178,8 +183,13 @@ func TrackerKey(key string, gen int) string {
 	return key + "#" + strconv.Itoa(gen)
 }
 
-// stale reports whether a is older than the newest action applied to ent.
+// stale reports whether a is older than the newest action applied to ent
+// and must change nothing: an additive action on an open ticket is never
+// stale.
 func stale(a Action, ent Entry) bool {
+	if a.Additive && ent.TicketID != "" && !ent.Resolved {
+		return false
+	}
 	return !a.At.IsZero() && a.At.Before(ent.At)
 }
 

@@ -293,3 +293,25 @@ func TestEngineResolveDuringCreationIsBusy(t *testing.T) {
 	assert.Equal(t, ticket.Resolved, apply(t, e, res).Outcome)
 	assert.Equal(t, "Resolved", f.issue(t, tk.ID).Status.Name)
 }
+
+// An additive action older than the newest one (a failed execution
+// processed after a later one) still adds its note to the open ticket, but
+// does not reopen a resolved one.
+func TestEngineAdditiveActionsAreNotStaleOnAnOpenTicket(t *testing.T) {
+	f := newFixture(t)
+	e := ticket.NewEngine(f.client, boltCorrelations(t))
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	e2 := ticket.Action{Kind: ticket.Open, Key: "butler/t", Subject: "reload failing", Fingerprint: "e2", Note: "e2 failed",
+		NoteOnCreate: true, Additive: true, AfterResolve: ticket.Reopen, At: t0.Add(time.Minute)}
+	e1 := e2
+	e1.Fingerprint, e1.Note, e1.At = "e1", "e1 failed", t0
+	r := apply(t, e, e2)
+	assert.Equal(t, ticket.Updated, apply(t, e, e1).Outcome)
+	assert.Equal(t, []string{"e2 failed", "e1 failed"}, f.issue(t, r.TicketID).Notes())
+
+	apply(t, e, ticket.Action{Kind: ticket.Resolve, Key: "butler/t", Reason: "fixed", At: t0.Add(2 * time.Minute)})
+	e0 := e1
+	e0.Fingerprint, e0.At = "e0", t0.Add(-time.Minute)
+	assert.Equal(t, ticket.Skipped, apply(t, e, e0).Outcome, "older than the resolve")
+	assert.Len(t, f.issues(t), 1)
+}

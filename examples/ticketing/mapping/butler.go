@@ -47,6 +47,7 @@ func ButlerReload(p *butler.ReloadTaskEvent, perExecution bool) ticket.Action {
 		Fingerprint:  p.ExecutionId,
 		Note:         fmt.Sprintf("%s (execution %s at %s): %s", p.Event, p.ExecutionId, deref((*string)(p.LogTimeStamp), "?"), deref(p.LogMessage, "")),
 		NoteOnCreate: true,
+		Additive:     true, // every execution's failure is noted, in whatever order they are applied
 		AfterResolve: ticket.Reopen,
 	}
 }

@@ -81,6 +81,7 @@ func CenturyLinkPartial(p *clcbackup.BackupCompleted) ticket.Action {
 		Key:         CenturyLinkKey(p.Server, p.ServerPolicyId, p.AccountPolicyId),
 		Fingerprint: "PARTIAL_SUCCESS|" + p.RestorePointId,
 		Note:        "Backup PARTIAL_SUCCESS: " + deref(p.Text, "restore point "+p.RestorePointId),
+		Additive:    true,
 	}
 }
 
