@@ -62,5 +62,23 @@ demo: generate ## the main job: generate receivers, serve them on the embedded s
 test-ticketing: ## build and test examples/ticketing, the scaffolded module, on this checkout
 	cd examples/ticketing && GOWORK=off $(GO) vet ./... && GOWORK=off $(GO) test -count=1 ./...
 
+# The benchmark harness is its own module (internal/bench) so that its peers'
+# dependencies stay out of the library; wrk comes from the distribution.
+BENCHFLAGS ?=
+WRK_INSTALL := command -v wrk >/dev/null 2>&1 || { echo "installing wrk (apt-get install -y wrk)"; \
+	SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get install -y wrk >/dev/null 2>&1 || \
+	{ $$SUDO apt-get update >/dev/null && $$SUDO apt-get install -y wrk >/dev/null; }; }
+
+.PHONY: bench
+bench: ## the benchmark: every receiver under wrk and vegeta, 3 alternating rounds, micro-benchmarks; writes internal/bench/BENCHMARKS.md (~10 min)
+	@$(WRK_INSTALL)
+	cd internal/bench && BENCH_COMMAND="make bench $(BENCHFLAGS)" $(GO) run ./cmd/benchrun -write BENCHMARKS.md $(BENCHFLAGS)
+
+.PHONY: bench-smoke
+bench-smoke: ## the harness's tests and a short run that proves it works (no timing is asserted)
+	@$(WRK_INSTALL)
+	cd internal/bench && $(GO) mod tidy -diff && $(GO) vet ./... && $(GO) test -count=1 ./...
+	cd internal/bench && BENCH_COMMAND="make bench-smoke" $(GO) run ./cmd/benchrun -smoke
+
 .PHONY: ci
 ci: tidy-check lint test test-ticketing check-generated ## what .ci/run runs

@@ -148,8 +148,8 @@ type Webhook struct {
 	// missing from the map use JSONBody.
 	Encoding map[string]Encoding
 	// ContentTypes lists the accepted media types for JSON bodies (default
-	// application/json); others get 415. Parameters such as charset are
-	// ignored.
+	// application/json); others get 415, and so does a charset other than
+	// UTF-8. Other parameters are ignored.
 	ContentTypes []string
 	// QueryBody builds the JSON payload document from query parameters for
 	// QueryParams methods. Nil when no method is query-encoded.

@@ -205,7 +205,7 @@ func TestE2EAcknowledgementTable(t *testing.T) {
 				return post(t, e, open)
 			},
 			check: func(t *testing.T, e *e2etest.Env) {
-				assert.Equal(t, 1, e.Receiver.DeadLetter().(*receiver.MemoryDeadLetter).Len())
+				assert.Len(t, e.DeadLetters(t), 1)
 			}},
 		{name: "handler panic is 200 quarantined and the server lives", status: 200, outcome: "quarantined", calls: 2,
 			do: func(t *testing.T, e *e2etest.Env) webhooktest.Response {
@@ -251,7 +251,7 @@ func TestE2EAcknowledgementTable(t *testing.T) {
 				return post(t, e, e2etest.Vector(t, family, "neg-missing-notification-id").Body)
 			},
 			check: func(t *testing.T, e *e2etest.Env) {
-				assert.Equal(t, 1, e.Receiver.DeadLetter().(*receiver.MemoryDeadLetter).Len())
+				assert.Len(t, e.DeadLetters(t), 1)
 			}},
 		{name: "unknown event type, lenient, is 200 unhandled", status: 200, outcome: "unhandled",
 			do: func(t *testing.T, e *e2etest.Env) webhooktest.Response {

@@ -28,6 +28,7 @@ import (
 	"github.com/hookgen/hookgen/internal/specserver"
 	"github.com/hookgen/hookgen/openapi"
 	"github.com/hookgen/hookgen/runtime/auth"
+	"github.com/hookgen/hookgen/runtime/store"
 )
 
 // timeScale shrinks the vendors' retry intervals (StackState: seconds).
@@ -154,12 +155,20 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 
-	recs, err := srv.Records("")
+	// Durable families were acknowledged before processing: wait for
+	// their workers to empty the inbox's pending entries.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		p, err := srv.Inbox().List(ctx, store.Query{State: store.Pending, Limit: 1})
+		if err != nil || len(p.Entries) == 0 {
+			break
+		}
+	}
+	recs, err := srv.Records(ctx, "")
 	if err != nil {
 		_ = shutdown()
 		return err
 	}
-	fmt.Fprintf(out, "\nrecorded by serve (%d deliveries; hookgen deliveries -store DIR lists them):\n", len(recs))
+	fmt.Fprintf(out, "\nrecorded by serve (%d deliveries; hookgen deliveries -store bolt:DIR lists them):\n", len(recs))
 	for _, r := range recs {
 		fmt.Fprintf(out, "  %-10s %-22s %-24s id=%s\n", r.Family, r.Webhook, r.Event, r.DeliveryID)
 	}

@@ -182,3 +182,12 @@ func AssertSameDocument(t *testing.T, want, got []byte) {
 	require.NoError(t, err)
 	assert.JSONEq(t, string(wn), string(gn), "the handler receives exactly the vendor's values")
 }
+
+// DeadLetters returns the deliveries the receiver keeps as dead letters in
+// its store's inbox (quarantined, invalid or exhausted).
+func (e *Env) DeadLetters(t *testing.T) []store.Entry {
+	t.Helper()
+	p, err := e.Receiver.Inbox().List(context.Background(), store.Query{State: store.Dead, Limit: store.MaxPageSize})
+	require.NoError(t, err)
+	return p.Entries
+}

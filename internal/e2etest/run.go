@@ -1,7 +1,12 @@
 package e2etest
 
 import (
+	"bytes"
+	"compress/gzip"
+	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -10,6 +15,7 @@ import (
 	"github.com/hookgen/hookgen/openapi"
 	"github.com/hookgen/hookgen/runtime"
 	"github.com/hookgen/hookgen/runtime/receiver"
+	"github.com/hookgen/hookgen/runtime/webhooktest"
 )
 
 // ValidVectors sends every valid vector of f with the generated sender, each
@@ -118,7 +124,7 @@ func InvalidVectors(t *testing.T, f *Family) {
 			case v.Status == 400:
 				assert.Equal(t, 200, r.Status)
 				assert.Equal(t, "quarantined", r.Outcome)
-				assert.Equal(t, 1, poison.Receiver.DeadLetter().(*receiver.MemoryDeadLetter).Len(), "quarantined to the dead letter")
+				assert.Len(t, poison.DeadLetters(t), 1, "quarantined to the dead letter")
 			default:
 				assert.Equal(t, v.Status, r.Status)
 			}
@@ -150,7 +156,7 @@ func LegacyVectors(t *testing.T, f *Family) {
 // "oversized body" of the webhooktest scenarios on e, with base's webhook,
 // method and body and the family's scenario secrets: a duplicate is
 // acknowledged without a second handler call, an oversized body is refused
-// with 413 before the handler.
+// with 413 before the handler; then Transport.
 func DuplicateAndOversize(t *testing.T, e *Env, base openapi.Vector) {
 	t.Helper()
 	sc := e.Scenario(secrets(t, e.family.ScenarioSecrets)...)
@@ -167,5 +173,73 @@ func DuplicateAndOversize(t *testing.T, e *Env, base openapi.Vector) {
 		assert.Equal(t, []int{413, 413}, res.Statuses())
 		assert.Equal(t, []string{"too-large", "too-large"}, res.Outcomes())
 		assert.Zero(t, res.Calls)
+	})
+	Transport(t, e, base)
+}
+
+// Transport sends base (a JSON body vector) with its bytes or headers
+// changed the ways the read stage must answer precisely: a gzip body is
+// decoded, an unsupported Content-Encoding or a charset other than UTF-8
+// is 415 naming it, a leading byte order mark and invalid UTF-8 are 400
+// (the latter with the byte offset). None of the refused ones reaches the
+// handler.
+func Transport(t *testing.T, e *Env, base openapi.Vector) {
+	t.Helper()
+	send := func(t *testing.T, change func(req *http.Request, body []byte) []byte) webhooktest.Response {
+		t.Helper()
+		req, err := webhooktest.VectorRequest(context.Background(), e.Sender, base)
+		require.NoError(t, err)
+		body, err := io.ReadAll(req.Body)
+		require.NoError(t, err)
+		body = change(req, body)
+		req.Body, req.GetBody, req.ContentLength = io.NopCloser(bytes.NewReader(body)), nil, int64(len(body))
+		req.Header.Del("Content-Length")
+		return e.Do(t, req)
+	}
+	refused := []struct {
+		name, detail string
+		status       int
+		change       func(req *http.Request, body []byte) []byte
+	}{
+		{"unsupported content coding", `Content-Encoding "br"`, 415, func(req *http.Request, b []byte) []byte {
+			req.Header.Set("Content-Encoding", "br")
+			return b
+		}},
+		{"charset other than UTF-8", `charset "utf-16"`, 415, func(req *http.Request, b []byte) []byte {
+			req.Header.Set("Content-Type", "application/json; charset=utf-16")
+			return b
+		}},
+		{"byte order mark", "byte order mark", 400, func(_ *http.Request, b []byte) []byte {
+			return append([]byte{0xEF, 0xBB, 0xBF}, b...)
+		}},
+		{"invalid UTF-8", "not valid UTF-8 at byte offset 1", 400, func(_ *http.Request, b []byte) []byte {
+			return append([]byte{b[0], 0xFF}, b[1:]...)
+		}},
+	}
+	for _, tc := range refused {
+		t.Run(tc.name, func(t *testing.T) {
+			calls := e.Recorder.Count("")
+			r := send(t, tc.change)
+			assert.Equal(t, tc.status, r.Status, "%s", r.Body)
+			require.NotNil(t, r.Problem, "problem+json body")
+			text := r.Problem.Detail
+			for _, fe := range r.Problem.Errors {
+				text += " " + fe.Message
+			}
+			assert.Contains(t, text, tc.detail)
+			assert.Equal(t, calls, e.Recorder.Count(""), "the handler is not called")
+		})
+	}
+	t.Run("gzip body", func(t *testing.T) {
+		r := send(t, func(req *http.Request, b []byte) []byte {
+			req.Header.Set("Content-Encoding", "gzip")
+			var z bytes.Buffer
+			zw := gzip.NewWriter(&z)
+			_, _ = zw.Write(b)
+			_ = zw.Close()
+			return z.Bytes()
+		})
+		assert.Equal(t, 200, r.Status, "%s", r.Body)
+		assert.Contains(t, []string{"processed", "duplicate"}, r.Outcome, "decoded (a repeat of base is a duplicate)")
 	})
 }

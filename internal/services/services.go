@@ -103,7 +103,7 @@ func PostgresURL(t testing.TB) string {
 		unreachable(t, PostgresEnv, base, err)
 		return ""
 	}
-	defer conn.Close(context.Background())
+	defer func() { _ = conn.Close(context.Background()) }()
 	schema := name()
 	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
 		t.Fatalf("services: create schema: %v", err)
@@ -116,7 +116,7 @@ func PostgresURL(t testing.TB) string {
 			t.Errorf("services: drop schema %s: %v", schema, err)
 			return
 		}
-		defer c.Close(ctx)
+		defer func() { _ = c.Close(ctx) }()
 		if _, err := c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
 			t.Errorf("services: drop schema %s: %v", schema, err)
 		}

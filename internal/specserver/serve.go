@@ -2,13 +2,10 @@ package specserver
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
-	"path/filepath"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,33 +14,45 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hookgen/hookgen/internal/specrun"
 	"github.com/hookgen/hookgen/runtime"
 	"github.com/hookgen/hookgen/runtime/auth"
+	"github.com/hookgen/hookgen/runtime/inboxapi"
 	"github.com/hookgen/hookgen/runtime/receiver"
+	"github.com/hookgen/hookgen/runtime/serve"
 	"github.com/hookgen/hookgen/runtime/store"
 )
 
-// DefaultStoreDir is where serve keeps its files unless told otherwise.
+// DefaultStoreDir is where serve keeps its store file unless told otherwise.
 const DefaultStoreDir = ".hookgen"
+
+// DefaultStore is the store URL serve uses unless told otherwise.
+const DefaultStore = "bolt:" + DefaultStoreDir + "/" + serve.DefaultBoltFile
 
 // ServeConfig configures Serve. The zero value of every optional field is
 // useful.
 type ServeConfig struct {
 	// Specs are the families to serve, each at its webhooks' default paths.
 	Specs []*specrun.Spec
-	// Addr is the listen address (host:port; port 0 picks a free one).
+	// Addr is the webhook listen address (host:port; port 0 picks a free one).
 	Addr string
+	// OpsAddr is the listen address of /healthz, /readyz, /metrics and the
+	// inbox admin API (default "127.0.0.1:0", a free port: see
+	// Server.OpsURL).
+	OpsAddr string
+	// OpsToken, when set, is the bearer token of /metrics and /admin/.
+	OpsToken string
 	// Secrets holds the secrets per family name, then per scheme.
 	Secrets map[string]auth.Secrets
-	// Store is "bolt:PATH" (default "bolt:.hookgen") or "memory:". PATH is
-	// a directory holding <family>.db (the delivery records),
-	// <family>.idem.db (idempotency and ordering) and
-	// <family>.quarantine.db (the dead letter); with one spec, a PATH
-	// ending in .db names the records file and the others sit next to it.
+	// Store is the URL of the one store every family shares (claims,
+	// ordering, inbox, dead letter and records): "memory:", "bolt:PATH"
+	// (PATH a file, or an existing directory which then holds hookgen.db),
+	// "redis://…" (claims and ordering only) or "postgres://…" (everything;
+	// replicas may share it). Default: DefaultStore.
 	Store string
+	// Mode is "sync", "durable" or "" (each family's default).
+	Mode string
 	// Strict switches on strict validation.
 	Strict bool
 	// Logger receives one structured line per delivery (default: discard).
@@ -88,56 +97,32 @@ type Endpoint struct {
 	URL     string   `json:"url"`
 }
 
-// Server is a running recording receiver for one or more families.
+// Server is a running receiver for one or more families sharing one store.
 type Server struct {
-	// URL is the base URL (http://host:port).
+	// URL is the webhook base URL (http://host:port).
 	URL string
+	// OpsURL is the base URL of the operations listener.
+	OpsURL string
+	// Store is the canonical URL of the store (see serve.ResolveStore).
+	Store string
 	// Endpoints lists every webhook's URL.
 	Endpoints []Endpoint
-	// Files maps each family to its records file ("" for memory:).
-	Files map[string]string
 
-	srv       *http.Server
-	done      chan error
+	backend   store.Backend
 	receivers []*receiver.Receiver
-	recorders map[string]*recorder
-	closers   []func() error
+	cancel    context.CancelFunc
+	done      chan struct{} // closed when Run returned, with runErr set
+	runErr    error
 	closeOnce sync.Once
+	closeErr  error
+	adminFile string
 }
 
-// storeFiles returns the records, idempotency and quarantine files of a
-// family for a store URL; empty strings for memory:.
-func storeFiles(storeURL, family string, single bool) (records, idem, quarantine string, err error) {
-	if storeURL == "" {
-		storeURL = "bolt:" + DefaultStoreDir
-	}
-	kind, path, ok := strings.Cut(storeURL, ":")
-	switch {
-	case !ok:
-		return "", "", "", fmt.Errorf("store %q: want bolt:PATH or memory:, for example bolt:.hookgen", storeURL)
-	case kind == "memory":
-		return "", "", "", nil
-	case kind != "bolt" || path == "":
-		return "", "", "", fmt.Errorf("store %q: want bolt:PATH or memory:, for example bolt:.hookgen", storeURL)
-	}
-	base := filepath.Join(path, family)
-	if single && strings.HasSuffix(path, ".db") {
-		base = strings.TrimSuffix(path, ".db")
-	}
-	return base + ".db", base + ".idem.db", base + ".quarantine.db", nil
-}
-
-// CheckStore reports whether storeURL is well formed.
-func CheckStore(storeURL string) error {
-	_, _, _, err := storeFiles(storeURL, "x", true)
-	return err
-}
-
-// Serve starts a receiver for every spec on one listener and returns once
-// it is listening. Each accepted delivery is recorded (event, key, delivery
-// id, received time, headers without credentials, payload) before it is
-// acknowledged. It fails with a *MissingSecretError when a family's
-// required security has no secret.
+// Serve starts a receiver for every spec, all on one store and one
+// listener, and returns once it is listening. Every delivery is kept in
+// the store's inbox: processed ones as records, the ones acknowledged
+// without processing with their reason. It fails with a
+// *MissingSecretError when a family's required security has no secret.
 func Serve(ctx context.Context, cfg ServeConfig) (_ *Server, err error) {
 	if len(cfg.Specs) == 0 {
 		return nil, errors.New("serve: no spec")
@@ -146,10 +131,38 @@ func Serve(ctx context.Context, cfg ServeConfig) (_ *Server, err error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{Files: map[string]string{}, recorders: map[string]*recorder{}, done: make(chan error, 1)}
+	if cfg.Store == "" {
+		cfg.Store = DefaultStore
+	}
+	if cfg.OpsAddr == "" {
+		cfg.OpsAddr = "127.0.0.1:0"
+	}
+	var mode receiver.Option
+	if cfg.Mode != "" {
+		m, ok := receiver.ParseMode(cfg.Mode)
+		if !ok {
+			return nil, fmt.Errorf("serve: mode %q: want sync or durable", cfg.Mode)
+		}
+		mode = receiver.WithMode(m)
+	}
+	for _, sp := range cfg.Specs { // refuse before creating anything
+		if _, err := enforceable(sp.Family, cfg.Secrets[sp.Name()]); err != nil {
+			return nil, err
+		}
+	}
+	s := &Server{done: make(chan struct{})}
+	if s.Store, err = serve.ResolveStore(cfg.Store); err != nil {
+		return nil, err
+	}
+	if s.backend, err = serve.OpenStore(ctx, s.Store); err != nil {
+		if strings.HasPrefix(s.Store, "bolt:") {
+			return nil, fmt.Errorf("serve: %w (is another hookgen serve using the file? one process per bolt file; share a postgres:// store between replicas)", err)
+		}
+		return nil, fmt.Errorf("serve: %w", err)
+	}
 	defer func() {
 		if err != nil {
-			_ = s.closeAll()
+			_ = s.close()
 		}
 	}()
 	reg := prometheus.NewRegistry()
@@ -165,79 +178,59 @@ func Serve(ctx context.Context, cfg ServeConfig) (_ *Server, err error) {
 		if err != nil {
 			return nil, err
 		}
-		recPath, idemPath, dlPath, err := storeFiles(cfg.Store, name, len(cfg.Specs) == 1)
-		if err != nil {
-			return nil, err
-		}
-		rec, err := openRecorder(recPath)
-		if err != nil {
-			return nil, err
-		}
-		s.closers = append(s.closers, rec.close)
-		s.recorders[name] = rec
-		s.Files[name] = recPath
-		// Synchronous until serve has a mode setting: its records are
-		// written by the handler while the sender waits.
-		opts := []receiver.Option{receiver.WithLogger(log), receiver.WithRegisterer(reg), receiver.WithStrict(cfg.Strict), receiver.WithMode(receiver.Sync)}
-		if idemPath != "" {
-			st, err := store.OpenBolt(idemPath)
-			if err != nil {
-				return nil, err
-			}
-			s.closers = append(s.closers, st.Close)
-			dl, err := receiver.OpenBoltDeadLetter(dlPath)
-			if err != nil {
-				return nil, err
-			}
-			s.closers = append(s.closers, dl.Close)
-			opts = append(opts, receiver.WithStore(st), receiver.WithDeadLetter(dl))
-		}
+		opts := []receiver.Option{receiver.WithLogger(log), receiver.WithRegisterer(reg), receiver.WithStrict(cfg.Strict),
+			receiver.WithStore(s.backend), mode}
 		if sec := cfg.Secrets[name]; len(sec) > 0 {
 			opts = append(opts, receiver.WithSecrets(sec))
 		}
-		drop := specrun.CredentialHeaders(fam)
-		r, err := receiver.New(fam, func(_ context.Context, d *runtime.Delivery, ev runtime.Event) error {
-			payload := json.RawMessage(d.Raw)
-			if len(d.Raw) == 0 || !json.Valid(d.Raw) {
-				b, err := json.Marshal(ev.Payload)
-				if err != nil {
-					return fmt.Errorf("record delivery: %w", err)
-				}
-				payload = b
-			}
-			return rec.add(Record{Family: d.Family, Webhook: d.Webhook, Event: d.Event, Key: d.Key, DeliveryID: d.ID,
-				Attempt: d.Attempt, ReceivedAt: d.ReceivedAt.UTC(), Header: withoutCredentials(d.Header, drop), Payload: payload})
-		}, opts...)
+		// Every delivery that reaches the handler is processed: the
+		// pipeline records it in the inbox.
+		r, err := receiver.New(fam, func(context.Context, *runtime.Delivery, runtime.Event) error { return nil }, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("serve %s: %w", name, err)
 		}
 		s.receivers = append(s.receivers, r)
-		s.closers = append(s.closers, r.Close)
 		r.Mount(router)
 		for _, w := range fam.Webhooks {
 			s.Endpoints = append(s.Endpoints, Endpoint{Family: name, Webhook: w.Name, Methods: w.Methods, URL: w.Path})
 		}
 	}
-	router.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
-	router.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-
-	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.Addr)
+	srv, err := serve.New(router, serve.WithAddr(cfg.Addr), serve.WithOpsAddr(cfg.OpsAddr), serve.WithOpsToken(cfg.OpsToken),
+		serve.WithRegistry(reg), serve.WithLogger(log), serve.WithAdmin(inboxapi.Handler(s.backend)),
+		serve.WithDrainTimeout(10*time.Second), serve.OnShutdown(s.drain))
 	if err != nil {
-		return nil, fmt.Errorf("serve: listen on %s: %w", cfg.Addr, err)
+		return nil, err
 	}
-	s.URL = "http://" + ln.Addr().String()
+	if err := srv.Listen(ctx); err != nil {
+		return nil, err
+	}
+	s.URL, s.OpsURL = "http://"+srv.Addr(), "http://"+srv.OpsAddr()
 	for i := range s.Endpoints {
 		s.Endpoints[i].URL = s.URL + s.Endpoints[i].URL
 	}
-	s.srv = &http.Server{Handler: router, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		err := s.srv.Serve(ln)
-		if errors.Is(err, http.ErrServerClosed) {
-			err = nil
+	if path, ok := strings.CutPrefix(s.Store, "bolt:"); ok {
+		// hookgen inbox and deliveries find a running serve through it.
+		if err := os.WriteFile(serve.AdminFile(path), []byte(s.OpsURL+"\n"), 0o600); err != nil {
+			return nil, fmt.Errorf("serve: %w", err)
 		}
-		s.done <- err
+		s.adminFile = serve.AdminFile(path)
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.cancel = cancel
+	go func() {
+		s.runErr = srv.Run(runCtx)
+		close(s.done)
 	}()
 	return s, nil
+}
+
+// drain lets every receiver finish its deliveries (durable workers too).
+func (s *Server) drain(ctx context.Context) error {
+	var errs []error
+	for _, r := range s.receivers {
+		errs = append(errs, r.Shutdown(ctx))
+	}
+	return errors.Join(errs...)
 }
 
 // enforceable returns the family to build the receiver of with secrets:
@@ -280,50 +273,48 @@ func enforceable(fam *runtime.Family, secrets auth.Secrets) (*runtime.Family, er
 }
 
 // Wait blocks until the server stops serving and returns why.
-func (s *Server) Wait() error { return <-s.done }
-
-// Records returns what the server recorded for family ("" for all).
-func (s *Server) Records(family string) ([]Record, error) {
-	var out []Record
-	for name, rc := range s.recorders {
-		if family != "" && family != name {
-			continue
-		}
-		recs, err := rc.list()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, recs...)
-	}
-	slices.SortStableFunc(out, func(a, b Record) int { return a.ReceivedAt.Compare(b.ReceivedAt) })
-	return out, nil
+func (s *Server) Wait() error {
+	<-s.done
+	return s.runErr
 }
 
-// Shutdown stops accepting connections, lets deliveries in flight finish
-// (until ctx is done), and closes the receivers and store files. It is
-// safe to call twice.
+// Inbox is the store's inbox: records, dead letter and pending deliveries.
+func (s *Server) Inbox() store.Inbox { return s.backend }
+
+// Records returns the processed deliveries of family ("" for all), oldest
+// first.
+func (s *Server) Records(ctx context.Context, family string) ([]Record, error) {
+	return ReadRecords(ctx, s.backend, store.Query{Family: family, State: store.EntryDone}, true)
+}
+
+// Shutdown stops accepting deliveries, lets those in flight finish (until
+// ctx is done), and closes the receivers and the store. It is safe to call
+// twice.
 func (s *Server) Shutdown(ctx context.Context) error {
-	var errs []error
-	if err := s.srv.Shutdown(ctx); err != nil {
-		errs = append(errs, err)
+	s.cancel()
+	var err error
+	select {
+	case <-s.done:
+		err = s.runErr
+	case <-ctx.Done():
+		err = fmt.Errorf("serve: shutdown: %w", ctx.Err())
 	}
-	for _, r := range s.receivers {
-		if err := r.Shutdown(ctx); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	errs = append(errs, s.closeAll())
-	return errors.Join(errs...)
+	return errors.Join(err, s.close())
 }
 
-func (s *Server) closeAll() error {
-	var errs []error
+func (s *Server) close() error {
 	s.closeOnce.Do(func() {
-		for i := len(s.closers) - 1; i >= 0; i-- {
-			if err := s.closers[i](); err != nil {
-				errs = append(errs, err)
-			}
+		var errs []error
+		for _, r := range s.receivers {
+			errs = append(errs, r.Close())
 		}
+		if s.adminFile != "" {
+			_ = os.Remove(s.adminFile)
+		}
+		if s.backend != nil {
+			errs = append(errs, s.backend.Close())
+		}
+		s.closeErr = errors.Join(errs...)
 	})
-	return errors.Join(errs...)
+	return s.closeErr
 }

@@ -53,7 +53,7 @@ type DeadLetter interface {
 
 // MemoryDeadLetter is a bounded, in-memory DeadLetter: when full, the oldest
 // record is evicted (and counted in Evicted). It loses everything on
-// restart; use a durable DeadLetter (BoltDeadLetter) in production. The
+// restart; use a store with an inbox (bolt, PostgreSQL) in production. The
 // zero value is not usable; call NewMemoryDeadLetter. It is safe for
 // concurrent use.
 type MemoryDeadLetter struct {

@@ -336,7 +336,7 @@ func (j *job) guard(ctx context.Context, req *runtime.Request) *verdict {
 	case store.AfterTerminal:
 		return &verdict{out: OutcomeDroppedAfterTerminal}
 	default:
-		return &verdict{out: OutcomeInFlight, err: runtime.ErrInFlight, after: time.Until(oc.Until)}
+		return &verdict{out: OutcomeInFlight, err: runtime.ErrInFlight, after: oc.Until.Sub(r.clock())}
 	}
 }
 
@@ -435,4 +435,32 @@ func (r *Receiver) backoff(n int) time.Duration {
 	}
 	half := d / 2
 	return half + rand.N(d-half+1)
+}
+
+// janitor purges the family's done and dead entries older than the record
+// retention, every purgeEvery, until stop is closed.
+func (r *Receiver) janitor(every time.Duration, stop <-chan struct{}) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			r.purgeRecords()
+		}
+	}
+}
+
+// purgeRecords purges the family's done and dead entries received before
+// now minus the record retention.
+func (r *Receiver) purgeRecords() {
+	ctx := context.Background()
+	before := r.clock().Add(-r.keep)
+	for _, st := range []store.EntryState{store.EntryDone, store.Dead} {
+		if _, err := r.inbox.Purge(ctx, store.Query{Family: r.fam.Name, State: st, Before: before}); err != nil && !errors.Is(err, store.ErrClosed) {
+			r.log.LogAttrs(ctx, slog.LevelWarn, "purging records failed",
+				slog.String("family", r.fam.Name), slog.String("error", runtime.Truncate(err.Error(), runtime.MaxDetail)))
+		}
+	}
 }

@@ -15,12 +15,12 @@ import (
 	"github.com/hookgen/hookgen/runtime/store"
 )
 
-// TestSlowHandlerNeverRunsTwice runs a handler six times longer than the
+// TestSlowHandlerNeverRunsTwice runs a handler four times longer than the
 // claim lease while duplicates keep arriving: the lease is extended while
 // it runs, so every duplicate is asked to come back and the handler never
 // runs twice at once (nor twice at all).
 func TestSlowHandlerNeverRunsTwice(t *testing.T) {
-	const lease = 50 * time.Millisecond
+	const lease = 500 * time.Millisecond // renewed every 167 ms
 	h := newHarness(t, fixture.StackState(), receiver.WithLease(lease), receiver.WithHandlerTimeout(5*time.Second))
 	var running, most atomic.Int32
 	entered := make(chan struct{})
@@ -36,13 +36,13 @@ func TestSlowHandlerNeverRunsTwice(t *testing.T) {
 		if n == 1 {
 			close(entered)
 		}
-		time.Sleep(6 * lease)
+		time.Sleep(4 * lease)
 		return nil
 	}
 	first := make(chan response, 1)
 	go func() { first <- h.send(request{body: fixture.Open(nid, 1000)}) }()
 	<-entered
-	deadline := time.Now().Add(5 * lease)
+	deadline := time.Now().Add(3 * lease)
 	dups := 0
 	for time.Now().Before(deadline) {
 		r := h.send(request{body: fixture.Open(nid, 1000)})
@@ -113,4 +113,33 @@ func TestFenceIncreases(t *testing.T) {
 	f2 := h.lastDelivery().Fence
 	assert.Positive(t, f1)
 	assert.Greater(t, f2, f1)
+}
+
+// TestConcurrentOlderMessageIsNotProcessed: while a newer message of an
+// entity is being handled, an older one is answered like a delivery in
+// flight (the entity is held), and once the newer one is committed the
+// older one is dropped as stale: it is never processed.
+func TestConcurrentOlderMessageIsNotProcessed(t *testing.T) {
+	h := newHarness(t, fixture.StackState())
+	entered, release := make(chan struct{}), make(chan struct{})
+	h.behave = func(n int, _ *runtime.Delivery, _ runtime.Event) error {
+		if n == 1 {
+			close(entered)
+			<-release
+		}
+		return nil
+	}
+	first := make(chan response, 1)
+	go func() { first <- h.send(request{body: fixture.Open(nid, 2000)}) }()
+	<-entered
+	r := h.send(request{body: fixture.Open(nid, 1000)})
+	assert.Equal(t, 503, r.status)
+	assert.Equal(t, "in-flight", r.header.Get(receiver.OutcomeHeader))
+	assert.NotEmpty(t, r.header.Get("Retry-After"))
+	close(release)
+	assert.Equal(t, "processed", (<-first).header.Get(receiver.OutcomeHeader))
+	r = h.send(request{body: fixture.Open(nid, 1000)})
+	assert.Equal(t, 200, r.status)
+	assert.Equal(t, "dropped-stale", r.header.Get(receiver.OutcomeHeader))
+	assert.Equal(t, int32(1), h.calls.Load())
 }

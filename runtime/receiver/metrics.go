@@ -19,11 +19,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m := &metrics{
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hookgen_deliveries_total",
-			Help: "Webhook deliveries received, by family, webhook, event and outcome.",
+			Help: "Webhook deliveries by family, webhook, event and outcome: the answer (accepted, in durable mode) and, in durable mode, each worker run.",
 		}, []string{"family", "webhook", "event", "outcome"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "hookgen_delivery_duration_seconds",
-			Help:    "Time from reading a delivery to answering it, by family, webhook and outcome.",
+			Help:    "Time from reading a delivery to answering it (durable workers: one run), by family, webhook and outcome.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"family", "webhook", "outcome"}),
 		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{

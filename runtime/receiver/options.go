@@ -51,6 +51,8 @@ type config struct {
 	maxAttempts    int
 	backoffBase    time.Duration
 	backoffMax     time.Duration
+	keep           time.Duration
+	purgeEvery     time.Duration
 }
 
 // Defaults of the options.
@@ -74,7 +76,13 @@ const (
 	// due entries (WithPollInterval); a delivery accepted by this receiver
 	// wakes one at once.
 	DefaultPollInterval = time.Second
+	// DefaultRecordRetention is how long the store keeps records and dead
+	// letters (WithRecordRetention).
+	DefaultRecordRetention = 7 * 24 * time.Hour
 )
+
+// purgeInterval is how often a receiver purges expired records.
+const purgeInterval = 10 * time.Minute
 
 func defaultConfig() config {
 	return config{
@@ -88,6 +96,8 @@ func defaultConfig() config {
 		maxAttempts: DefaultMaxAttempts,
 		backoffBase: DefaultBackoffBase,
 		backoffMax:  DefaultBackoffMax,
+		keep:        DefaultRecordRetention,
+		purgeEvery:  purgeInterval,
 	}
 }
 
@@ -157,9 +167,12 @@ func WithStrict(strict bool) Option {
 	return func(c *config) { c.strict = strict }
 }
 
-// WithLease sets how long a claim protects a key while its handler runs;
-// after it the key may be claimed again (the holder is presumed dead).
-// Default: 30 s. Non-positive values are ignored.
+// WithLease sets the lease of a claim (and of an entity hold and a
+// durable worker's inbox lease). While the handler runs the receiver
+// renews it every lease/3, so it bounds how long a delivery stays blocked
+// after its process died, not how long a handler may run; when a renewal
+// finds the lease lost, the handler's context is cancelled. Default: 30 s.
+// Non-positive values are ignored.
 func WithLease(d time.Duration) Option {
 	return func(c *config) {
 		if d > 0 {
@@ -188,16 +201,18 @@ func WithPoisonAck(on bool) Option {
 	return func(c *config) { c.poisonAck = on }
 }
 
-// WithDeadLetter sets where rejected, panicking and poison deliveries are
-// quarantined. Default: a MemoryDeadLetter of DefaultDeadLetterSize entries,
-// readable through (*Receiver).DeadLetter.
+// WithDeadLetter sets a dead letter that receives a copy of every
+// rejected, panicking and poison delivery. They are kept in the store's
+// inbox as dead entries (Reason "quarantined" or "invalid") when the store
+// has one; a receiver whose store has no inbox keeps them in a
+// MemoryDeadLetter of DefaultDeadLetterSize entries unless this option is
+// given. Default: none.
 func WithDeadLetter(d DeadLetter) Option {
 	return func(c *config) { c.deadLetter = d }
 }
 
-// WithHandlerTimeout bounds the handler's context. Default: the lease, so
-// that a handler cannot outlive its claim unnoticed. Non-positive values are
-// ignored.
+// WithHandlerTimeout bounds the handler's context. Default: the lease.
+// Non-positive values are ignored.
 func WithHandlerTimeout(d time.Duration) Option {
 	return func(c *config) {
 		if d > 0 {
@@ -232,6 +247,9 @@ func WithOpsEndpoints(on bool) Option {
 // limited-retries senders when the store has an inbox, else Sync. New
 // fails when Durable is asked for and the store has no inbox. In durable
 // mode New starts the workers; Shutdown drains them and Close stops them.
+// A worker's handler sees the headers as the inbox keeps them, with
+// credentials redacted, and Delivery.Attempt and Delivery.Fence from the
+// inbox lease.
 func WithMode(m Mode) Option {
 	return func(c *config) { c.mode = m }
 }
@@ -281,6 +299,20 @@ func WithPollInterval(d time.Duration) Option {
 	return func(c *config) {
 		if d > 0 {
 			c.poll = d
+		}
+	}
+}
+
+// WithRecordRetention sets how long the store's inbox keeps the records of
+// the family's deliveries (processed, or acknowledged without processing)
+// and its dead letters, counted from when they were received: every few
+// minutes the receiver purges older done and dead entries. Pending entries
+// are never purged. Default: DefaultRecordRetention. Non-positive values
+// are ignored.
+func WithRecordRetention(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.keep = d
 		}
 	}
 }

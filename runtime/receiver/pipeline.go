@@ -66,11 +66,12 @@ type flight struct {
 	hr    *http.Request
 	start time.Time
 
-	enc  runtime.Encoding
-	gzip bool
-	buf  *bytes.Buffer
-	req  *runtime.Request
-	ev   runtime.Event
+	enc      runtime.Encoding
+	gzip     bool
+	queryErr error // from parsing the query; see checkQuery
+	buf      *bytes.Buffer
+	req      *runtime.Request
+	ev       runtime.Event
 
 	id      string
 	key     string // as returned by Webhook.Key
@@ -180,6 +181,9 @@ func (f *flight) authenticate() *verdict {
 // idempotency key and the ordering position.
 func (f *flight) decode() *verdict {
 	e, r := f.e, f.e.r
+	if v := f.checkQuery(); v != nil {
+		return v
+	}
 	if f.enc == runtime.QueryParams {
 		body, err := e.wh.QueryBody(f.req)
 		if err != nil {
@@ -240,7 +244,7 @@ func (f *flight) guard() *verdict {
 	case store.AfterTerminal:
 		return &verdict{out: OutcomeDroppedAfterTerminal}
 	default: // Busy
-		return &verdict{out: OutcomeInFlight, err: runtime.ErrInFlight, after: time.Until(oc.Until)}
+		return &verdict{out: OutcomeInFlight, err: runtime.ErrInFlight, after: oc.Until.Sub(r.clock())}
 	}
 }
 
@@ -496,9 +500,9 @@ func (f *flight) warn(ws []runtime.FieldError) {
 	if !r.log.Enabled(f.hr.Context(), slog.LevelWarn) {
 		return
 	}
-	findings := make([]string, len(ws))
-	for i, w := range ws {
-		findings[i] = w.Error()
+	findings := make([]string, min(len(ws), runtime.MaxFindings))
+	for i := range findings {
+		findings[i] = runtime.Truncate(ws[i].Error(), runtime.MaxDetail)
 	}
 	r.log.LogAttrs(f.hr.Context(), slog.LevelWarn, "validation warnings",
 		append(f.attrs("", 0), slog.Duration("duration", r.clock().Sub(f.start)), slog.Any("warnings", findings))...)

@@ -41,6 +41,9 @@ type Receiver struct {
 
 	maxAttempts             int
 	backoffBase, backoffMax time.Duration
+	keep                    time.Duration // record retention
+	stopJanitor             chan struct{}
+	janitorDone             chan struct{}
 	auth                    Authenticator
 	dl                      DeadLetter
 	log                     *slog.Logger
@@ -122,6 +125,7 @@ func New(fam *runtime.Family, dispatch runtime.Dispatch, opts ...Option) (*Recei
 		maxAttempts: cfg.maxAttempts,
 		backoffBase: cfg.backoffBase,
 		backoffMax:  cfg.backoffMax,
+		keep:        cfg.keep,
 	}
 	r.bufs.New = func() any { return bytes.NewBuffer(make([]byte, 0, 8<<10)) }
 	if r.log == nil {
@@ -132,9 +136,6 @@ func New(fam *runtime.Family, dispatch runtime.Dispatch, opts ...Option) (*Recei
 	}
 	if r.timeout <= 0 {
 		r.timeout = r.lease
-	}
-	if r.dl == nil {
-		r.dl = NewMemoryDeadLetter(DefaultDeadLetterSize)
 	}
 	for _, sc := range fam.Schemes {
 		if sc.Signature != nil && sc.Signature.IDHeader != "" && !slices.Contains(r.idHeaders, sc.Signature.IDHeader) {
@@ -159,11 +160,22 @@ func New(fam *runtime.Family, dispatch runtime.Dispatch, opts ...Option) (*Recei
 		r.order, _ = r.store.(store.OrderStore)
 	}
 	r.inbox = probeInbox(r.store)
+	if r.dl == nil && r.inbox == nil {
+		// A store without an inbox cannot keep quarantined deliveries.
+		r.dl = NewMemoryDeadLetter(DefaultDeadLetterSize)
+	}
 	if err := r.setupMode(cfg); err != nil {
 		if r.ownStore {
 			_ = r.store.Close()
 		}
 		return nil, err
+	}
+	if r.inbox != nil {
+		r.stopJanitor, r.janitorDone = make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(r.janitorDone)
+			r.janitor(cfg.purgeEvery, r.stopJanitor)
+		}()
 	}
 	if r.order == nil {
 		for _, ep := range r.endpoints {
@@ -406,8 +418,9 @@ func writeStatus(w http.ResponseWriter, ok bool) {
 	_, _ = w.Write([]byte("unavailable\n"))
 }
 
-// DeadLetter returns the dead letter the receiver quarantines into (the
-// default *MemoryDeadLetter unless WithDeadLetter was given).
+// DeadLetter returns the dead letter given with WithDeadLetter, else nil
+// when the store keeps quarantined deliveries in its inbox (see Inbox),
+// else the in-memory dead letter the receiver created.
 func (r *Receiver) DeadLetter() DeadLetter { return r.dl }
 
 // Shutdown stops accepting deliveries (new ones are answered 503 with
@@ -443,8 +456,9 @@ func (r *Receiver) startDrainLocked() {
 }
 
 // Close stops accepting deliveries at once, stops the durable workers
-// (cancelling the handlers they run and waiting for them to settle), and
-// closes the default store if the receiver created it. Deliveries still in flight may then fail with a
+// (cancelling the handlers they run and waiting for them to settle) and
+// the purge of expired records, and closes the default store if the
+// receiver created it. Deliveries still in flight may then fail with a
 // store error (answered 503, so nothing is lost); call Shutdown first for a
 // graceful stop. Close is safe to call twice.
 func (r *Receiver) Close() error {
@@ -459,6 +473,10 @@ func (r *Receiver) Close() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // do not wait: cancel the handlers, wait for them to settle
 	_ = r.workers.stop(ctx)
+	if r.stopJanitor != nil {
+		close(r.stopJanitor)
+		<-r.janitorDone
+	}
 	if !r.ownStore {
 		return nil
 	}

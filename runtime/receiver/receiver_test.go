@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -191,11 +190,19 @@ func TestMetrics(t *testing.T) {
 	require.NoError(t, err)
 	_ = resp.Body.Close()
 	require.Equal(t, 200, resp.StatusCode)
-	resp, err = http.Get(srv.URL + "/metrics")
-	require.NoError(t, err)
-	body, _ := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-	assert.Contains(t, string(body), `hookgen_deliveries_total{event="TaskFailed",family="tasks",outcome="processed",webhook="taskFailed"} 1`)
+	// Durable mode: the answer is counted as accepted, the worker's run as
+	// processed once it is done.
+	metricsText := func() string {
+		resp, err := http.Get(srv.URL + "/metrics")
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		return string(body)
+	}
+	assert.Contains(t, metricsText(), `hookgen_deliveries_total{event="TaskFailed",family="tasks",outcome="accepted",webhook="taskFailed"} 1`)
+	waitFor(t, func() bool {
+		return strings.Contains(metricsText(), `hookgen_deliveries_total{event="TaskFailed",family="tasks",outcome="processed",webhook="taskFailed"} 1`)
+	})
 }
 
 // TestSharedRegisterer: two receivers (two families) on one registerer.
@@ -303,7 +310,9 @@ func TestMountWithPath(t *testing.T) {
 	assert.Equal(t, 404, resp.StatusCode, "the default path is replaced")
 }
 
-func TestDefaultDeadLetterIsReadable(t *testing.T) {
+// TestQuarantineIsKeptInTheStore: by default a quarantined delivery is a
+// dead entry of the store's inbox, and no separate dead letter is made.
+func TestQuarantineIsKeptInTheStore(t *testing.T) {
 	rcv, err := receiver.New(fixture.SingleAttempt(),
 		func(context.Context, *runtime.Delivery, runtime.Event) error { return runtime.Reject(nil) },
 		receiver.WithMode(receiver.Sync))
@@ -314,11 +323,36 @@ func TestDefaultDeadLetterIsReadable(t *testing.T) {
 	req.Header.Set("Content-Type", "application/json")
 	rcv.ServeHTTP(rec, req)
 	assert.Equal(t, 422, rec.Code)
+	assert.Nil(t, rcv.DeadLetter())
+	p, err := rcv.Inbox().List(context.Background(), store.Query{State: store.Dead})
+	require.NoError(t, err)
+	require.Len(t, p.Entries, 1)
+	assert.Equal(t, fixture.TaskBody("t"), p.Entries[0].Body)
+	assert.Equal(t, "quarantined", p.Entries[0].Reason)
+}
+
+// TestQuarantineWithoutInbox: a store without an inbox keeps quarantined
+// deliveries in a bounded in-memory dead letter.
+func TestQuarantineWithoutInbox(t *testing.T) {
+	rcv, err := receiver.New(fixture.SingleAttempt(),
+		func(context.Context, *runtime.Delivery, runtime.Event) error { return runtime.Reject(nil) },
+		receiver.WithStore(claimsOnly{store.NewMemory()}))
+	require.NoError(t, err)
+	defer rcv.Close()
+	assert.Equal(t, receiver.Sync, rcv.Mode(), "no inbox: synchronous")
+	assert.Nil(t, rcv.Inbox())
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodPost, fixture.TaskPath, strings.NewReader(string(fixture.TaskBody("t"))))
+	req.Header.Set("Content-Type", "application/json")
+	rcv.ServeHTTP(rec, req)
+	assert.Equal(t, 422, rec.Code)
 	dl, ok := rcv.DeadLetter().(*receiver.MemoryDeadLetter)
 	require.True(t, ok)
 	require.Equal(t, 1, dl.Len())
-	assert.Equal(t, fixture.TaskBody("t"), dl.List()[0].Body)
 }
+
+// claimsOnly hides every method of a store but the claims.
+type claimsOnly struct{ store.Store }
 
 func TestMemoryDeadLetterBound(t *testing.T) {
 	dl := receiver.NewMemoryDeadLetter(3)
@@ -330,25 +364,6 @@ func TestMemoryDeadLetterBound(t *testing.T) {
 	assert.Equal(t, "2", items[0].ID)
 	assert.Equal(t, "4", items[2].ID)
 	assert.Equal(t, 2, dl.Evicted())
-}
-
-func TestBoltDeadLetterSurvivesReopen(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "dl.db")
-	dl, err := receiver.OpenBoltDeadLetter(path)
-	require.NoError(t, err)
-	q := receiver.Quarantined{ID: "a", Family: "f", Body: []byte(`{"x":1}`), Outcome: "rejected", ReceivedAt: time.Unix(1, 0).UTC()}
-	require.NoError(t, dl.Quarantine(context.Background(), q))
-	require.NoError(t, dl.Quarantine(context.Background(), receiver.Quarantined{ID: "b"}))
-	require.NoError(t, dl.Close())
-
-	dl, err = receiver.OpenBoltDeadLetter(path)
-	require.NoError(t, err)
-	defer dl.Close()
-	items, err := dl.List()
-	require.NoError(t, err)
-	require.Len(t, items, 2)
-	assert.Equal(t, q, items[0])
-	assert.Equal(t, "b", items[1].ID)
 }
 
 // TestHandlerTimeout: the handler's context ends after WithHandlerTimeout

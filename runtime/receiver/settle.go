@@ -179,7 +179,7 @@ func storeFailed(op string, err error) *verdict {
 
 // quarantine keeps the raw delivery as a dead entry of the store's inbox
 // (Reason "quarantined", or "invalid" for a payload that failed
-// validation) and in the dead letter.
+// validation) and in the dead letter, if any.
 func (f *flight) quarantine(ctx context.Context, why string, cause error) error {
 	r := f.e.r
 	if r.inbox != nil {
@@ -190,6 +190,9 @@ func (f *flight) quarantine(ctx context.Context, why string, cause error) error 
 		if err := f.record(ctx, store.Dead, reason, cause); err != nil {
 			return err
 		}
+	}
+	if r.dl == nil {
+		return nil
 	}
 	if f.id == "" {
 		f.id = r.deliveryID(f.req, f.key)

@@ -7,8 +7,11 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gorilla/mux"
 
@@ -135,10 +138,10 @@ func (f *flight) readBody() *verdict {
 		}
 	}
 	raw := f.buf.Bytes()
-	if bytes.HasPrefix(raw, utf8BOM) && f.enc == runtime.JSONBody {
-		return &verdict{out: OutcomeInvalid, err: &runtime.ValidationError{Errors: []runtime.FieldError{{
-			Rule: "syntax", Message: "the body starts with a UTF-8 byte order mark (EF BB BF), which JSON forbids (RFC 8259 section 8.1): send the JSON text without it",
-		}}}}
+	if f.enc == runtime.JSONBody {
+		if v := checkUTF8(raw); v != nil {
+			return v
+		}
 	}
 	f.req.Raw, f.req.Body = raw, raw
 	return nil
@@ -157,8 +160,57 @@ func (f *flight) newRequest() {
 		RemoteAddr: hr.RemoteAddr,
 	}
 	if hr.URL.RawQuery != "" {
-		f.req.Query = hr.URL.Query()
+		// Parse errors other than the limit (a bad escape) drop the pair,
+		// as url.Query does.
+		f.req.Query, f.queryErr = url.ParseQuery(hr.URL.RawQuery)
 	} // else nil: reads work, no allocation
+}
+
+// maxQueryParams is the limit net/url puts on the parameters of one query
+// (GODEBUG urlmaxqueryparams); past it the whole query is refused.
+const maxQueryParams = 10000
+
+// checkQuery refuses a query that net/url would not parse whole: over the
+// parameter limit, the query would silently be lost.
+func (f *flight) checkQuery() *verdict {
+	if f.queryErr == nil || !strings.Contains(f.queryErr.Error(), "exceeded limit") {
+		return nil
+	}
+	return &verdict{out: OutcomeInvalid, err: &runtime.ValidationError{Errors: []runtime.FieldError{{
+		Rule: "query", Message: "the query has more parameters than the limit of " + strconv.Itoa(maxQueryParams),
+	}}}}
+}
+
+// checkUTF8 refuses a JSON body that is not UTF-8 (RFC 8259 section 8.1):
+// a leading byte order mark, or an invalid byte sequence, named by its
+// byte offset.
+func checkUTF8(raw []byte) *verdict {
+	msg := ""
+	switch {
+	case bytes.HasPrefix(raw, utf8BOM):
+		msg = "the body starts with a UTF-8 byte order mark (EF BB BF), which JSON forbids (RFC 8259 section 8.1): send the JSON text without it"
+	case !utf8.Valid(raw):
+		msg = "the body is not valid UTF-8 at byte offset " + strconv.Itoa(invalidUTF8At(raw))
+	default:
+		return nil
+	}
+	return &verdict{out: OutcomeInvalid, err: &runtime.ValidationError{Errors: []runtime.FieldError{{Rule: "syntax", Message: msg}}}}
+}
+
+// invalidUTF8At returns the offset of the first invalid UTF-8 sequence.
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
 }
 
 // readFailed answers a body that could not be read: 413 past the limit,

@@ -89,6 +89,16 @@ func TestTransport(t *testing.T) {
 			wantStatus: 400, wantOutcome: "invalid", wantDetail: "byte order mark",
 		},
 		{
+			name:       "invalid UTF-8 is 400 with the byte offset",
+			req:        request{body: append([]byte(`{"notificationId":"`), 'a', 0xC3, 0x28, '"', '}')},
+			wantStatus: 400, wantOutcome: "invalid", wantDetail: "not valid UTF-8 at byte offset 20",
+		},
+		{
+			name:       "a query over the parameter limit is 400 naming the limit",
+			req:        request{path: fixture.StackStatePath + "?" + strings.Repeat("a=1&", 10001), body: open},
+			wantStatus: 400, wantOutcome: "invalid", wantDetail: "limit of 10000",
+		},
+		{
 			name:       "a body over the limit is 413",
 			req:        request{body: bytes.Repeat([]byte(" "), 64<<10+1)},
 			wantStatus: 413, wantOutcome: "too-large", wantDetail: "65536 bytes",

@@ -349,9 +349,23 @@ func (b *Bolt) Acquire(ctx context.Context, entity string, pos Position, holder 
 	}
 	defer b.mu.RUnlock()
 	k := []byte(entity)
-	token := newToken()
+	// A refusal changes nothing: answer it from a snapshot, as Claim does.
 	var res OrderClaim
-	err := b.db.Batch(func(tx *bolt.Tx) error {
+	err := b.db.View(func(tx *bolt.Tx) error {
+		rec, found, err := getOrder(tx, k)
+		if err == nil {
+			res, _ = acquireStep(rec, found, b.now().UnixNano(), pos, holder, lease)
+		}
+		return err
+	})
+	if err != nil {
+		return OrderClaim{}, fmt.Errorf("store: acquire: %w", err)
+	}
+	if res.Verdict != Accept {
+		return res, nil
+	}
+	token := newToken()
+	err = b.db.Batch(func(tx *bolt.Tx) error {
 		rec, found, err := getOrder(tx, k)
 		if err != nil {
 			return err
@@ -391,6 +405,26 @@ func (b *Bolt) AbandonOrder(ctx context.Context, entity, token string) error {
 	return b.settleOrder("abandon order", entity, func(r orderRecord, found bool, now int64) (orderRecord, error) {
 		return abandonOrderStep(r, found, now, token)
 	})
+}
+
+// ExtendOrder implements OrderStore.
+func (b *Bolt) ExtendOrder(ctx context.Context, entity, token string, lease time.Duration) (time.Time, error) {
+	if err := checkArgs(ctx, "extend order", entity); err != nil {
+		return time.Time{}, err
+	}
+	if err := checkDuration("extend order", "lease", lease); err != nil {
+		return time.Time{}, err
+	}
+	var until int64
+	err := b.settleOrder("extend order", entity, func(r orderRecord, found bool, now int64) (orderRecord, error) {
+		next, err := extendOrderStep(r, found, now, token, lease)
+		until = next.holdUntil
+		return next, err
+	})
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Unix(0, until), nil
 }
 
 // settleOrder runs CommitOrder or AbandonOrder in a batched transaction.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -12,8 +11,8 @@ import (
 )
 
 // The inbox of Bolt lives in the same file as claims and orders, in two
-// buckets: "entries" maps family NUL id to the entry (JSON, with its
-// lease), and "index" holds empty values under keys that order the entries
+// buckets: "entries" maps family NUL id to the entry (with its lease, in
+// the binary form of bolt_entry.go), and "index" holds empty values under keys that order the entries
 // for List and Lease (times are 8-byte big-endian Unix microseconds with
 // the sign bit flipped, so that bytes sort like times):
 //
@@ -34,11 +33,11 @@ var (
 	indexBucket   = []byte("index")
 )
 
-// boltEntry is the stored form of an entry: the entry and its lease.
+// boltEntry is an entry and its lease.
 type boltEntry struct {
 	Entry
-	Token      string `json:",omitempty"`
-	LeaseUntil int64  `json:",omitempty"` // Unix microseconds
+	Token      string
+	LeaseUntil int64 // Unix microseconds
 }
 
 // due is when a Pending entry may be leased (Unix microseconds).
@@ -117,9 +116,9 @@ func getEntry(tx *bolt.Tx, family, id string) (*boltEntry, error) {
 	if v == nil {
 		return nil, nil
 	}
-	e := new(boltEntry)
-	if err := json.Unmarshal(v, e); err != nil {
-		return nil, fmt.Errorf("%w: entry %s/%s: %v", errCorrupt, family, id, err)
+	e, err := decodeEntry(v)
+	if err != nil {
+		return nil, fmt.Errorf("entry %q/%q: %w", family, id, err)
 	}
 	return e, nil
 }
@@ -141,11 +140,7 @@ func writeEntry(tx *bolt.Tx, old, next *boltEntry) error {
 			return err
 		}
 	} else {
-		v, err := json.Marshal(next)
-		if err != nil {
-			return err
-		}
-		if err := tx.Bucket(entriesBucket).Put(entryKey(next.Family, next.ID), v); err != nil {
+		if err := tx.Bucket(entriesBucket).Put(entryKey(next.Family, next.ID), next.encode()); err != nil {
 			return err
 		}
 		for _, k := range indexKeys(next) {
@@ -255,8 +250,19 @@ func (b *Bolt) Lease(ctx context.Context, n int, lease time.Duration) ([]Leased,
 		return nil, err
 	}
 	defer b.mu.RUnlock()
+	// An idle poll writes nothing: look for a due entry in a read
+	// transaction first.
+	var due bool
+	err := b.db.View(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(indexBucket).Cursor().Seek([]byte{'d'})
+		due = k != nil && k[0] == 'd' && readTime(k[1:]) <= b.now().UnixMicro()
+		return nil
+	})
+	if err != nil || !due {
+		return nil, err
+	}
 	var out []Leased
-	err := b.db.Batch(func(tx *bolt.Tx) error {
+	err = b.db.Batch(func(tx *bolt.Tx) error {
 		out = out[:0]
 		now := b.now()
 		var due []*boltEntry

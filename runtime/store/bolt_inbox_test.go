@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -140,4 +141,65 @@ func BenchmarkBoltList1M(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkBoltPut measures durable acknowledgements: Puts from many
+// goroutines, each returning after its (shared) commit and fsync.
+func BenchmarkBoltPut(b *testing.B) {
+	db, err := store.OpenBolt(boltPath(b))
+	require.NoError(b, err)
+	defer db.Close()
+	benchPut(b, db)
+}
+
+// benchPut runs Put from 32 goroutines per core and reports acks/s.
+func benchPut(b *testing.B, in store.Inbox) {
+	ctx := context.Background()
+	body := []byte(`{"id":"evt_123","type":"alert.created","data":{"severity":"critical","host":"web-1"}}`)
+	var n atomic.Int64
+	b.SetParallelism(32)
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			id := fmt.Sprint("d", n.Add(1))
+			if err := in.Put(ctx, store.Entry{Family: "fam", ID: id, Event: "alert.created", Body: body}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "acks/s")
+}
+
+// TestBoltReadOnlyAnswers checks that calls that change nothing — an idle
+// Lease poll, a refused Acquire, a lost Claim — write nothing to the file
+// (no transaction, no fsync).
+func TestBoltReadOnlyAnswers(t *testing.T) {
+	db, err := store.OpenBolt(boltPath(t))
+	require.NoError(t, err)
+	defer db.Close()
+	ctx := context.Background()
+	c, err := db.Claim(ctx, "k", time.Minute)
+	require.NoError(t, err)
+	o, err := db.Acquire(ctx, "e", store.Position{Version: 5, HasVersion: true}, "h", time.Minute)
+	require.NoError(t, err)
+	require.NoError(t, db.Put(ctx, store.Entry{Family: "f", ID: "later", NextAt: time.Now().Add(time.Hour)}))
+
+	before := store.BoltWrites(db)
+	for range 10 {
+		l, err := db.Lease(ctx, 10, time.Minute)
+		require.NoError(t, err)
+		require.Empty(t, l)
+		busy, err := db.Acquire(ctx, "e", store.Position{Version: 6, HasVersion: true}, "other", time.Minute)
+		require.NoError(t, err)
+		require.Equal(t, store.Busy, busy.Verdict)
+		lost, err := db.Claim(ctx, "k", time.Minute)
+		require.NoError(t, err)
+		require.False(t, lost.Won)
+	}
+	assert.Equal(t, before, store.BoltWrites(db), "nothing written")
+
+	require.NoError(t, db.Complete(ctx, "k", c.Token, time.Hour))
+	require.NoError(t, db.AbandonOrder(ctx, "e", o.Token))
+	assert.Greater(t, store.BoltWrites(db), before, "the counter sees real writes")
 }

@@ -126,8 +126,8 @@ const killHelperEnv = "HOOKGEN_STORE_KILL_HELPER_DB"
 
 // TestBoltKillHelper is not a test on its own: TestBoltKillNine runs the
 // test binary again with only this test and killHelperEnv set. The child
-// completes keys from several goroutines, printing "ACK key" right after
-// each Complete returned, until it has completed killHelperKeys, then keeps
+// completes keys and puts inbox entries from several goroutines, printing
+// "ACK key" right after its Complete and Put returned, until it has completed killHelperKeys, then keeps
 // claiming until it is killed.
 func TestBoltKillHelper(t *testing.T) {
 	path := os.Getenv(killHelperEnv)
@@ -151,6 +151,9 @@ func TestBoltKillHelper(t *testing.T) {
 				if err == nil {
 					err = b.Complete(ctx, key, c.Token, time.Hour)
 				}
+				if err == nil {
+					err = b.Put(ctx, store.Entry{Family: "fam", ID: key, Entity: fmt.Sprint("e", i%7), Body: []byte(key)})
+				}
 				if err != nil {
 					fmt.Fprintln(os.Stderr, "complete:", err)
 					os.Exit(3)
@@ -169,8 +172,9 @@ func TestBoltKillHelper(t *testing.T) {
 
 const killHelperKeys = 2000
 
-// TestBoltKillNine kills a process that is completing keys with SIGKILL
-// and checks that every key it acknowledged is Done in the reopened file.
+// TestBoltKillNine kills a process that is completing keys and putting
+// inbox entries with SIGKILL and checks that every key it acknowledged is
+// Done, and its entry present, in the reopened file.
 func TestBoltKillNine(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a child process")
@@ -214,7 +218,26 @@ func TestBoltKillNine(t *testing.T) {
 		st, err := b.Get(ctx, key)
 		require.NoError(t, err)
 		require.Equal(t, store.Done, st, "acknowledged key %s lost by kill -9", key)
+		e, err := b.GetEntry(ctx, "fam", key)
+		require.NoError(t, err, "acknowledged entry %s lost by kill -9", key)
+		require.Equal(t, []byte(key), e.Body)
 	}
+	// The reopened inbox is consistent: every entry is listed once and
+	// each entity's head can be leased.
+	n := 0
+	for q := (store.Query{Family: "fam", Limit: store.MaxPageSize}); ; {
+		p, err := b.List(ctx, q)
+		require.NoError(t, err)
+		n += len(p.Entries)
+		if p.Next == "" {
+			break
+		}
+		q.After = p.Next
+	}
+	assert.GreaterOrEqual(t, n, len(acked))
+	l, err := b.Lease(ctx, 100, time.Minute)
+	require.NoError(t, err)
+	assert.Len(t, l, 7, "one head per entity e0..e6")
 	t.Logf("%d acknowledged keys survived kill -9", len(acked))
 }
 

@@ -23,7 +23,8 @@
 // holds the entity for the message in one atomic step, so that a stale or
 // after-close message never runs concurrently with a newer one;
 // [OrderStore.CommitOrder] advances the entity and releases the hold,
-// [OrderStore.AbandonOrder] releases it without advancing.
+// [OrderStore.AbandonOrder] releases it without advancing, and
+// [OrderStore.ExtendOrder] renews the hold while a slow handler runs.
 //
 // An [Inbox] keeps [Entry] values: Pending deliveries that workers
 // [Inbox.Lease] (one entity at a time, oldest first) and [Inbox.Settle];
@@ -54,6 +55,8 @@
 // [Inbox.GetEntry] (Store.Get already answers a claim's state, and one type
 // cannot have both), and the Done entry state is [EntryDone] (Done is the
 // claim state). [Query] has a Before bound (for purging by age), and
-// [OrderClaim] reports the hold's end in Until. [OrderStore] keeps the
+// [OrderClaim] reports the hold's end in Until, and [OrderStore]
+// has ExtendOrder (a hold outliving its lease would let the next message
+// of the entity run beside a slow handler). [OrderStore] keeps the
 // two-step Check and Commit until every caller uses Acquire.
 package store

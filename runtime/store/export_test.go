@@ -34,7 +34,7 @@ func BoltHoldWriter(b *Bolt) (release func()) {
 // BoltBulkPut writes n entries made by mk straight into b's file, many per
 // transaction, for benchmarks that need a large inbox quickly.
 func BoltBulkPut(b *Bolt, n int, mk func(i int) Entry) error {
-	const chunk = 20_000
+	const chunk = 5_000
 	for from := 0; from < n; from += chunk {
 		err := b.db.Update(func(tx *bolt.Tx) error {
 			for i := from; i < min(from+chunk, n); i++ {
@@ -53,4 +53,11 @@ func BoltBulkPut(b *Bolt, n int, mk func(i int) Entry) error {
 		}
 	}
 	return nil
+}
+
+// BoltWrites returns the number of page writes b's file has had, for
+// tests that check that a call writes nothing.
+func BoltWrites(b *Bolt) int64 {
+	s := b.db.Stats()
+	return s.TxStats.GetWrite()
 }

@@ -403,6 +403,26 @@ func (m *Memory) AbandonOrder(ctx context.Context, entity, token string) error {
 	})
 }
 
+// ExtendOrder implements OrderStore.
+func (m *Memory) ExtendOrder(ctx context.Context, entity, token string, lease time.Duration) (time.Time, error) {
+	if err := checkArgs(ctx, "extend order", entity); err != nil {
+		return time.Time{}, err
+	}
+	if err := checkDuration("extend order", "lease", lease); err != nil {
+		return time.Time{}, err
+	}
+	var until int64
+	err := m.settleOrder(entity, func(r orderRecord, found bool, now int64) (orderRecord, error) {
+		next, err := extendOrderStep(r, found, now, token, lease)
+		until = next.holdUntil
+		return next, err
+	})
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Unix(0, until), nil
+}
+
 // settleOrder applies CommitOrder or AbandonOrder to a held entity.
 func (m *Memory) settleOrder(entity string, step func(orderRecord, bool, int64) (orderRecord, error)) error {
 	m.ready()

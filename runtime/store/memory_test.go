@@ -326,3 +326,16 @@ func TestMemoryZeroValue(t *testing.T) {
 	_, err = m.Get(ctx, "k")
 	assert.ErrorIs(t, err, store.ErrClosed)
 }
+
+func TestMemoryInboxBound(t *testing.T) {
+	m := store.NewMemory(store.WithMaxEntries(2))
+	ctx := context.Background()
+	require.NoError(t, m.Put(ctx, store.Entry{Family: "f", ID: "1"}))
+	require.NoError(t, m.Put(ctx, store.Entry{Family: "f", ID: "2"}))
+	require.ErrorIs(t, m.Put(ctx, store.Entry{Family: "f", ID: "3"}), store.ErrFull)
+	require.ErrorIs(t, m.Put(ctx, store.Entry{Family: "f", ID: "1"}), store.ErrDuplicate, "a duplicate is still counted")
+	n, err := m.Purge(ctx, store.Query{})
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	require.NoError(t, m.Put(ctx, store.Entry{Family: "f", ID: "3"}), "room again after Purge")
+}

@@ -97,8 +97,9 @@ type memoryConfig struct {
 }
 
 // WithMaxEntries bounds the number of claimed keys plus ordering entities
-// a Memory holds. Default DefaultMaxEntries (1,000,000); values ≤ 0 keep
-// the default.
+// a Memory holds, and separately the number of its inbox entries (Put
+// beyond returns ErrFull; inbox entries are never evicted). Default
+// DefaultMaxEntries (1,000,000); values ≤ 0 keep the default.
 func WithMaxEntries(n int) MemoryOption {
 	return memoryFunc(func(c *memoryConfig) {
 		if n > 0 {

@@ -187,6 +187,17 @@ func commitOrderStep(r orderRecord, found bool, now int64, token string, pos Pos
 	return commitStep(r, true, now, pos.Version, pos.HasVersion, pos.Terminal, retention), nil
 }
 
+// extendOrderStep decides an ExtendOrder: the record to store, or
+// ErrLeaseLost when token does not hold the entity under a live lease.
+func extendOrderStep(r orderRecord, found bool, now int64, token string, lease time.Duration) (orderRecord, error) {
+	if !found || now >= r.expires || token == "" || r.holdToken != token || now >= r.holdUntil {
+		return r, ErrLeaseLost
+	}
+	r.holdUntil = addNanos(now, lease)
+	r.expires = max(r.expires, r.holdUntil)
+	return r, nil
+}
+
 // abandonOrderStep decides an AbandonOrder like commitOrderStep.
 func abandonOrderStep(r orderRecord, found bool, now int64, token string) (orderRecord, error) {
 	if !found || now >= r.expires || token == "" || r.holdToken != token {

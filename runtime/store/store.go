@@ -185,6 +185,11 @@ type OrderStore interface {
 	// AbandonOrder releases the hold without advancing the entity.
 	// ErrLeaseLost when token no longer holds the entity.
 	AbandonOrder(ctx context.Context, entity, token string) error
+	// ExtendOrder renews the live hold token has on entity so that it ends
+	// lease from now, and returns the new end, so that a slow handler keeps
+	// the entity. ErrLeaseLost when token no longer holds it under a live
+	// lease.
+	ExtendOrder(ctx context.Context, entity, token string, lease time.Duration) (time.Time, error)
 
 	// Check says whether a message at version (when hasVersion) may be
 	// processed, without changing anything. Rules: once a terminal message

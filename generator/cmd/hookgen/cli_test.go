@@ -64,7 +64,7 @@ func TestUsageErrorsExit2WithOneLineReason(t *testing.T) {
 		{"validate unknown event", []string{"validate", "-spec", specPath("stackstate"), "-event", "Nope", "a=b"}, "-event"},
 		{"validate unknown flag", []string{"validate", "-bogus"}, "bogus"},
 		{"serve without spec", []string{"serve", "-addr", "127.0.0.1:0"}, "-spec is required"},
-		{"serve bad store", []string{"serve", "-spec", specPath("atscale"), "-store", "redis://x"}, "-store"},
+		{"serve bad store", []string{"serve", "-spec", specPath("atscale"), "-store", "ftp://x"}, "-store"},
 		{"serve bad secret", []string{"serve", "-spec", specPath("stackstate"), "-secret", "Token"}, "SCHEME=VALUE"},
 		{"serve unknown scheme", []string{"serve", "-spec", specPath("stackstate"), "-secret", "Nope=x"}, `"Nope"`},
 		{"serve missing secret", []string{"serve", "-spec", specPath("stackstate"), "-addr", "127.0.0.1:0"}, `scheme "Token"`},

@@ -5,16 +5,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
+	"os"
 	"time"
 
 	"github.com/hookgen/hookgen/internal/specserver"
+	"github.com/hookgen/hookgen/runtime/store"
 )
 
-func runDeliveries(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlags("deliveries", "[-store PATH] [-family F] [-format text|json]",
-		"hookgen deliveries -store .hookgen -family stackstate -format json", stderr)
-	path := fs.String("store", specserver.DefaultStoreDir, "records file, or the directory serve wrote (bolt:PATH accepted)")
+func runDeliveries(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlags("deliveries", "[-store URL | -admin URL] [-family F] [-format text|json]",
+		"hookgen deliveries -store bolt:.hookgen/hookgen.db -family stackstate -format json", stderr)
+	sf := addStoreFlags(fs)
 	family := fs.String("family", "", "only this family's deliveries")
 	format := fs.String("format", "text", "output format: text or json (one object per line)")
 	pos, err := parseArgs(fs, args)
@@ -27,11 +28,12 @@ func runDeliveries(_ context.Context, args []string, _ io.Reader, stdout, stderr
 	if *format != "text" && *format != "json" {
 		return usagef("-format %q: want text or json", *format)
 	}
-	p := strings.TrimPrefix(*path, "bolt:")
-	if p == "" || strings.HasPrefix(p, "memory:") {
-		return usagef("-store %q: want the bolt file or directory serve recorded into", *path)
+	in, err := sf.open(ctx, os.Getenv)
+	if err != nil {
+		return err
 	}
-	recs, err := specserver.ReadRecords(p, *family)
+	defer func() { _ = in.close() }()
+	recs, err := specserver.ReadRecords(ctx, in, store.Query{Family: *family, State: store.EntryDone}, true)
 	if err != nil {
 		return err
 	}
@@ -49,8 +51,8 @@ func printRecords(w io.Writer, recs []specserver.Record, format string) {
 		return
 	}
 	for _, r := range recs {
-		fmt.Fprintf(w, "%s  %-10s %-22s %-22s id=%s attempt=%d %dB\n",
-			r.ReceivedAt.Format(time.RFC3339Nano), r.Family, r.Webhook, r.Event, r.DeliveryID, r.Attempt, len(r.Payload))
+		fmt.Fprintf(w, "%s  %-10s %-22s %-22s id=%s attempts=%d %dB\n",
+			r.ReceivedAt.Format(time.RFC3339Nano), r.Family, r.Webhook, r.Event, r.DeliveryID, r.Attempts, len(r.Payload))
 	}
 	fmt.Fprintf(w, "%d deliveries\n", len(recs))
 }

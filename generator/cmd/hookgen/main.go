@@ -4,8 +4,10 @@
 //
 //	hookgen generate -spec FILE -package NAME -out DIR
 //	hookgen validate   -spec FILE [-op NAME | -event NAME] [-strict] [-format text|json] PAYLOAD...
-//	hookgen serve      -spec FILE [-spec FILE]... -addr HOST:PORT [-config FILE] [-secret SCHEME=VALUE]... [-store URL] [-strict]
-//	hookgen deliveries [-store PATH] [-family F] [-format text|json]
+//	hookgen serve      -spec FILE [-spec FILE]... -addr HOST:PORT [-ops-addr HOST:PORT] [-config FILE] [-secret SCHEME=VALUE]... [-store URL] [-mode sync|durable] [-strict]
+//	hookgen deliveries [-store URL | -admin URL] [-family F] [-format text|json]
+//	hookgen inbox      list|show|replay|purge [-store URL | -admin URL] [-family F] [-state pending|dead|done] [-since DUR] [-format text|json] [ID...]
+//	hookgen migrate    -store postgres://…
 //	hookgen send       -spec FILE -url BASE [-event NAME | -example NAME | -file PAYLOAD] [-secret SCHEME=VALUE]...
 //	                   [-scenario duplicate|reorder|storm] [-method M] [-time-scale F] [-rate-limit DUR] [-format text|json]
 //	hookgen send       -gen-key DIR
@@ -48,7 +50,9 @@ func commands() []command {
 		{"generate", "generate a typed receiver and sender package from a spec", runGenerate},
 		{"validate", "validate payloads (files, stdin, query strings) against a spec", runValidate},
 		{"serve", "serve a spec with no code: validate, deduplicate and record every delivery", runServe},
-		{"deliveries", "list the deliveries serve recorded", runDeliveries},
+		{"deliveries", "list the processed deliveries a store recorded", runDeliveries},
+		{"inbox", "list, show, replay and purge the deliveries a store keeps (dead letter included)", runInbox},
+		{"migrate", "apply the PostgreSQL store's schema migrations", runMigrate},
 		{"send", "replay vectors or a file with the vendor's delivery semantics", runSend},
 		{"scaffold", "write a new ticketing project: receivers, mapping layer, tracker adapter", runScaffold},
 	}

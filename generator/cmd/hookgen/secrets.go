@@ -8,6 +8,7 @@ import (
 
 	"github.com/hookgen/hookgen/internal/specrun"
 	"github.com/hookgen/hookgen/runtime/auth"
+	"github.com/hookgen/hookgen/runtime/serve"
 )
 
 // secretArg is one -secret [FAMILY.]SCHEME=VALUE.
@@ -59,19 +60,9 @@ func redactArg(s string) string {
 	return "…"
 }
 
-// envName is the environment variable holding a scheme's secret.
-func envName(scheme string) string {
-	var b strings.Builder
-	b.WriteString("HOOKGEN_SECRET_")
-	for _, r := range strings.ToUpper(scheme) {
-		if (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
-			b.WriteRune(r)
-		} else {
-			b.WriteByte('_')
-		}
-	}
-	return b.String()
-}
+// envName is the environment variable holding a scheme's secret, named
+// as the generated mains name it.
+func envName(scheme string) string { return serve.SecretEnvName(scheme) }
 
 // usedSchemes lists the schemes a spec's security names.
 func usedSchemes(sp *specrun.Spec) []string {

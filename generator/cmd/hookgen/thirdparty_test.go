@@ -34,7 +34,10 @@ func TestServeThirdPartyCorpus(t *testing.T) {
 			require.NoError(t, err)
 			require.NotEmpty(t, vs)
 			secrets := corpusSecrets(sp)
-			base, _ := startServe(t, append([]string{"-spec", cfg, "-store", "memory:"}, secrets...)...)
+			// Synchronous mode: the answer carries the handler's outcome
+			// (durable mode, the default for single-attempt senders,
+			// answers "accepted" before processing).
+			base, _ := startServe(t, append([]string{"-spec", cfg, "-store", "memory:", "-mode", "sync"}, secrets...)...)
 			success := sp.Family.Delivery.Defaults().SuccessStatus
 			for _, v := range vs {
 				_, results, _ := sendJSON(t, append([]string{"-spec", cfg, "-url", base, "-example", v.Name, "-max-attempts", "3"}, secrets...)...)

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/hookgen/hookgen/runtime/store"
 )
@@ -86,16 +88,21 @@ func (s *Store) Put(ctx context.Context, e store.Entry) error {
 		e.Body = []byte{}
 	}
 	var inserted bool
-	err = s.pool.QueryRow(ctx, `
+	err = s.inEntity(ctx, e.Family, e.Entity, func(q querier) error {
+		return q.QueryRow(ctx, `
 		INSERT INTO hookgen_inbox (family, id, webhook, event, key, entity, method, path, raw_query, header, body,
-			received_at, state, reason, attempts, next_at, last_error, duplicates, updated_at, token, lease_until)
+			received_at, state, reason, attempts, next_at, last_error, duplicates, updated_at, token, lease_until,
+			blocked)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-			COALESCE($16::timestamptz, '-infinity'), $17, $18, now(), '', '-infinity')
+			COALESCE($16::timestamptz, '-infinity'), $17, $18, now(), '', '-infinity',
+			$13::smallint = 1 AND $6 <> ''::bytea AND EXISTS (SELECT 1 FROM hookgen_inbox
+				WHERE state = 1 AND entity <> ''::bytea AND family = $1 AND entity = $6 AND (received_at, id) < ($12, $2)))
 		ON CONFLICT (family, id) DO UPDATE SET duplicates = hookgen_inbox.duplicates + 1
 		RETURNING xmax = 0`,
-		[]byte(e.Family), []byte(e.ID), text(e.Webhook), text(e.Event), text(e.Key), []byte(e.Entity),
-		text(e.Method), text(e.Path), text(e.RawQuery), header, e.Body, e.ReceivedAt, int16(e.State),
-		text(e.Reason), e.Attempts, timeOrNil(e.NextAt), store.CutError(text(e.LastError)), e.Duplicates).Scan(&inserted)
+			[]byte(e.Family), []byte(e.ID), text(e.Webhook), text(e.Event), text(e.Key), []byte(e.Entity),
+			text(e.Method), text(e.Path), text(e.RawQuery), header, e.Body, e.ReceivedAt, int16(e.State),
+			text(e.Reason), e.Attempts, timeOrNil(e.NextAt), store.CutError(text(e.LastError)), e.Duplicates).Scan(&inserted)
+	})
 	if err != nil {
 		return s.fail("put", err)
 	}
@@ -103,6 +110,68 @@ func (s *Store) Put(ctx context.Context, e store.Entry) error {
 		return fmt.Errorf("pgstore: put %s/%s: %w", e.Family, e.ID, store.ErrDuplicate)
 	}
 	return nil
+}
+
+// querier is a pool or a transaction.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// inEntity runs fn on the pool when entity is empty, else in a
+// transaction holding the entity's advisory lock, so that Put, Settle and
+// Replay of one entity keep the blocked flags in step (see migration
+// 0002). Locks are taken before any row, in every caller.
+func (s *Store) inEntity(ctx context.Context, family, entity string, fn func(querier) error) error {
+	if entity == "" {
+		return fn(s.pool)
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, entityLock(family, entity)); err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// entityLock is the advisory lock key of an entity.
+func entityLock(family, entity string) int64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(family))
+	_, _ = h.Write([]byte{0})
+	_, _ = h.Write([]byte(entity))
+	return int64(h.Sum64())
+}
+
+// promoteSQL unblocks the head of an entity ($1 family, $2 entity).
+const promoteSQL = `
+	UPDATE hookgen_inbox SET blocked = false
+	WHERE blocked AND (family, id) = (SELECT family, id FROM hookgen_inbox
+		WHERE state = 1 AND entity <> ''::bytea AND family = $1 AND entity = $2 ORDER BY received_at, id LIMIT 1)`
+
+// unblockSQL unblocks every blocked entry that is its entity's head: the
+// repair after Purge, and in Sweep.
+const unblockSQL = `
+	UPDATE hookgen_inbox o SET blocked = false
+	WHERE o.blocked AND o.state = 1 AND NOT EXISTS (SELECT 1 FROM hookgen_inbox e
+		WHERE e.state = 1 AND e.entity <> ''::bytea AND e.family = o.family AND e.entity = o.entity
+		  AND (e.received_at, e.id) < (o.received_at, o.id))`
+
+// entityOf returns the entity of an entry ("" when absent).
+func (s *Store) entityOf(ctx context.Context, family, id string) (string, error) {
+	var entity []byte
+	err := s.pool.QueryRow(ctx, `SELECT entity FROM hookgen_inbox WHERE family = $1 AND id = $2`,
+		[]byte(family), []byte(id)).Scan(&entity)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	return string(entity), err
 }
 
 // Lease implements store.Inbox with SELECT … FOR UPDATE SKIP LOCKED, so
@@ -126,10 +195,10 @@ func (s *Store) Lease(ctx context.Context, n int, lease time.Duration) ([]store.
 	rows, err := s.pool.Query(ctx, `
 		WITH cand AS (
 			SELECT i.family AS cand_family, i.id AS cand_id FROM hookgen_inbox i
-			WHERE i.state = 1 AND GREATEST(i.next_at, i.lease_until) <= now()
+			WHERE i.state = 1 AND NOT i.blocked AND GREATEST(i.next_at, i.lease_until) <= now()
 			  AND (i.entity = ''::bytea OR NOT EXISTS (
 				SELECT 1 FROM hookgen_inbox e
-				WHERE e.state = 1 AND e.family = i.family AND e.entity = i.entity
+				WHERE e.state = 1 AND e.entity <> ''::bytea AND e.family = i.family AND e.entity = i.entity
 				  AND (e.received_at, e.id) < (i.received_at, i.id)))
 			ORDER BY GREATEST(i.next_at, i.lease_until), i.received_at, i.id
 			LIMIT $1
@@ -187,16 +256,39 @@ func (s *Store) Settle(ctx context.Context, id, family, token string, st store.S
 		return err
 	}
 	var nextAt any
+	entity := ""
 	if st.State == store.Pending {
 		nextAt = timeOrNil(st.NextAt)
+	} else {
+		// Leaving Pending: the entity's next entry becomes its head.
+		var err error
+		if entity, err = s.entityOf(ctx, family, id); err != nil {
+			return s.fail("settle", err)
+		}
 	}
-	return s.leased(ctx, "settle", family, id, `
+	var tag pgconn.CommandTag
+	err := s.inEntity(ctx, family, entity, func(q querier) error {
+		var err error
+		tag, err = q.Exec(ctx, `
 		UPDATE hookgen_inbox SET
 			state = $4, reason = $5, last_error = $6,
 			next_at = COALESCE($7::timestamptz, '-infinity'),
 			token = '', lease_until = '-infinity', updated_at = now()
 		WHERE family = $1 AND id = $2 AND state = 1 AND token = $3 AND $3 <> ''`,
-		[]byte(family), []byte(id), token, int16(st.State), text(st.Reason), store.CutError(text(st.Err)), nextAt)
+			[]byte(family), []byte(id), token, int16(st.State), text(st.Reason), store.CutError(text(st.Err)), nextAt)
+		if err != nil || tag.RowsAffected() == 0 || entity == "" {
+			return err
+		}
+		_, err = q.Exec(ctx, promoteSQL, []byte(family), []byte(entity))
+		return err
+	})
+	if err != nil {
+		return s.fail("settle", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("pgstore: settle %s/%s: %w", family, id, store.ErrLeaseLost)
+	}
+	return nil
 }
 
 // entryCall checks the context, family and id, and that s is open.
@@ -329,15 +421,24 @@ func (s *Store) Replay(ctx context.Context, family, id string) error {
 	if err := s.entryCall(ctx, "replay", family, id); err != nil {
 		return err
 	}
+	entity, err := s.entityOf(ctx, family, id)
+	if err != nil {
+		return s.fail("replay", err)
+	}
 	var exists bool
-	err := s.pool.QueryRow(ctx, `
+	err = s.inEntity(ctx, family, entity, func(q querier) error {
+		return q.QueryRow(ctx, `
 		WITH r AS (
-			UPDATE hookgen_inbox SET state = 1, reason = '', attempts = 0, next_at = '-infinity',
-				token = '', lease_until = '-infinity', updated_at = now()
-			WHERE family = $1 AND id = $2 AND state <> 1
+			UPDATE hookgen_inbox o SET state = 1, reason = '', attempts = 0, next_at = '-infinity',
+				token = '', lease_until = '-infinity', updated_at = now(),
+				blocked = o.entity <> ''::bytea AND EXISTS (SELECT 1 FROM hookgen_inbox e
+					WHERE e.state = 1 AND e.entity <> ''::bytea AND e.family = o.family AND e.entity = o.entity
+					  AND (e.received_at, e.id) < (o.received_at, o.id))
+			WHERE o.family = $1 AND o.id = $2 AND o.state <> 1
 			RETURNING 1)
 		SELECT EXISTS (SELECT 1 FROM r) OR EXISTS (SELECT 1 FROM hookgen_inbox WHERE family = $1 AND id = $2)`,
-		[]byte(family), []byte(id)).Scan(&exists)
+			[]byte(family), []byte(id)).Scan(&exists)
+	})
 	if err != nil {
 		return s.fail("replay", err)
 	}
@@ -362,6 +463,12 @@ func (s *Store) Purge(ctx context.Context, q store.Query) (int, error) {
 	tag, err := s.pool.Exec(ctx, `DELETE FROM hookgen_inbox WHERE `+cond, args...)
 	if err != nil {
 		return 0, s.fail("purge", err)
+	}
+	// A purged head leaves its entity's next entry blocked: unblock the
+	// new heads. (A Put racing with this can leave one blocked until the
+	// next Sweep, which repeats the repair.)
+	if _, err := s.pool.Exec(ctx, unblockSQL); err != nil {
+		return int(tag.RowsAffected()), s.fail("purge", err)
 	}
 	return int(tag.RowsAffected()), nil
 }

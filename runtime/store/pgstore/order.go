@@ -125,6 +125,30 @@ func (s *Store) AbandonOrder(ctx context.Context, entity, token string) error {
 	return nil
 }
 
+// ExtendOrder implements store.OrderStore.
+func (s *Store) ExtendOrder(ctx context.Context, entity, token string, lease time.Duration) (time.Time, error) {
+	if err := s.begin(ctx, "extend order", entity); err != nil {
+		return time.Time{}, err
+	}
+	if err := positive("extend order", "lease", lease); err != nil {
+		return time.Time{}, err
+	}
+	var until time.Time
+	err := s.pool.QueryRow(ctx, `
+		UPDATE hookgen_orders SET
+			hold_until = now() + $3 * interval '1 microsecond',
+			expires = GREATEST(expires, now() + $3 * interval '1 microsecond')
+		WHERE entity = $1 AND hold_token = $2 AND $2 <> '' AND hold_until > now() AND expires > now()
+		RETURNING hold_until`, []byte(entity), token, micros(lease)).Scan(&until)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return time.Time{}, fmt.Errorf("pgstore: extend order %q: %w", entity, store.ErrLeaseLost)
+	}
+	if err != nil {
+		return time.Time{}, s.fail("extend order", err)
+	}
+	return until, nil
+}
+
 // Check implements store.OrderStore (the two-step form).
 func (s *Store) Check(ctx context.Context, entity string, version int64, hasVersion, terminal bool) (store.Verdict, error) {
 	if err := s.begin(ctx, "check", entity); err != nil {

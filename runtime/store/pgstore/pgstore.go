@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -15,10 +17,12 @@ import (
 
 // Store is the PostgreSQL store.Backend: claims, ordering and the inbox in
 // the tables of the schema the URL's search_path selects, shared by every
-// replica that opens the same database. Every method is one statement in
-// its own transaction (Acquire may read once more to explain a refusal),
-// so a write is committed — durable with PostgreSQL's default
-// synchronous_commit — when the method returns. Times (leases, retention,
+// replica that opens the same database. Most methods are one statement in
+// its own transaction (Claim and Acquire may read once more to explain a
+// refusal; Put, Settle and Replay of an entry with an entity run in a short
+// transaction holding the entity's advisory lock), and a write is
+// committed — durable with PostgreSQL's default synchronous_commit — when
+// the method returns (TestAcknowledgesAfterCommit). Times (leases, retention,
 // due times) are the server's, so replicas need no synchronised clocks.
 //
 // A Store is safe for concurrent use by many goroutines.
@@ -26,6 +30,7 @@ type Store struct {
 	pool            *pgxpool.Pool
 	failedRetention time.Duration
 	closed          atomic.Bool
+	stop, done      chan struct{}
 }
 
 var _ store.Backend = (*Store)(nil)
@@ -36,6 +41,22 @@ type Option func(*config)
 type config struct {
 	failedRetention time.Duration
 	migrate         bool
+	sweepInterval   time.Duration
+}
+
+// DefaultSweepInterval is how often a Store deletes expired claims and
+// entities.
+const DefaultSweepInterval = time.Minute
+
+// WithSweepInterval sets how often a background goroutine deletes expired
+// claims and entity positions (they read as absent regardless). Default
+// DefaultSweepInterval; values ≤ 0 keep the default.
+func WithSweepInterval(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.sweepInterval = d
+		}
+	}
 }
 
 // WithFailedRetention sets how long a released key (or one whose lease
@@ -55,18 +76,32 @@ func WithoutMigrate() Option {
 	return func(c *config) { c.migrate = false }
 }
 
+// DefaultMaxConns is the pool size when the URL sets no pool_max_conns:
+// concurrent Puts commit on separate connections, so that PostgreSQL can
+// share one WAL flush among them (pgx's own default is the number of
+// CPUs, at least 4).
+const DefaultMaxConns = 16
+
 // Open connects a pool to the database at url (a postgres:// URL, with
-// pgx's pool parameters such as pool_max_conns), applies the pending
+// pgx's pool parameters such as pool_max_conns; DefaultMaxConns when
+// unset), applies the pending
 // migrations (see Migrate) unless WithoutMigrate, and returns the store.
 // Close it when done.
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
-	c := config{failedRetention: store.DefaultFailedRetention, migrate: true}
+	c := config{failedRetention: store.DefaultFailedRetention, migrate: true, sweepInterval: DefaultSweepInterval}
 	for _, o := range opts {
 		if o != nil {
 			o(&c)
 		}
 	}
-	pool, err := pgxpool.New(ctx, url)
+	pc, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: open: %w", err)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		pc.MaxConns = DefaultMaxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: open: %w", err)
 	}
@@ -79,16 +114,74 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("pgstore: open: %w", err)
 	}
-	return &Store{pool: pool, failedRetention: c.failedRetention}, nil
+	s := &Store{pool: pool, failedRetention: c.failedRetention, stop: make(chan struct{}), done: make(chan struct{})}
+	go s.sweeper(c.sweepInterval)
+	return s, nil
 }
 
-// Close closes the pool; afterwards every method returns store.ErrClosed.
-// It is safe to call more than once.
+// Close stops the sweeper and closes the pool; afterwards every method
+// returns store.ErrClosed. It is safe to call more than once.
 func (s *Store) Close() error {
 	if !s.closed.Swap(true) {
+		close(s.stop)
+		<-s.done
 		s.pool.Close()
 	}
 	return nil
+}
+
+// sweepChunk is the most rows one sweep statement deletes.
+const sweepChunk = 10_000
+
+// sweeper runs Sweep every interval until Close; a failed sweep is
+// retried at the next tick.
+func (s *Store) sweeper(interval time.Duration) {
+	defer close(s.done)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-s.stop
+		cancel()
+	}()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			_, _ = s.Sweep(ctx)
+		}
+	}
+}
+
+// Sweep deletes the claims and entity positions whose retention ended, in
+// statements of at most 10,000 rows, and returns how many it deleted. It
+// also unblocks inbox entries left blocked behind a purged head.
+// The background sweeper calls it; expired rows read as absent anyway.
+func (s *Store) Sweep(ctx context.Context) (int, error) {
+	if s.closed.Load() {
+		return 0, store.ErrClosed
+	}
+	total := 0
+	if _, err := s.pool.Exec(ctx, unblockSQL); err != nil {
+		return 0, s.fail("sweep", err)
+	}
+	for _, table := range []string{"hookgen_claims", "hookgen_orders"} {
+		for {
+			tag, err := s.pool.Exec(ctx, `DELETE FROM `+table+` WHERE ctid IN (
+				SELECT ctid FROM `+table+` WHERE expires <= now() LIMIT `+strconv.Itoa(sweepChunk)+`)
+				AND expires <= now()`)
+			if err != nil {
+				return total, s.fail("sweep", err)
+			}
+			total += int(tag.RowsAffected())
+			if tag.RowsAffected() < sweepChunk {
+				break
+			}
+		}
+	}
+	return total, nil
 }
 
 // begin checks the call's context, the key and that the store is open.

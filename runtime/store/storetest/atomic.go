@@ -174,6 +174,25 @@ func testAcquireHold(t *testing.T, h suite) {
 	require.NoError(t, a.CommitOrder(ctx, entity, again.Token, ver(1), longTTL))
 	require.ErrorIs(t, a.CommitOrder(ctx, entity, again.Token, ver(1), longTTL), store.ErrLeaseLost, "a hold is committed once")
 
+	// A slow handler extends its hold; the entity stays held past the
+	// first lease.
+	slow := acquire(t, a, p+"slow", ver(1), "slow", shortLease)
+	require.Equal(t, store.Accept, slow.Verdict)
+	for range 3 {
+		until, err := b.ExtendOrder(ctx, p+"slow", slow.Token, shortLease+2*settle)
+		require.NoError(t, err, "the holder extends through the other client")
+		assert.WithinDuration(t, time.Now().Add(shortLease+2*settle), until, 5*time.Second)
+		time.Sleep(shortLease)
+	}
+	assert.Equal(t, store.Busy, acquire(t, b, p+"slow", ver(2), "other", longLease).Verdict, "an extended hold is live")
+	_, err := a.ExtendOrder(ctx, p+"slow", slow.Token+"x", longLease)
+	require.ErrorIs(t, err, store.ErrLeaseLost, "a wrong token cannot extend")
+	time.Sleep(shortLease + 3*settle)
+	_, err = a.ExtendOrder(ctx, p+"slow", slow.Token, longLease)
+	require.ErrorIs(t, err, store.ErrLeaseLost, "an ended hold cannot be extended")
+	_, err = a.ExtendOrder(ctx, p+"slow", slow.Token, 0)
+	require.ErrorIs(t, err, store.ErrInvalid)
+
 	// Released: the next message is accepted; an older one is stale.
 	assert.Equal(t, store.Stale, acquire(t, b, entity, ver(0), "d0", longLease).Verdict)
 	second := acquire(t, b, entity, ver(2), "d2", shortLease)
@@ -199,7 +218,7 @@ func testAcquireHold(t *testing.T, h suite) {
 	c = acquire(t, b, short, ver(2), "y", longLease)
 	assert.Equal(t, store.Accept, c.Verdict, "the position expired with its retention")
 
-	_, err := a.Acquire(ctx, "", ver(1), "x", longLease)
+	_, err = a.Acquire(ctx, "", ver(1), "x", longLease)
 	assert.ErrorIs(t, err, store.ErrInvalid)
 	_, err = a.Acquire(ctx, p+"bad", ver(1), "x", 0)
 	assert.ErrorIs(t, err, store.ErrInvalid)

@@ -107,6 +107,7 @@ func Run(t *testing.T, open Open, opts ...Option) {
 		{"InboxList", testInboxList},
 		{"InboxReplayPurge", testInboxReplayPurge},
 		{"InboxInvalid", testInboxInvalid},
+		{"InboxBytes", testInboxBytes},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -545,6 +546,7 @@ func testRestart(t *testing.T, h suite) {
 	require.NoError(t, s.Complete(ctx, held, heldClaim.Token, longTTL), "a lease survives a restart")
 	next := won(t, s, released, longLease)
 	assert.Equal(t, 2, next.Attempt, "the attempt count survives a restart")
+	assert.Greater(t, next.Fence, r.Fence, "the fence counter survives a restart")
 
 	if isOrder {
 		o := s

@@ -1,31 +1,23 @@
-// Command stackstate-receiver runs the generated stackstate receiver on the embedded
-// durable store. It logs every delivery; the NotificationOpened handler shows where
-// business logic goes, every other event is acknowledged as unhandled.
+// Command stackstate-receiver runs the generated stackstate receiver with runtime/serve's
+// production defaults on the embedded durable store. It logs every delivery;
+// the NotificationOpened handler shows where business logic goes, every other event is
+// acknowledged as unhandled.
 //
-//	go run ./examples/stackstate/cmd/stackstate-receiver -addr 127.0.0.1:8080
+//	HOOKGEN_SECRET_<SCHEME>=… go run ./examples/stackstate/cmd/stackstate-receiver -addr 127.0.0.1:8080 -ops-addr 127.0.0.1:9090 -store bolt:stackstate.db
 //
-// Secrets for the spec's security schemes come from HOOKGEN_SECRET_<SCHEME>
-// environment variables.
+// -h lists the flags and the secret variables (HOOKGEN_SECRET_<SCHEME>, the
+// scheme upper-cased, other characters as '_').
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
-	"os/signal"
-	"strings"
-	"syscall"
-	"time"
 
 	"github.com/hookgen/hookgen/examples/stackstate"
 	"github.com/hookgen/hookgen/runtime"
-	"github.com/hookgen/hookgen/runtime/auth"
 	"github.com/hookgen/hookgen/runtime/receiver"
-	"github.com/hookgen/hookgen/runtime/store"
+	"github.com/hookgen/hookgen/runtime/serve"
 )
 
 type handler struct {
@@ -40,45 +32,8 @@ func (h handler) NotificationOpened(ctx context.Context, d *runtime.Delivery, p 
 }
 
 func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "stackstate-receiver:", err)
-		os.Exit(1)
-	}
-}
-
-func run() error {
-	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
-	db := flag.String("db", "stackstate.db", "embedded store file")
-	flag.Parse()
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	st, err := store.OpenBolt(*db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	secrets := auth.Secrets{}
-	for _, kv := range os.Environ() {
-		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "HOOKGEN_SECRET_") {
-			secrets[strings.TrimPrefix(k, "HOOKGEN_SECRET_")] = []string{v}
-		}
-	}
-	h, rc, err := stackstate.NewHTTPHandler(handler{log: log}, receiver.WithStore(st), receiver.WithSecrets(secrets), receiver.WithLogger(log))
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Addr: *addr, Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = rc.Shutdown(sctx)
-		_ = srv.Shutdown(sctx)
-	}()
-	log.Info("listening", "addr", *addr, "family", stackstate.FamilyName)
-	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	serve.App{Name: "stackstate-receiver", Family: stackstate.Family, Logger: log, Build: func(o ...receiver.Option) (*receiver.Receiver, error) {
+		return stackstate.NewReceiver(handler{log: log}, o...)
+	}}.Main()
 }

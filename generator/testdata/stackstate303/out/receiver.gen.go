@@ -100,7 +100,7 @@ func Family() (*runtime.Family, error) {
 	}
 	if err := addWebhook(f, bind.Webhook{
 		Name:         "handleEvent",
-		Path:         "/webhook",
+		Path:         "/",
 		ContentTypes: []string{"application/json"},
 		Operations: []bind.Operation{
 			{
