@@ -6,6 +6,7 @@ require github.com/hookgen/hookgen v0.0.0-00010101000000-000000000000
 
 require (
 	github.com/getkin/kin-openapi v0.152.0 // indirect
+	github.com/go-json-experiment/json v1.27.2 // indirect
 	github.com/gorilla/mux v1.8.1 // indirect
 	github.com/jackc/pgx/v5 v5.12.0 // indirect
 	github.com/oapi-codegen/oapi-codegen/v2 v2.8.2 // indirect

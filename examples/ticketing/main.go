@@ -158,11 +158,7 @@ func routes(cfg Config, engine *ticket.Engine, log *slog.Logger) (*http.ServeMux
 		}
 		return shared, nil
 	}
-	mount := func(family string, spec func() (*runtime.Family, error), build func(...receiver.Option) (http.Handler, *receiver.Receiver, error)) error {
-		fam, err := spec()
-		if err != nil {
-			return err
-		}
+	mount := func(family string, fam *runtime.Family, build func(...receiver.Option) (*receiver.Receiver, error)) error {
 		// Each family gets the secrets of the schemes its spec declares.
 		secrets := auth.Secrets{}
 		for name := range fam.Schemes {
@@ -174,7 +170,7 @@ func routes(cfg Config, engine *ticket.Engine, log *slog.Logger) (*http.ServeMux
 		if err != nil {
 			return err
 		}
-		h, rc, err := build(receiver.WithStore(st), receiver.WithOrderStore(st), receiver.WithSecrets(secrets),
+		rc, err := build(receiver.WithStore(st), receiver.WithOrderStore(st), receiver.WithSecrets(secrets),
 			receiver.WithLogger(log.With("family", family)), receiver.WithRegisterer(reg), receiver.WithOpsEndpoints(false))
 		if err != nil {
 			return fmt.Errorf("%s: %w", family, err)
@@ -186,31 +182,31 @@ func routes(cfg Config, engine *ticket.Engine, log *slog.Logger) (*http.ServeMux
 			_ = rc.Shutdown(sctx)
 			_ = rc.Close()
 		})
-		mux.Handle("/"+family+"/", h)
+		mux.Handle("/"+family+"/", rc.Handler())
 		return nil
 	}
-	if err := mount("atscale", atscale.Family, func(o ...receiver.Option) (http.Handler, *receiver.Receiver, error) {
-		return atscale.NewHTTPHandler(mapping.AtScale{Tickets: engine}, o...)
+	if err := mount("atscale", atscale.Family(), func(o ...receiver.Option) (*receiver.Receiver, error) {
+		return atscale.New(mapping.AtScale{Tickets: engine}, o...)
 	}); err != nil {
 		return nil, closeAll, err
 	}
-	if err := mount("butler", butler.Family, func(o ...receiver.Option) (http.Handler, *receiver.Receiver, error) {
-		return butler.NewHTTPHandler(mapping.Butler{Tickets: engine, TicketPerExecution: cfg.ButlerTicketPerExecution}, o...)
+	if err := mount("butler", butler.Family(), func(o ...receiver.Option) (*receiver.Receiver, error) {
+		return butler.New(mapping.Butler{Tickets: engine, TicketPerExecution: cfg.ButlerTicketPerExecution}, o...)
 	}); err != nil {
 		return nil, closeAll, err
 	}
-	if err := mount("clcbackup", clcbackup.Family, func(o ...receiver.Option) (http.Handler, *receiver.Receiver, error) {
-		return clcbackup.NewHTTPHandler(mapping.CenturyLink{Tickets: engine}, o...)
+	if err := mount("clcbackup", clcbackup.Family(), func(o ...receiver.Option) (*receiver.Receiver, error) {
+		return clcbackup.New(mapping.CenturyLink{Tickets: engine}, o...)
 	}); err != nil {
 		return nil, closeAll, err
 	}
-	if err := mount("netpulse", netpulse.Family, func(o ...receiver.Option) (http.Handler, *receiver.Receiver, error) {
-		return netpulse.NewHTTPHandler(mapping.NetPulse{Tickets: engine}, o...)
+	if err := mount("netpulse", netpulse.Family(), func(o ...receiver.Option) (*receiver.Receiver, error) {
+		return netpulse.New(mapping.NetPulse{Tickets: engine}, o...)
 	}); err != nil {
 		return nil, closeAll, err
 	}
-	if err := mount("stackstate", stackstate.Family, func(o ...receiver.Option) (http.Handler, *receiver.Receiver, error) {
-		return stackstate.NewHTTPHandler(mapping.StackState{Tickets: engine}, o...)
+	if err := mount("stackstate", stackstate.Family(), func(o ...receiver.Option) (*receiver.Receiver, error) {
+		return stackstate.New(mapping.StackState{Tickets: engine}, o...)
 	}); err != nil {
 		return nil, closeAll, err
 	}

@@ -88,6 +88,8 @@ type flight struct {
 	// orderToken is the hold on the entity ("" when none): settle commits
 	// or abandons it.
 	orderToken string
+	// cancels end the contexts storeCtx made; called when the flight ends.
+	cancels []context.CancelFunc
 }
 
 // verdict is what a stage decided: the outcome, the error behind it and,
@@ -127,6 +129,7 @@ var syncStages = []stage{
 func (e *endpoint) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	r := e.r
 	f := &flight{e: e, w: w, hr: hr, start: r.clock(), attempt: 1}
+	defer f.endStoreCalls()
 	if !r.enter() {
 		f.settle(verdict{out: OutcomeShuttingDown, err: fmt.Errorf("%w: receiver shutting down", runtime.ErrTransient)})
 		return
@@ -380,10 +383,23 @@ func (r *Receiver) judge(herr error) verdict {
 	}
 }
 
-// storeCtx is the context of store calls: the request's values, without
-// its cancellation, so that a sender hanging up cannot leave a claim
-// half-settled.
-func (f *flight) storeCtx() context.Context { return context.WithoutCancel(f.hr.Context()) }
+// storeCtx is the context of the store calls of one step: the request's
+// values, without its cancellation, so that a sender hanging up cannot
+// leave a claim half-settled, and bounded by the store timeout, so that a
+// store that does not answer is answered 503 instead of holding the
+// sender.
+func (f *flight) storeCtx() context.Context {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(f.hr.Context()), f.e.r.storeTimeout)
+	f.cancels = append(f.cancels, cancel)
+	return ctx
+}
+
+// endStoreCalls releases the contexts made by storeCtx.
+func (f *flight) endStoreCalls() {
+	for _, cancel := range f.cancels {
+		cancel()
+	}
+}
 
 // keepAlive runs extend every lease/3 until stop is called. When extend
 // fails with store.ErrLeaseLost the returned context is cancelled (the
@@ -403,7 +419,14 @@ func (r *Receiver) keepAlive(parent context.Context, extend func(context.Context
 			case <-done:
 				return
 			case <-t.C:
-				err := extend(context.WithoutCancel(ctx))
+				select {
+				case <-done: // the handler returned while a renewal ran
+					return
+				default:
+				}
+				ectx, ecancel := context.WithTimeout(context.WithoutCancel(ctx), r.storeTimeout)
+				err := extend(ectx)
+				ecancel()
 				if errors.Is(err, store.ErrLeaseLost) {
 					lost = err
 					cancel(err)

@@ -154,6 +154,7 @@ func (f *flight) newRequest() {
 	f.req = &runtime.Request{
 		Method:     hr.Method,
 		Path:       hr.URL.Path,
+		Webhook:    f.e.wh.Name,
 		Header:     hr.Header,
 		PathParams: mux.Vars(hr),
 		ReceivedAt: f.start,

@@ -37,15 +37,15 @@ const (
 // function:
 //
 //	serve.App{Name: "stackstate-receiver", Family: stackstate.Family, Build: func(o ...receiver.Option) (*receiver.Receiver, error) {
-//		return stackstate.NewReceiver(handler{}, o...)
+//		return stackstate.New(handler{}, o...)
 //	}}.Main()
 type App struct {
 	// Name is the command name, for usage and errors.
 	Name string
 	// Family returns the family served (the generated package's Family).
-	Family func() (*runtime.Family, error)
+	Family func() *runtime.Family
 	// Build builds the receiver with the options App computed (the
-	// generated package's NewReceiver with the application's handler).
+	// generated package's New with the application's handler).
 	Build func(opts ...receiver.Option) (*receiver.Receiver, error)
 	// Logger receives the receiver's and the server's logs (default: JSON
 	// on stderr).
@@ -146,10 +146,7 @@ func (a App) Main() {
 // Run is Main without the process: it parses args, reads the environment
 // through getenv, writes usage to stderr, and serves until ctx is done.
 func (a App) Run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
-	fam, err := a.Family()
-	if err != nil {
-		return err
-	}
+	fam := a.Family()
 	cfg, err := a.config(args, getenv, fam, stderr)
 	if err != nil {
 		return err

@@ -21,36 +21,25 @@ type StackState struct {
 }
 
 // NotificationOpened opens or updates the notification's ticket.
-func (h StackState) NotificationOpened(ctx context.Context, d *runtime.Delivery, p *stackstate.Envelope) error {
-	a, err := StackStateOpened(p)
-	if err != nil {
-		return runtime.Reject(err)
-	}
-	return apply(ctx, h.Tickets, d, a)
+func (h StackState) NotificationOpened(ctx context.Context, d *runtime.Delivery, p *stackstate.NotificationOpenedEnvelope) error {
+	return apply(ctx, h.Tickets, d, StackStateOpened(p))
 }
 
 // NotificationClosed resolves the notification's ticket.
-func (h StackState) NotificationClosed(ctx context.Context, d *runtime.Delivery, p *stackstate.Envelope) error {
-	a, err := StackStateClosed(p)
-	if err != nil {
-		return runtime.Reject(err)
-	}
-	return apply(ctx, h.Tickets, d, a)
+func (h StackState) NotificationClosed(ctx context.Context, d *runtime.Delivery, p *stackstate.NotificationClosedEnvelope) error {
+	return apply(ctx, h.Tickets, d, StackStateClosed(p))
 }
 
 // StackStateKey is the correlation key: the notification id, stable from
 // open to close.
-func StackStateKey(p *stackstate.Envelope) string {
-	return "stackstate/" + p.NotificationId.String()
+func StackStateKey(notificationID fmt.Stringer) string {
+	return "stackstate/" + notificationID.String()
 }
 
 // StackStateOpened maps an open notification. Its fingerprint is the state
 // and title, so a retried or repeated open adds nothing.
-func StackStateOpened(p *stackstate.Envelope) (ticket.Action, error) {
-	ev, err := p.Event.AsOpenEvent()
-	if err != nil {
-		return ticket.Action{}, err
-	}
+func StackStateOpened(p *stackstate.NotificationOpenedEnvelope) ticket.Action {
+	ev := p.Event
 	title := fmt.Sprintf("%s: %s", p.Component.Name, ev.Title)
 	var desc strings.Builder
 	fmt.Fprintf(&desc, "Monitor: %s\nComponent: %s (%s)\nState: %s\n", p.Monitor.Name, p.Component.Name, p.Component.Type, ev.State)
@@ -59,20 +48,16 @@ func StackStateOpened(p *stackstate.Envelope) (ticket.Action, error) {
 	}
 	return ticket.Action{
 		Kind:         ticket.Open,
-		Key:          StackStateKey(p),
+		Key:          StackStateKey(p.NotificationId),
 		Subject:      title,
 		Description:  desc.String(),
 		Fingerprint:  string(ev.State) + "|" + ev.Title,
 		Note:         fmt.Sprintf("State %s: %s", ev.State, ev.Title),
 		AfterResolve: ticket.Ignore,
-	}, nil
+	}
 }
 
 // StackStateClosed maps a close notification to a resolve with its reason.
-func StackStateClosed(p *stackstate.Envelope) (ticket.Action, error) {
-	ev, err := p.Event.AsCloseEvent()
-	if err != nil {
-		return ticket.Action{}, err
-	}
-	return ticket.Action{Kind: ticket.Resolve, Key: StackStateKey(p), Reason: "Closed by StackState: " + string(ev.Reason)}, nil
+func StackStateClosed(p *stackstate.NotificationClosedEnvelope) ticket.Action {
+	return ticket.Action{Kind: ticket.Resolve, Key: StackStateKey(p.NotificationId), Reason: "Closed by StackState: " + string(p.Event.Reason)}
 }

@@ -9,9 +9,9 @@ import (
 	"example.com/alerts/receivers/stackstate"
 )
 
-func stackStateEnvelope(t *testing.T, event string) *stackstate.Envelope {
+func stackStateEnvelope[E any](t *testing.T, event string) *E {
 	t.Helper()
-	var p stackstate.Envelope
+	var p E
 	src := `{"notificationId":"1e0e7e8a-0d0b-4d8e-9f3c-0f6c9a7f1c2d","event":` + event + `,
 		"component":{"identifier":"urn:c","link":"https://example.com/c","name":"catalogue","tags":[],"type":"service"},
 		"monitor":{"name":"HTTP errors","tags":[]},"notificationConfiguration":{"name":"n"},"metadata":{}}`
@@ -22,24 +22,15 @@ func stackStateEnvelope(t *testing.T, event string) *stackstate.Envelope {
 }
 
 func TestStackStateOpenedFingerprintsStateAndTitle(t *testing.T) {
-	a, err := StackStateOpened(stackStateEnvelope(t, `{"type":"open","state":"DEVIATING","title":"HTTP 5xx","triggeredTimeMs":1}`))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := StackStateOpened(stackStateEnvelope[stackstate.NotificationOpenedEnvelope](t, `{"type":"open","state":"DEVIATING","title":"HTTP 5xx","triggeredTimeMs":1}`))
 	if a.Kind != ticket.Open || a.Key != "stackstate/1e0e7e8a-0d0b-4d8e-9f3c-0f6c9a7f1c2d" || a.Subject != "catalogue: HTTP 5xx" {
 		t.Fatalf("unexpected action %+v", a)
 	}
-	b, err := StackStateOpened(stackStateEnvelope(t, `{"type":"open","state":"DEVIATING","title":"HTTP 5xx","triggeredTimeMs":2}`))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := StackStateOpened(stackStateEnvelope[stackstate.NotificationOpenedEnvelope](t, `{"type":"open","state":"DEVIATING","title":"HTTP 5xx","triggeredTimeMs":2}`))
 	if a.Fingerprint != b.Fingerprint {
 		t.Fatal("a re-sent open with the same state and title must not count as an update")
 	}
-	c, err := StackStateOpened(stackStateEnvelope(t, `{"type":"open","state":"CRITICAL","title":"HTTP 5xx","triggeredTimeMs":3}`))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := StackStateOpened(stackStateEnvelope[stackstate.NotificationOpenedEnvelope](t, `{"type":"open","state":"CRITICAL","title":"HTTP 5xx","triggeredTimeMs":3}`))
 	if c.Fingerprint == a.Fingerprint {
 		t.Fatal("a state change must count as an update")
 	}
@@ -49,10 +40,7 @@ func TestStackStateOpenedFingerprintsStateAndTitle(t *testing.T) {
 }
 
 func TestStackStateClosedResolvesWithTheReason(t *testing.T) {
-	a, err := StackStateClosed(stackStateEnvelope(t, `{"type":"close","reason":"HealthStateResolved"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := StackStateClosed(stackStateEnvelope[stackstate.NotificationClosedEnvelope](t, `{"type":"close","reason":"HealthStateResolved"}`))
 	if a.Kind != ticket.Resolve || a.Reason != "Closed by StackState: HealthStateResolved" {
 		t.Fatalf("unexpected action %+v", a)
 	}

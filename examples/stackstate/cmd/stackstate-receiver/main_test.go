@@ -78,7 +78,7 @@ func TestMainServes(t *testing.T) {
 
 	raw, err := os.ReadFile("../../../../openapi/examples/stackstate/docs-open.json")
 	require.NoError(t, err)
-	var p stackstate.Envelope
+	var p stackstate.NotificationOpenedEnvelope
 	require.NoError(t, json.Unmarshal(raw, &p))
 	s, err := stackstate.NewSender("http://"+addr, sender.WithSecret("Token", "s3cret"))
 	require.NoError(t, err)
@@ -147,7 +147,7 @@ func TestMainExitCodes(t *testing.T) {
 func TestMainConfigPrecedence(t *testing.T) {
 	raw, err := os.ReadFile("../../../../openapi/examples/stackstate/docs-open.json")
 	require.NoError(t, err)
-	var p stackstate.Envelope
+	var p stackstate.NotificationOpenedEnvelope
 	require.NoError(t, json.Unmarshal(raw, &p))
 	outcome := func(args string, env ...string) string {
 		t.Helper()
