@@ -186,16 +186,19 @@ func (f *flight) checkQuery() *verdict {
 // a leading byte order mark, or an invalid byte sequence, named by its
 // byte offset.
 func checkUTF8(raw []byte) *verdict {
-	msg := ""
+	rule, msg := "syntax", ""
 	switch {
 	case bytes.HasPrefix(raw, utf8BOM):
 		msg = "the body starts with a UTF-8 byte order mark (EF BB BF), which JSON forbids (RFC 8259 section 8.1): send the JSON text without it"
 	case !utf8.Valid(raw):
-		msg = "the body is not valid UTF-8 at byte offset " + strconv.Itoa(invalidUTF8At(raw))
+		// The same rule and wording as the decoder's lexer (runtime/schema
+		// RuleUTF8), which meets the same bytes when a receiver is built
+		// without this stage's check (query-encoded payloads).
+		rule, msg = "utf8", "invalid UTF-8 at byte "+strconv.Itoa(invalidUTF8At(raw))
 	default:
 		return nil
 	}
-	return &verdict{out: OutcomeInvalid, err: &runtime.ValidationError{Errors: []runtime.FieldError{{Rule: "syntax", Message: msg}}}}
+	return &verdict{out: OutcomeInvalid, err: &runtime.ValidationError{Errors: []runtime.FieldError{{Rule: rule, Message: msg}}}}
 }
 
 // invalidUTF8At returns the offset of the first invalid UTF-8 sequence.
