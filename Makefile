@@ -12,6 +12,8 @@ RACE      ?= $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO)
 # go generate or go test, which need the stale code to compile first).
 FAMILIES  := stackstate atscale butler netpulse clcbackup
 GOLDEN    := stackstate303 billing31 mixedsec
+# examples/ticketing is the output of 'hookgen scaffold ticketing' (its own module).
+TICKETING := stackstate,clcbackup,butler,netpulse,atscale
 
 .DEFAULT_GOAL := help
 
@@ -25,7 +27,7 @@ build: ## build the hookgen CLI into bin/
 
 .PHONY: test
 test: ## run every test, with the race detector when a C compiler is present (services are skipped when absent)
-	$(GO) test $(RACE) -count=1 $(PKGS)
+	$(GO) test $(RACE) -count=1 -timeout 40m $(PKGS)
 
 .PHONY: vet
 vet: ## go vet
@@ -41,6 +43,7 @@ generate: ## regenerate examples/ and golden files from openapi/
 	$(GO) build -o $(BIN)/hookgen ./generator/cmd/hookgen
 	for f in $(FAMILIES); do $(BIN)/hookgen generate -q -spec openapi/$$f.yaml -package $$f -out examples/$$f; done
 	for c in $(GOLDEN); do $(BIN)/hookgen generate -q -spec generator/testdata/$$c/openapi.yaml -package out -out generator/testdata/$$c/out; done
+	$(BIN)/hookgen scaffold ticketing -q -force -families $(TICKETING) -tracker redmine -module example.com/alerts -out examples/ticketing -hookgen .
 
 .PHONY: check-generated
 check-generated: generate ## fail when checked-in generated code is stale
@@ -54,6 +57,10 @@ tidy-check: ## fail when go.mod or go.sum are not what `go mod tidy` makes them
 .PHONY: demo
 demo: generate ## the main job: generate receivers, serve them on the embedded store, replay every vendor example
 	$(GO) run ./internal/demo
+
+.PHONY: test-ticketing
+test-ticketing: ## build and test examples/ticketing, the scaffolded module, on this checkout
+	cd examples/ticketing && GOWORK=off $(GO) vet ./... && GOWORK=off $(GO) test -count=1 ./...
 
 # The benchmark harness is its own module (internal/bench) so that its peers'
 # dependencies stay out of the library; wrk comes from the distribution.
@@ -74,4 +81,4 @@ bench-smoke: ## the harness's tests and a short run that proves it works (no tim
 	cd internal/bench && BENCH_COMMAND="make bench-smoke" $(GO) run ./cmd/benchrun -smoke
 
 .PHONY: ci
-ci: tidy-check lint test check-generated ## what .ci/run runs
+ci: tidy-check lint test test-ticketing check-generated ## what .ci/run runs

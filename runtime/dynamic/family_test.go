@@ -17,6 +17,7 @@ import (
 func TestDynamicDifferential(t *testing.T) {
 	for _, fam := range []string{"stackstate", "atscale", "butler", "netpulse", "clcbackup"} {
 		t.Run(fam, func(t *testing.T) {
+			t.Parallel()
 			l, err := dynamic.LoadFamily(context.Background(), dynamic.Config{Spec: filepath.Join("..", "..", "openapi", fam+".yaml"), Family: fam})
 			require.NoError(t, err)
 			difftest.Run(t, fam, func() *runtime.Family { return l.Family })
