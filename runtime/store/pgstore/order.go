@@ -183,7 +183,7 @@ func (s *Store) Commit(ctx context.Context, entity string, version int64, hasVer
 	_, err := s.pool.Exec(ctx, `
 		INSERT INTO hookgen_orders AS o
 			(entity, version, has_version, terminal, expires, holder, hold_token, hold_until)
-		VALUES ($1, CASE WHEN $3 THEN $2 ELSE 0 END, $3, $4, now() + $5 * interval '1 microsecond', '', '', '-infinity')
+		VALUES ($1, CASE WHEN $3 THEN $2::bigint ELSE 0 END, $3, $4, now() + $5 * interval '1 microsecond', '', '', '-infinity')
 		ON CONFLICT (entity) DO UPDATE SET
 			version = CASE
 				WHEN o.expires <= now() THEN EXCLUDED.version

@@ -614,6 +614,12 @@ func testOrder(t *testing.T, h suite) {
 		{"TerminalStaysAfterLaterCommit", []commit{{4, true, true}, {8, true, false}}, []check{
 			{9, true, false, store.AfterTerminal},
 		}},
+		// StackState versions are epoch milliseconds: past 32 bits.
+		{"MillisecondVersions", []commit{{1702635356757, true, false}}, []check{
+			{1702635356756, true, false, store.Stale},
+			{1702635356757, true, false, store.Accept},
+			{1<<62 + 1, true, false, store.Accept},
+		}},
 		{"UnversionedOnly", []commit{{0, false, false}}, []check{
 			{0, false, false, store.Accept},
 			{1, true, false, store.Accept},
