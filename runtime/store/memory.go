@@ -112,8 +112,8 @@ func (m *Memory) setup(c memoryConfig) {
 		s := &m.shards[i]
 		s.maxEntries = min(c.maxEntries/n, math.MaxInt32) // heap indexes are int32
 		s.maxBytes = c.maxBytes / int64(n)
-		s.claims = make(map[string]*memEntry)
-		s.orders = make(map[string]*memEntry)
+		s.claims = newEntryTable()
+		s.orders = newEntryTable()
 	}
 }
 
@@ -166,8 +166,8 @@ func (e *memEntry) evictAt() int64 {
 // memShard is one independently locked part of a Memory.
 type memShard struct {
 	mu         sync.Mutex
-	claims     map[string]*memEntry
-	orders     map[string]*memEntry
+	claims     entryTable
+	orders     entryTable
 	evict      entryHeap
 	head, tail *memEntry
 	entries    int
@@ -208,7 +208,7 @@ func (m *Memory) Claim(ctx context.Context, key string, lease time.Duration) (Cl
 		return Claim{}, err
 	}
 	defer s.mu.Unlock()
-	e := s.get(s.claims, key, now.UnixNano())
+	e := s.get(&s.claims, key, now.UnixNano())
 	var cur claimRecord
 	if e != nil {
 		cur = e.claim
@@ -219,7 +219,7 @@ func (m *Memory) Claim(ctx context.Context, key string, lease time.Duration) (Cl
 	}
 	if e == nil {
 		e = &memEntry{key: key, size: entrySize(len(key) + tokenLen)}
-		if err := s.insert(s.claims, e, now.UnixNano()); err != nil {
+		if err := s.insert(&s.claims, e, now.UnixNano()); err != nil {
 			return Claim{}, fmt.Errorf("store: claim: %w", err)
 		}
 	}
@@ -263,7 +263,7 @@ func (m *Memory) settle(key string, step func(claimRecord, bool, int64) (claimRe
 		return err
 	}
 	defer s.mu.Unlock()
-	e := s.get(s.claims, key, now)
+	e := s.get(&s.claims, key, now)
 	var cur claimRecord
 	if e != nil {
 		cur = e.claim
@@ -309,7 +309,7 @@ func (m *Memory) Get(ctx context.Context, key string) (State, error) {
 		return Absent, err
 	}
 	defer s.mu.Unlock()
-	e := s.get(s.claims, key, now)
+	e := s.get(&s.claims, key, now)
 	if e == nil {
 		return Absent, nil
 	}
@@ -328,7 +328,7 @@ func (m *Memory) Check(ctx context.Context, entity string, version int64, hasVer
 		return 0, err
 	}
 	defer s.mu.Unlock()
-	e := s.get(s.orders, entity, now)
+	e := s.get(&s.orders, entity, now)
 	if e == nil {
 		return Accept, nil
 	}
@@ -350,12 +350,12 @@ func (m *Memory) Commit(ctx context.Context, entity string, version int64, hasVe
 		return err
 	}
 	defer s.mu.Unlock()
-	e := s.get(s.orders, entity, now)
+	e := s.get(&s.orders, entity, now)
 	found := e != nil
 	var cur orderRecord
 	if !found {
 		e = &memEntry{key: entity, order: &orderRecord{}, size: entrySize(len(entity))}
-		if err := s.insert(s.orders, e, now); err != nil {
+		if err := s.insert(&s.orders, e, now); err != nil {
 			return fmt.Errorf("store: commit: %w", err)
 		}
 	} else {
@@ -381,7 +381,7 @@ func (m *Memory) Acquire(ctx context.Context, entity string, pos Position, holde
 		return OrderClaim{}, err
 	}
 	defer s.mu.Unlock()
-	e := s.get(s.orders, entity, now)
+	e := s.get(&s.orders, entity, now)
 	var cur orderRecord
 	if e != nil {
 		cur = *e.order
@@ -392,7 +392,7 @@ func (m *Memory) Acquire(ctx context.Context, entity string, pos Position, holde
 	}
 	if e == nil {
 		e = &memEntry{key: entity, order: &orderRecord{}, size: entrySize(len(entity) + tokenLen)}
-		if err := s.insert(s.orders, e, now); err != nil {
+		if err := s.insert(&s.orders, e, now); err != nil {
 			return OrderClaim{}, fmt.Errorf("store: acquire: %w", err)
 		}
 	}
@@ -455,7 +455,7 @@ func (m *Memory) settleOrder(entity string, step func(orderRecord, bool, int64) 
 		return err
 	}
 	defer s.mu.Unlock()
-	e := s.get(s.orders, entity, now)
+	e := s.get(&s.orders, entity, now)
 	var cur orderRecord
 	if e != nil {
 		cur = *e.order
@@ -493,7 +493,7 @@ func (m *Memory) Close() error {
 	for i := range m.shards {
 		s := &m.shards[i]
 		s.mu.Lock()
-		s.claims, s.orders, s.evict = nil, nil, nil
+		s.claims, s.orders, s.evict = entryTable{}, entryTable{}, nil
 		s.head, s.tail = nil, nil
 		s.entries, s.bytes = 0, 0
 		s.mu.Unlock()
@@ -503,8 +503,8 @@ func (m *Memory) Close() error {
 }
 
 // get returns the live entry for key in table, dropping an expired one.
-func (s *memShard) get(table map[string]*memEntry, key string, now int64) *memEntry {
-	e := table[key]
+func (s *memShard) get(table *entryTable, key string, now int64) *memEntry {
+	e := table.get(key)
 	if e == nil {
 		return nil
 	}
@@ -516,7 +516,7 @@ func (s *memShard) get(table map[string]*memEntry, key string, now int64) *memEn
 }
 
 // insert adds e to table after making room for it.
-func (s *memShard) insert(table map[string]*memEntry, e *memEntry, now int64) error {
+func (s *memShard) insert(table *entryTable, e *memEntry, now int64) error {
 	if int64(e.size) > s.maxBytes {
 		return fmt.Errorf("entry of %d bytes exceeds the shard's %d bytes: %w", e.size, s.maxBytes, ErrFull)
 	}
@@ -530,7 +530,7 @@ func (s *memShard) insert(table map[string]*memEntry, e *memEntry, now int64) er
 			return fmt.Errorf("%d entries, %d bytes, all under live leases: %w", s.entries, s.bytes, ErrFull)
 		}
 	}
-	table[e.key] = e
+	table.put(e)
 	s.entries++
 	s.bytes += int64(e.size)
 	e.heapIdx = -1
@@ -540,9 +540,9 @@ func (s *memShard) insert(table map[string]*memEntry, e *memEntry, now int64) er
 // remove drops e from the shard.
 func (s *memShard) remove(e *memEntry) {
 	if e.isOrder() {
-		delete(s.orders, e.key)
+		s.orders.del(e.key)
 	} else {
-		delete(s.claims, e.key)
+		s.claims.del(e.key)
 	}
 	if e.heapIdx >= 0 {
 		heap.Remove(&s.evict, int(e.heapIdx))
