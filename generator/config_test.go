@@ -28,12 +28,12 @@ func TestConfigOverlay(t *testing.T) {
 	}
 	for _, want := range []string{
 		`const FamilyName = "stackstate"`, // from the Overlay document
-		"runtime.RetryUntilSuccess",       // from the config's delivery
+		"hookgen.RetryUntilSuccess",       // from the config's delivery
 		`AuthFailureStatus: 404`,          // from the spec's own 404 "Invalid token."
 		`Path:         "/stackstate"`,
 		`Terminal: []string{"close"}`,
-		"NotificationOpened(ctx context.Context, d *runtime.Delivery, p *Envelope) error",
-		"NotificationClosed(ctx context.Context, d *runtime.Delivery, p *Envelope) error",
+		"NotificationOpened(ctx context.Context, d *hookgen.Delivery, p *NotificationOpenedEnvelope) error",
+		"NotificationClosed(ctx context.Context, d *hookgen.Delivery, p *NotificationClosedEnvelope) error",
 		`"$request.body#/event/triggeredTimeMs"`,
 	} {
 		assert.Contains(t, recv, want)

@@ -43,8 +43,11 @@ func (h *ssHandler) HandleEvent(_ context.Context, _ *runtime.Delivery, p *stack
 // automatically and a wrong token gets the spec's 404 "Invalid token.".
 func TestThirdPartyStackState303(t *testing.T) {
 	h := &ssHandler{}
-	hh, rc, err := stackstate.NewHTTPHandler(h, receiver.WithSecrets(auth.Secrets{"Token": {"s3cret-token"}}))
+	// Sync: the handler runs before the answer (single-attempt senders
+	// default to the durable inbox).
+	rc, err := stackstate.New(h, receiver.WithSecrets(auth.Secrets{"Token": {"s3cret-token"}}), receiver.WithMode(receiver.Sync))
 	require.NoError(t, err)
+	hh := rc.Handler()
 	defer rc.Close()
 	srv := httptest.NewServer(hh)
 	defer srv.Close()
@@ -88,8 +91,9 @@ func (h billingHandler) InvoicePaid(_ context.Context, _ *runtime.Delivery, p *b
 func TestThirdPartyBilling31(t *testing.T) {
 	const key = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 	h := billingHandler{paid: make(chan *billing.InvoicePaid, 4)}
-	hh, rc, err := billing.NewHTTPHandler(h, receiver.WithSecrets(auth.Secrets{"StandardWebhook": {key}}))
+	rc, err := billing.New(h, receiver.WithSecrets(auth.Secrets{"StandardWebhook": {key}}))
 	require.NoError(t, err)
+	hh := rc.Handler()
 	defer rc.Close()
 	srv := httptest.NewServer(hh)
 	defer srv.Close()

@@ -59,6 +59,22 @@ components:
       requestBody: {content: {application/json: {schema: {type: object}}}}
       responses: {"200": {description: ok}}
 `, []string{"sometimes", "retry-until-success"}},
+		// What the generated Family() builds is built at generation time:
+		// a description it would refuse never reaches run time.
+		{"bad key expression", specHead + `webhooks:
+  a:
+    post:
+      x-hookgen-idempotency-key: [$request.bogus]
+      requestBody: {content: {application/json: {schema: {type: object}}}}
+      responses: {"200": {description: ok}}
+`, []string{"idempotency key", "$request.bogus"}},
+		{"bad path", specHead + `webhooks:
+  a:
+    post:
+      x-hookgen-path: nope
+      requestBody: {content: {application/json: {schema: {type: object}}}}
+      responses: {"200": {description: ok}}
+`, []string{"nope", "must start with /"}},
 		{"xml only", specHead + `webhooks:
   a:
     post:

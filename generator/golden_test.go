@@ -18,7 +18,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/<case>/out")
 
 // goldenCases are third-party-shaped specs used without edits.
-var goldenCases = []string{"stackstate303", "billing31"}
+var goldenCases = []string{"stackstate303", "billing31", "mixedsec"}
 
 // TestGolden generates each case and compares it with the checked-in
 // output, which is itself a Go package that must build and vet (the

@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hookgen/hookgen/generator"
-	"github.com/hookgen/hookgen/runtime"
 	"github.com/hookgen/hookgen/runtime/dynamic"
 )
 
@@ -51,11 +50,10 @@ func assertSameMeaning(t *testing.T, m *generator.Model, s *dynamic.Spec) {
 	assert.Equal(t, []any{m.Delivery.SuccessStatus, m.Delivery.AuthFailureStatus, m.Delivery.MaxBodyBytes, m.Delivery.RetrySchedule, m.Delivery.MaxRetries},
 		[]any{s.Delivery.SuccessStatus, s.Delivery.AuthFailureStatus, s.Delivery.MaxBodyBytes, s.Delivery.RetrySchedule, s.Delivery.MaxRetries})
 	assert.Equal(t, m.Security, s.Security)
-	kinds := map[string]runtime.SchemeKind{"runtime.APIKey": runtime.APIKey, "runtime.Basic": runtime.Basic, "runtime.Bearer": runtime.Bearer, "runtime.Signature": runtime.Signature}
 	require.Len(t, s.Schemes, len(m.Schemes))
 	for i, g := range m.Schemes {
 		d := s.Schemes[i]
-		assert.Equal(t, []any{g.Name, kinds[g.Kind], g.In, g.Param, g.Sig != nil}, []any{d.Name, d.Kind, d.In, d.Param, d.Sig != nil})
+		assert.Equal(t, []any{g.Name, g.Kind, g.In, g.Param, g.Sig != nil}, []any{d.Name, d.Kind, d.In, d.Param, d.Sig != nil})
 		if g.Sig != nil && d.Sig != nil {
 			assert.Equal(t, []string{g.Sig.Format, g.Sig.Header, g.Sig.Algorithm, g.Sig.Encoding, g.Sig.Prefix, g.Sig.IDHeader, g.Sig.TimestampHeader, g.Sig.Tolerance},
 				[]string{d.Sig.Format, d.Sig.Header, d.Sig.Algorithm, d.Sig.Encoding, d.Sig.Prefix, d.Sig.IDHeader, d.Sig.TimestampHeader, d.Sig.Tolerance})
@@ -64,7 +62,7 @@ func assertSameMeaning(t *testing.T, m *generator.Model, s *dynamic.Spec) {
 	require.Len(t, s.Events, len(m.Events))
 	for i, g := range m.Events {
 		d := s.Events[i]
-		assert.Equal(t, []any{g.Name, g.GoType, g.Doc, g.Webhook, g.Method, g.Methods},
+		assert.Equal(t, []any{g.Name, g.Schema, g.Doc, g.Webhook, g.Method, g.Methods},
 			[]any{d.Name, dynamic.TypeName(d.SchemaName), d.Doc, d.Webhook, d.Method, d.Methods})
 	}
 	require.Len(t, s.Webhooks, len(m.Webhooks))
@@ -74,8 +72,8 @@ func assertSameMeaning(t *testing.T, m *generator.Model, s *dynamic.Spec) {
 		require.Len(t, d.Operations, len(g.Operations), g.Name)
 		for j, go_ := range g.Operations {
 			do := d.Operations[j]
-			assert.Equal(t, []any{go_.Method, go_.Methods, go_.IsQuery, len(go_.Query), go_.Key, go_.Validator != "", len(go_.Events)},
-				[]any{do.Method, do.Methods, do.IsQuery, len(do.Query), do.Key, do.Body != nil, len(do.Events)}, g.Name)
+			assert.Equal(t, []any{go_.Method, go_.Methods, go_.IsQuery, len(go_.Query), go_.Key, go_.Validator != "", len(go_.Events), go_.OwnSecurity, go_.Security},
+				[]any{do.Method, do.Methods, do.IsQuery, len(do.Query), do.Key, do.Body != nil, len(do.Events), do.OwnSecurity, do.Security}, g.Name)
 			for k, q := range go_.Query {
 				assert.Equal(t, []any{q.Query, q.Property, q.Type, q.Nullable}, []any{do.Query[k].Query, do.Query[k].Property, do.Query[k].Type, do.Query[k].Nullable})
 			}

@@ -3,6 +3,8 @@ package generator
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/hookgen/hookgen/runtime"
+	"maps"
 	"regexp"
 	"sort"
 	"strings"
@@ -37,9 +39,12 @@ type Model struct {
 	Title string
 	// Delivery is the family's delivery policy.
 	Delivery Delivery
-	// Schemes are the security schemes the spec's security uses.
+	// Schemes are the security schemes the root security or any
+	// operation's security uses.
 	Schemes []Scheme
-	// Security lists the alternative requirements (scheme names).
+	// Security lists the alternative requirements (scheme names) of the
+	// spec's root security, which every operation without security of its
+	// own uses.
 	Security [][]string
 	// Webhooks are the receivable webhooks, in spec order (sorted by key).
 	Webhooks []*Webhook
@@ -53,8 +58,8 @@ type Model struct {
 
 // Delivery is the parsed x-hookgen-delivery extension.
 type Delivery struct {
-	// Mode is the Go constant of the runtime delivery mode.
-	Mode string
+	// Mode is the sender's delivery mode.
+	Mode runtime.DeliveryMode
 	// ModeName is the x-hookgen-delivery spelling.
 	ModeName          string
 	SuccessStatus     int
@@ -69,7 +74,7 @@ type Delivery struct {
 // Scheme is one security scheme.
 type Scheme struct {
 	Name  string
-	Kind  string // Go constant: runtime.APIKey, runtime.Basic, ...
+	Kind  runtime.SchemeKind
 	In    string
 	Param string
 	Sig   *Signature
@@ -112,6 +117,12 @@ type Operation struct {
 	Events    []*OpEvent
 	Key       []string
 	Ordering  *Ordering
+	// OwnSecurity reports that the operation declares `security` of its
+	// own, which replaces the spec's root security for it.
+	OwnSecurity bool
+	// Security is the operation's own requirements when OwnSecurity (one
+	// empty requirement for `security: []`, which makes it public).
+	Security [][]string
 
 	bodyRef *openapi3.SchemaRef
 }
@@ -145,8 +156,13 @@ type MatchEntry struct {
 
 // Event is one Handler method.
 type Event struct {
-	Name      string
-	GoType    string
+	Name string
+	// GoType is the handler's payload type: the type of Schema, or the
+	// event's own narrowing of it (see narrowUnions).
+	GoType string
+	// Schema is the Go type name of the schema the payload is validated
+	// against.
+	Schema    string
 	Validator string
 	Doc       string
 	// Webhook and Method are where the sender sends it by default.
@@ -253,7 +269,7 @@ func BuildModel(doc *openapi3.T, cfg Config) (*Model, error) {
 	if m.Delivery, err = buildDelivery(firstOp); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSpec, err)
 	}
-	if m.Schemes, m.Security, err = buildSecurity(doc, firstOp); err != nil {
+	if m.Schemes, m.Security, err = buildSecurity(doc, m.Webhooks); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSpec, err)
 	}
 	// Key default for Standard Webhooks senders: their delivery id.
@@ -376,6 +392,13 @@ func buildOperation(doc *openapi3.T, vg *validatorGen, m *Model, it pathItem, me
 		o.Validator = vg.fn(bodyRef, "")
 		o.bodyRef = bodyRef
 	}
+	if op.Security != nil {
+		o.OwnSecurity = true
+		o.Security = requirements(*op.Security, map[string]bool{})
+		if len(o.Security) == 0 {
+			o.Security = [][]string{{}} // security: [] — public
+		}
+	}
 	var err error
 	if o.Key, err = stringsExt(op.Extensions, extKey); err != nil {
 		return nil, err
@@ -458,10 +481,14 @@ func buildOperation(doc *openapi3.T, vg *validatorGen, m *Model, it pathItem, me
 		if sref == nil {
 			return nil, fmt.Errorf("%s: event %s needs a schema (the operation has no request body)", extEvents, re.Name)
 		}
+		validateRef := sref
+		if n := narrowUnions(doc, re.Name, sref, re.Match); n != nil {
+			sref = n
+		}
 		goType := codegen.SchemaNameToTypeName(refName(sref.Ref))
 		ev := events[re.Name]
 		if ev == nil {
-			ev = &Event{Name: re.Name, GoType: goType, Validator: vg.fn(sref, ""), Doc: firstNonEmpty(re.Description, sref.Value.Description), Webhook: it.key, Method: method, schemaRef: sref}
+			ev = &Event{Name: re.Name, GoType: goType, Schema: codegen.SchemaNameToTypeName(refName(validateRef.Ref)), Validator: vg.fn(validateRef, ""), Doc: firstNonEmpty(re.Description, sref.Value.Description), Webhook: it.key, Method: method, schemaRef: sref}
 			events[re.Name] = ev
 			m.Events = append(m.Events, ev)
 		} else if ev.GoType != goType {
@@ -493,6 +520,98 @@ func buildOperation(doc *openapi3.T, vg *validatorGen, m *Model, it pathItem, me
 	return o, nil
 }
 
+// narrowUnions gives an event its own payload type when its match selects
+// one branch of a discriminated union inside the payload: StackState's
+// NotificationOpened matches $request.body#/event/type: open, so it gets
+// NotificationOpenedEnvelope, an Envelope whose event is an OpenEvent
+// rather than the raw Open|Close union. It returns nil when the match
+// selects no union branch. The new schema is added to doc's components
+// (for oapi-codegen); the event is still validated against the original
+// schema, whose discriminator check is the same selection.
+func narrowUnions(doc *openapi3.T, event string, sref *openapi3.SchemaRef, match map[string]any) *openapi3.SchemaRef {
+	if sref == nil || sref.Value == nil || sref.Ref == "" {
+		return nil
+	}
+	var narrowed *openapi3.Schema
+	keys := make([]string, 0, len(match))
+	for k := range match {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		ptr, ok := strings.CutPrefix(k, "$request.body#/")
+		if !ok {
+			continue
+		}
+		toks := strings.Split(ptr, "/")
+		if len(toks) != 2 {
+			continue
+		}
+		for i, t := range toks {
+			toks[i] = strings.ReplaceAll(strings.ReplaceAll(t, "~1", "/"), "~0", "~")
+		}
+		ps := sref.Value.Properties[toks[0]]
+		if ps == nil || ps.Value == nil || ps.Value.Discriminator == nil || ps.Value.Discriminator.PropertyName != toks[1] {
+			continue
+		}
+		target := branchFor(ps.Value, match[k])
+		if target == "" {
+			continue
+		}
+		bs, ok := doc.Components.Schemas[refName(target)]
+		if !ok || bs.Value == nil {
+			continue
+		}
+		if narrowed == nil {
+			cp := *sref.Value
+			cp.Properties = maps.Clone(sref.Value.Properties)
+			narrowed = &cp
+		}
+		narrowed.Properties[toks[0]] = &openapi3.SchemaRef{Ref: target, Value: bs.Value}
+	}
+	if narrowed == nil {
+		return nil
+	}
+	name := event + refName(sref.Ref)
+	if _, taken := doc.Components.Schemas[name]; taken {
+		return nil
+	}
+	doc.Components.Schemas[name] = &openapi3.SchemaRef{Value: narrowed}
+	return &openapi3.SchemaRef{Ref: "#/components/schemas/" + name, Value: narrowed}
+}
+
+// branchFor returns the $ref of the one union branch that every matched
+// discriminator value selects, or "" when they select none or several.
+func branchFor(u *openapi3.Schema, values any) string {
+	var vals []string
+	switch v := values.(type) {
+	case []any:
+		for _, x := range v {
+			vals = append(vals, scalarString(x))
+		}
+	default:
+		vals = []string{scalarString(v)}
+	}
+	target := ""
+	for _, v := range vals {
+		ref := ""
+		if m, ok := u.Discriminator.Mapping[v]; ok {
+			ref = m.Ref
+		} else {
+			for _, b := range unionOf(u) {
+				if refName(b.Ref) == v {
+					ref = b.Ref
+				}
+			}
+		}
+		if ref == "" || (target != "" && ref != target) {
+			return ""
+		}
+		target = ref
+	}
+	return target
+}
+
 func buildDelivery(op *openapi3.Operation) (Delivery, error) {
 	d := Delivery{ModeName: "single-attempt", SuccessStatus: 0, AuthFailureStatus: 0, MaxBodyBytes: 1 << 20}
 	var raw struct {
@@ -518,11 +637,11 @@ func buildDelivery(op *openapi3.Operation) (Delivery, error) {
 	}
 	switch d.ModeName {
 	case "retry-until-success":
-		d.Mode = "runtime.RetryUntilSuccess"
+		d.Mode = runtime.RetryUntilSuccess
 	case "single-attempt":
-		d.Mode = "runtime.SingleAttempt"
+		d.Mode = runtime.SingleAttempt
 	case "limited-retries":
-		d.Mode = "runtime.LimitedRetries"
+		d.Mode = runtime.LimitedRetries
 	default:
 		return d, fmt.Errorf("%s: mode %q is not one of retry-until-success, single-attempt, limited-retries", extDelivery, d.ModeName)
 	}
@@ -569,13 +688,10 @@ func authFailureStatus(codes map[string]*openapi3.ResponseRef) int {
 	return 0
 }
 
-func buildSecurity(doc *openapi3.T, op *openapi3.Operation) ([]Scheme, [][]string, error) {
-	reqs := doc.Security
-	if op.Security != nil {
-		reqs = *op.Security
-	}
+// requirements turns an OpenAPI security list into sorted scheme names per
+// requirement, marking every scheme named in used.
+func requirements(reqs openapi3.SecurityRequirements, used map[string]bool) [][]string {
 	var security [][]string
-	used := map[string]bool{}
 	for _, r := range reqs {
 		names := make([]string, 0, len(r))
 		for n := range r {
@@ -584,6 +700,23 @@ func buildSecurity(doc *openapi3.T, op *openapi3.Operation) ([]Scheme, [][]strin
 		}
 		sort.Strings(names)
 		security = append(security, names)
+	}
+	return security
+}
+
+// buildSecurity returns the schemes that the root security or any
+// operation's own security uses, and the root requirements.
+func buildSecurity(doc *openapi3.T, webhooks []*Webhook) ([]Scheme, [][]string, error) {
+	used := map[string]bool{}
+	security := requirements(doc.Security, used)
+	for _, w := range webhooks {
+		for _, o := range w.Operations {
+			for _, r := range o.Security {
+				for _, n := range r {
+					used[n] = true
+				}
+			}
+		}
 	}
 	var names []string
 	for n := range used {
@@ -603,7 +736,7 @@ func buildSecurity(doc *openapi3.T, op *openapi3.Operation) ([]Scheme, [][]strin
 		s := Scheme{Name: n}
 		switch {
 		case ss.Type == "apiKey":
-			s.Kind, s.In, s.Param = "runtime.APIKey", ss.In, ss.Name
+			s.Kind, s.In, s.Param = runtime.APIKey, ss.In, ss.Name
 			if raw, ok := ss.Extensions[extSig]; ok {
 				sig := &Signature{}
 				if err := decodeExt(raw, sig); err != nil {
@@ -620,12 +753,12 @@ func buildSecurity(doc *openapi3.T, op *openapi3.Operation) ([]Scheme, [][]strin
 					}
 					sig.ToleranceGo = dur
 				}
-				s.Kind, s.Param, s.Sig = "runtime.Signature", sig.Header, sig
+				s.Kind, s.Param, s.Sig = runtime.Signature, sig.Header, sig
 			}
 		case ss.Type == "http" && strings.EqualFold(ss.Scheme, "basic"):
-			s.Kind = "runtime.Basic"
+			s.Kind = runtime.Basic
 		case ss.Type == "http" && strings.EqualFold(ss.Scheme, "bearer"):
-			s.Kind = "runtime.Bearer"
+			s.Kind = runtime.Bearer
 		default:
 			return nil, nil, fmt.Errorf("security scheme %q of type %s%s is not supported by webhook receivers: use apiKey, http basic or http bearer, or remove it from security with an overlay", n, ss.Type, suffix(ss.Scheme))
 		}
@@ -840,5 +973,5 @@ func operationSignature(o *Operation) string {
 	for i, e := range o.Events {
 		evs[i] = fmt.Sprintf("%s|%v|%v", e.Event.Name, e.Match, e.Key)
 	}
-	return fmt.Sprintf("%v|%v|%s|%v|%v|%v", o.IsQuery, o.Query, o.Validator, o.Key, o.Ordering, evs)
+	return fmt.Sprintf("%v|%v|%s|%v|%v|%v|%v|%q", o.IsQuery, o.Query, o.Validator, o.Key, o.Ordering, evs, o.OwnSecurity, o.Security)
 }

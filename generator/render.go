@@ -11,6 +11,9 @@ import (
 	"text/template"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	hookgenrt "github.com/hookgen/hookgen/runtime"
+	"github.com/hookgen/hookgen/runtime/bind"
+	"github.com/hookgen/hookgen/runtime/query"
 	"github.com/hookgen/hookgen/templates"
 	"github.com/oapi-codegen/oapi-codegen/v2/pkg/codegen"
 )
@@ -41,10 +44,15 @@ func Generate(doc *openapi3.T, cfg Config) ([]File, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Family() in the generated code cannot fail: what it builds is built
+	// once here.
+	if err := checkBindings(m); err != nil {
+		return nil, err
+	}
 	// The validators are compiled; now adapt the document to what
 	// oapi-codegen can type.
 	simplifyForModels(doc)
-	models, err := generateModels(doc, cfg.Package)
+	models, err := generateModels(modelsDocument(doc, m), cfg.Package)
 	if err != nil {
 		return nil, err
 	}
@@ -79,12 +87,38 @@ func Run(ctx context.Context, cfg Config) ([]File, error) {
 }
 
 var funcs = template.FuncMap{
-	"quoteAll": quoteAll,
-	"join":     strings.Join,
+	"modeConst": modeConst,
+	"kindConst": kindConst,
+	"quoteAll":  quoteAll,
+	"join":      strings.Join,
 	"comment": func(s string) string {
 		s = strings.TrimSpace(s)
 		return strings.ReplaceAll(s, "\n", "\n\t// ")
 	},
+}
+
+// modeConst is the Go constant, in generated code, of a delivery mode.
+func modeConst(m hookgenrt.DeliveryMode) string {
+	switch m {
+	case hookgenrt.RetryUntilSuccess:
+		return "hookgen.RetryUntilSuccess"
+	case hookgenrt.LimitedRetries:
+		return "hookgen.LimitedRetries"
+	}
+	return "hookgen.SingleAttempt"
+}
+
+// kindConst is the Go constant, in generated code, of a scheme kind.
+func kindConst(k hookgenrt.SchemeKind) string {
+	switch k {
+	case hookgenrt.Basic:
+		return "hookgen.Basic"
+	case hookgenrt.Bearer:
+		return "hookgen.Bearer"
+	case hookgenrt.Signature:
+		return "hookgen.Signature"
+	}
+	return "hookgen.APIKey"
 }
 
 // view adds the derived flags templates need to the model.
@@ -143,11 +177,110 @@ func generateModels(doc *openapi3.T, pkg string) (string, error) {
 		return "", fmt.Errorf("%w: generating models with oapi-codegen: %v", ErrSpec, err)
 	}
 	src = oapiHeader.ReplaceAllString(src, Header+"\n// Models generated with oapi-codegen v2 from the spec's schemas.\n\npackage ")
+	src = exactUnions(src)
 	out, err := format.Source([]byte(src))
 	if err != nil {
 		return "", fmt.Errorf("models: %w", err)
 	}
 	return string(out), nil
+}
+
+// checkBindings builds every webhook the way the generated Family()
+// does (bind.Build), so that a description it would refuse is an error at
+// generation time rather than at run time.
+func checkBindings(m *Model) error {
+	stub := func(any, []byte, bool) (hookgenrt.Event, error) { return hookgenrt.Event{}, nil }
+	for _, w := range m.Webhooks {
+		bw := bind.Webhook{Name: w.Name, Path: w.Path, ContentTypes: w.ContentTypes}
+		for _, o := range w.Operations {
+			bo := bind.Operation{Methods: o.Methods, Key: o.Key}
+			if o.IsQuery {
+				bo.Query = []query.Field{}
+			}
+			if o.Ordering != nil {
+				bo.Ordering = &bind.Ordering{Entity: o.Ordering.Entity, Version: o.Ordering.Version, Event: o.Ordering.Event, Terminal: o.Ordering.Terminal}
+			}
+			for _, e := range o.Events {
+				be := bind.Event{Name: e.Event.Name, Key: e.Key, Decode: stub}
+				if len(e.Match) > 0 {
+					be.Match = map[string][]string{}
+					for _, me := range e.Match {
+						be.Match[me.Expr] = me.Values
+					}
+				}
+				bo.Events = append(bo.Events, be)
+			}
+			bw.Operations = append(bw.Operations, bo)
+		}
+		if _, err := bind.Build(bw); err != nil {
+			return fmt.Errorf("%w: %v", ErrSpec, err)
+		}
+	}
+	return nil
+}
+
+// modelsDocument is what oapi-codegen types: the component schemas the
+// events' payloads reach, and nothing else. Without paths, webhooks and
+// responses it emits no …JSONRequestBody aliases and no types for error
+// responses (Problem, Invalid) that no generated code uses.
+func modelsDocument(doc *openapi3.T, m *Model) *openapi3.T {
+	keep := map[string]bool{}
+	seen := map[*openapi3.Schema]bool{}
+	var walk func(sr *openapi3.SchemaRef)
+	walk = func(sr *openapi3.SchemaRef) {
+		if sr == nil {
+			return
+		}
+		if name, ok := strings.CutPrefix(sr.Ref, "#/components/schemas/"); ok {
+			keep[name] = true
+		}
+		s := sr.Value
+		if s == nil || seen[s] {
+			return
+		}
+		seen[s] = true
+		for _, p := range s.Properties {
+			walk(p)
+		}
+		walk(s.Items)
+		walk(s.AdditionalProperties.Schema)
+		walk(s.Not)
+		for _, l := range []openapi3.SchemaRefs{s.OneOf, s.AnyOf, s.AllOf} {
+			for _, x := range l {
+				walk(x)
+			}
+		}
+	}
+	for _, e := range m.Events {
+		walk(e.schemaRef)
+	}
+	out := *doc
+	out.Paths = openapi3.NewPaths()
+	out.Webhooks = nil
+	out.Components = &openapi3.Components{Schemas: openapi3.Schemas{}}
+	for name, s := range doc.Components.Schemas {
+		if keep[name] {
+			out.Components.Schemas[name] = s
+		}
+	}
+	return &out
+}
+
+// unionAs is oapi-codegen's decode of a union branch (the AsX methods),
+// which uses encoding/json: case-insensitive member names, last duplicate
+// wins.
+const unionAs = "err := json.Unmarshal(t.union, &body)"
+
+// exactUnions makes the AsX methods of union types decode like the rest of
+// the payload (runtime/schema.Unmarshal): json v2, exact member names,
+// duplicates refused. Without it a handler calling AsOpenEvent could read
+// a case variant ("TITLE") that the validators treated as unknown.
+func exactUnions(src string) string {
+	if !strings.Contains(src, unionAs) {
+		return src
+	}
+	src = strings.ReplaceAll(src, unionAs, "err := jsonv2.Unmarshal(t.union, &body)")
+	return strings.Replace(src, "\t\"encoding/json\"\n", "\t\"encoding/json\"\n\tjsonv2 \"github.com/go-json-experiment/json\"\n", 1)
 }
 
 func numbered(s string) string {

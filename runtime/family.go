@@ -168,6 +168,84 @@ type Webhook struct {
 	// Order returns the delivery's lifecycle position; ok is false when the
 	// webhook or event is not ordered. Nil when the spec declares no ordering.
 	Order func(req *Request, ev Event) (pos Position, ok bool, err error)
+	// Security maps a method to the security requirements of its
+	// operation: the operation's own `security`, else the spec's root
+	// `security`. PublicSecurity() is an operation declaring
+	// `security: []`. A method missing from the map (or mapped to nil)
+	// uses Family.Security.
+	Security map[string][]SecurityRequirement
+}
+
+// PublicSecurity returns the requirements of an operation that declares
+// `security: []`: one empty requirement, which every delivery meets.
+func PublicSecurity() []SecurityRequirement { return []SecurityRequirement{{}} }
+
+// Requirements returns the security requirements that authenticate a
+// delivery to webhook w by method: the operation's own, else the family's.
+func (f *Family) Requirements(w *Webhook, method string) []SecurityRequirement {
+	if w != nil {
+		if r := w.Security[method]; r != nil {
+			return r
+		}
+	}
+	return f.Security
+}
+
+// SecurityLists returns every distinct list of security requirements the
+// family's operations are authenticated with, in webhook and method order;
+// the family's own list when it has no webhook. Secrets are checked
+// against all of them at start.
+func (f *Family) SecurityLists() [][]SecurityRequirement {
+	var out [][]SecurityRequirement
+	add := func(l []SecurityRequirement) {
+		for _, o := range out {
+			if sameRequirements(o, l) {
+				return
+			}
+		}
+		out = append(out, l)
+	}
+	if len(f.Webhooks) == 0 {
+		add(f.Security)
+	}
+	for i := range f.Webhooks {
+		w := &f.Webhooks[i]
+		for _, m := range w.Methods {
+			add(f.Requirements(w, m))
+		}
+	}
+	return out
+}
+
+// Optional reports whether the requirements admit a delivery without
+// credentials: there are none, or one of them is empty.
+func Optional(reqs []SecurityRequirement) bool {
+	if len(reqs) == 0 {
+		return true
+	}
+	for _, r := range reqs {
+		if len(r) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func sameRequirements(a, b []SecurityRequirement) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if len(a[i]) != len(b[i]) {
+			return false
+		}
+		for j := range a[i] {
+			if a[i][j] != b[i][j] {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Family is everything the runtime needs to know about one sender's spec.
@@ -178,7 +256,8 @@ type Family struct {
 	// Delivery is the sender's delivery policy.
 	Delivery DeliveryPolicy
 	// Security lists the alternative security requirements (OR of ANDs),
-	// as OpenAPI security does. Empty means no authentication.
+	// as OpenAPI security does, of every operation that declares none of
+	// its own (Webhook.Security). Empty means no authentication.
 	Security []SecurityRequirement
 	// Schemes holds the security schemes referenced by Security, by name.
 	Schemes map[string]SecurityScheme

@@ -18,6 +18,9 @@ type Request struct {
 	Method string
 	// Path is the URL path the delivery arrived on.
 	Path string
+	// Webhook is the name of the webhook the delivery arrived for
+	// (runtime.Webhook.Name); it selects the operation's security.
+	Webhook string
 	// Header holds the request headers as received.
 	Header http.Header
 	// Query holds the decoded URL query parameters.
@@ -31,6 +34,12 @@ type Request struct {
 	// deliveries (Butler GET) it is the JSON object built from the query
 	// parameters by the webhook's QueryBody function.
 	Body []byte
+	// Document is Body parsed once into the generic tree the validators
+	// check (objects as map[string]any, numbers as json.Number), set by the
+	// webhook's Decode. Body expressions of event selection, idempotency
+	// keys and ordering read it instead of scanning Body again; nil until
+	// then.
+	Document any
 	// ReceivedAt is when the pipeline started reading the delivery, from the
 	// receiver's clock.
 	ReceivedAt time.Time

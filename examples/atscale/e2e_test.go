@@ -51,7 +51,11 @@ var family = &e2etest.Family{
 	Name: "atscale",
 	Spec: "../../openapi/atscale.yaml",
 	NewHTTPHandler: func(rec *webhooktest.Recorder, opts ...receiver.Option) (http.Handler, *receiver.Receiver, error) {
-		return atscale.NewHTTPHandler(recorder{rec}, opts...)
+		rc, err := atscale.New(recorder{rec}, opts...)
+		if err != nil {
+			return nil, nil, err
+		}
+		return rc.Handler(), rc, nil
 	},
 	NewSender:       e2etest.RawSender(atscale.NewSender),
 	ReceiverSecrets: receiverSecrets,
@@ -66,3 +70,11 @@ func TestE2ELegacyVectors(t *testing.T)  { e2etest.LegacyVectors(t, family) }
 func TestE2EScenarios(t *testing.T) {
 	e2etest.DuplicateAndOversize(t, e2etest.Start(t, family), e2etest.Vector(t, family, "docs-aggregate-batch-started"))
 }
+
+// TestE2ESmuggledMembers: case variants and duplicate members never reach
+// the handler as field values (see e2etest.SmuggledMembers).
+func TestE2ESmuggledMembers(t *testing.T) { e2etest.SmuggledMembers(t, family) }
+
+// TestE2EBadBytes: invalid UTF-8 and lone surrogates get a 400
+// naming the byte offset (see e2etest.BadBytes).
+func TestE2EBadBytes(t *testing.T) { e2etest.BadBytes(t, family) }

@@ -6,10 +6,8 @@ package atscale
 import (
 	"context"
 	"fmt"
-	"net/http"
 
-	"github.com/gorilla/mux"
-	"github.com/hookgen/hookgen/runtime"
+	hookgen "github.com/hookgen/hookgen/runtime"
 	"github.com/hookgen/hookgen/runtime/bind"
 	"github.com/hookgen/hookgen/runtime/receiver"
 	"github.com/hookgen/hookgen/runtime/schema"
@@ -19,7 +17,7 @@ import (
 // this program is at least as new as the generator that wrote this file. If
 // it fails to compile, upgrade github.com/hookgen/hookgen or regenerate the
 // code with an older hookgen.
-const _ = runtime.IsAtLeastVersion0_1_0
+const _ = hookgen.IsAtLeastVersion0_1_0
 
 // FamilyName is the name of the sender family these webhooks come from.
 const FamilyName = "atscale"
@@ -44,173 +42,173 @@ const (
 
 // Handler receives atscale webhooks, one typed method per event. Each
 // method gets the delivery descriptor and the validated, decoded payload.
-// Return nil to acknowledge the delivery, runtime.Retry(err, after) to have
-// the sender try again later, or runtime.Reject(err) to quarantine it for
+// Return nil to acknowledge the delivery, hookgen.Retry(err, after) to have
+// the sender try again later, or hookgen.Reject(err) to quarantine it for
 // good; any other error counts as transient. Methods may be called
 // concurrently.
 type Handler interface {
 	// AggregateBatchStarted handles a AggregateBatchStarted event (AggregateBatchStartedEvent payload).
 	// Aggregate Batch Start.
-	AggregateBatchStarted(ctx context.Context, d *runtime.Delivery, p *AggregateBatchStartedEvent) error
+	AggregateBatchStarted(ctx context.Context, d *hookgen.Delivery, p *AggregateBatchStartedEvent) error
 	// AggregateBatchResult handles a AggregateBatchResult event (AggregateBatchResultEvent payload).
 	// Aggregate Batch Success/Failure; shares `id` with the batch's start event.
-	AggregateBatchResult(ctx context.Context, d *runtime.Delivery, p *AggregateBatchResultEvent) error
+	AggregateBatchResult(ctx context.Context, d *hookgen.Delivery, p *AggregateBatchResultEvent) error
 	// AggregatePruneResult handles a AggregatePruneResult event (AggregatePruneResultEvent payload).
 	// Aggregate Prune Result (from I2023.x; absent in I2022.4.1).
-	AggregatePruneResult(ctx context.Context, d *runtime.Delivery, p *AggregatePruneResultEvent) error
+	AggregatePruneResult(ctx context.Context, d *hookgen.Delivery, p *AggregatePruneResultEvent) error
 	// PublishSchemaResponse handles a PublishSchemaResponse event (PublishSchemaResponseEvent payload).
 	// Schema Publish. The documented fields (org_id, project_id, schema_id,
 	// status) and the example's fields (callback_url, created_by_user) do not
 	// overlap: all are optional.
-	PublishSchemaResponse(ctx context.Context, d *runtime.Delivery, p *PublishSchemaResponseEvent) error
+	PublishSchemaResponse(ctx context.Context, d *hookgen.Delivery, p *PublishSchemaResponseEvent) error
 	// SlowQuery handles a SlowQuery event (SlowQueryEvent payload).
 	// Slow Query.
-	SlowQuery(ctx context.Context, d *runtime.Delivery, p *SlowQueryEvent) error
+	SlowQuery(ctx context.Context, d *hookgen.Delivery, p *SlowQueryEvent) error
 	// SlowAggBuilds handles a SlowAggBuilds event (SlowAggBuildsEvent payload).
 	// Slow Agg Builds. The example also carries `type` (aggregate-build-completed-event).
-	SlowAggBuilds(ctx context.Context, d *runtime.Delivery, p *SlowAggBuildsEvent) error
+	SlowAggBuilds(ctx context.Context, d *hookgen.Delivery, p *SlowAggBuildsEvent) error
 	// UnpublishSchemaSuccess handles a UnpublishSchemaSuccess event (UnpublishSchemaSuccessEvent payload).
 	// Project Unpublish ("POST parameters None"; the example nests org/project in context).
-	UnpublishSchemaSuccess(ctx context.Context, d *runtime.Delivery, p *UnpublishSchemaSuccessEvent) error
+	UnpublishSchemaSuccess(ctx context.Context, d *hookgen.Delivery, p *UnpublishSchemaSuccessEvent) error
 }
 
 // Unimplemented implements every Handler method by reporting
-// runtime.ErrNotHandled, which the runtime acknowledges and counts as
+// hookgen.ErrNotHandled, which the runtime acknowledges and counts as
 // unhandled. Embed it to implement only the events you care about.
 type Unimplemented struct{}
 
 var _ Handler = Unimplemented{}
 
-// AggregateBatchStarted reports runtime.ErrNotHandled.
-func (Unimplemented) AggregateBatchStarted(context.Context, *runtime.Delivery, *AggregateBatchStartedEvent) error {
-	return runtime.ErrNotHandled
+// AggregateBatchStarted reports hookgen.ErrNotHandled.
+func (Unimplemented) AggregateBatchStarted(context.Context, *hookgen.Delivery, *AggregateBatchStartedEvent) error {
+	return hookgen.ErrNotHandled
 }
 
-// AggregateBatchResult reports runtime.ErrNotHandled.
-func (Unimplemented) AggregateBatchResult(context.Context, *runtime.Delivery, *AggregateBatchResultEvent) error {
-	return runtime.ErrNotHandled
+// AggregateBatchResult reports hookgen.ErrNotHandled.
+func (Unimplemented) AggregateBatchResult(context.Context, *hookgen.Delivery, *AggregateBatchResultEvent) error {
+	return hookgen.ErrNotHandled
 }
 
-// AggregatePruneResult reports runtime.ErrNotHandled.
-func (Unimplemented) AggregatePruneResult(context.Context, *runtime.Delivery, *AggregatePruneResultEvent) error {
-	return runtime.ErrNotHandled
+// AggregatePruneResult reports hookgen.ErrNotHandled.
+func (Unimplemented) AggregatePruneResult(context.Context, *hookgen.Delivery, *AggregatePruneResultEvent) error {
+	return hookgen.ErrNotHandled
 }
 
-// PublishSchemaResponse reports runtime.ErrNotHandled.
-func (Unimplemented) PublishSchemaResponse(context.Context, *runtime.Delivery, *PublishSchemaResponseEvent) error {
-	return runtime.ErrNotHandled
+// PublishSchemaResponse reports hookgen.ErrNotHandled.
+func (Unimplemented) PublishSchemaResponse(context.Context, *hookgen.Delivery, *PublishSchemaResponseEvent) error {
+	return hookgen.ErrNotHandled
 }
 
-// SlowQuery reports runtime.ErrNotHandled.
-func (Unimplemented) SlowQuery(context.Context, *runtime.Delivery, *SlowQueryEvent) error {
-	return runtime.ErrNotHandled
+// SlowQuery reports hookgen.ErrNotHandled.
+func (Unimplemented) SlowQuery(context.Context, *hookgen.Delivery, *SlowQueryEvent) error {
+	return hookgen.ErrNotHandled
 }
 
-// SlowAggBuilds reports runtime.ErrNotHandled.
-func (Unimplemented) SlowAggBuilds(context.Context, *runtime.Delivery, *SlowAggBuildsEvent) error {
-	return runtime.ErrNotHandled
+// SlowAggBuilds reports hookgen.ErrNotHandled.
+func (Unimplemented) SlowAggBuilds(context.Context, *hookgen.Delivery, *SlowAggBuildsEvent) error {
+	return hookgen.ErrNotHandled
 }
 
-// UnpublishSchemaSuccess reports runtime.ErrNotHandled.
-func (Unimplemented) UnpublishSchemaSuccess(context.Context, *runtime.Delivery, *UnpublishSchemaSuccessEvent) error {
-	return runtime.ErrNotHandled
+// UnpublishSchemaSuccess reports hookgen.ErrNotHandled.
+func (Unimplemented) UnpublishSchemaSuccess(context.Context, *hookgen.Delivery, *UnpublishSchemaSuccessEvent) error {
+	return hookgen.ErrNotHandled
 }
 
-// Dispatch returns the runtime.Dispatch that calls the method of h the event
+// Dispatch returns the hookgen.Dispatch that calls the method of h the event
 // names.
-func Dispatch(h Handler) runtime.Dispatch {
-	return func(ctx context.Context, d *runtime.Delivery, ev runtime.Event) error {
+func Dispatch(h Handler) hookgen.Dispatch {
+	return func(ctx context.Context, d *hookgen.Delivery, ev hookgen.Event) error {
 		switch ev.Name {
 		case EventAggregateBatchStarted:
 			p, ok := ev.Payload.(*AggregateBatchStartedEvent)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.AggregateBatchStarted(ctx, d, p)
 		case EventAggregateBatchResult:
 			p, ok := ev.Payload.(*AggregateBatchResultEvent)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.AggregateBatchResult(ctx, d, p)
 		case EventAggregatePruneResult:
 			p, ok := ev.Payload.(*AggregatePruneResultEvent)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.AggregatePruneResult(ctx, d, p)
 		case EventPublishSchemaResponse:
 			p, ok := ev.Payload.(*PublishSchemaResponseEvent)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.PublishSchemaResponse(ctx, d, p)
 		case EventSlowQuery:
 			p, ok := ev.Payload.(*SlowQueryEvent)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.SlowQuery(ctx, d, p)
 		case EventSlowAggBuilds:
 			p, ok := ev.Payload.(*SlowAggBuildsEvent)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.SlowAggBuilds(ctx, d, p)
 		case EventUnpublishSchemaSuccess:
 			p, ok := ev.Payload.(*UnpublishSchemaSuccessEvent)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.UnpublishSchemaSuccess(ctx, d, p)
 		}
-		return fmt.Errorf("%w: %q", runtime.ErrUnknownEvent, ev.Name)
+		return fmt.Errorf("%w: %q", hookgen.ErrUnknownEvent, ev.Name)
 	}
 }
 
-func decodeAggregateBatchStarted(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[AggregateBatchStartedEvent](body, strict, EventAggregateBatchStarted, validateAggregateBatchStartedEvent)
+func decodeAggregateBatchStarted(doc any, body []byte, strict bool) (hookgen.Event, error) {
+	return schema.DecodeDocument[AggregateBatchStartedEvent](doc, body, strict, EventAggregateBatchStarted, validateAggregateBatchStartedEvent)
 }
 
-func decodeAggregateBatchResult(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[AggregateBatchResultEvent](body, strict, EventAggregateBatchResult, validateAggregateBatchResultEvent)
+func decodeAggregateBatchResult(doc any, body []byte, strict bool) (hookgen.Event, error) {
+	return schema.DecodeDocument[AggregateBatchResultEvent](doc, body, strict, EventAggregateBatchResult, validateAggregateBatchResultEvent)
 }
 
-func decodeAggregatePruneResult(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[AggregatePruneResultEvent](body, strict, EventAggregatePruneResult, validateAggregatePruneResultEvent)
+func decodeAggregatePruneResult(doc any, body []byte, strict bool) (hookgen.Event, error) {
+	return schema.DecodeDocument[AggregatePruneResultEvent](doc, body, strict, EventAggregatePruneResult, validateAggregatePruneResultEvent)
 }
 
-func decodePublishSchemaResponse(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[PublishSchemaResponseEvent](body, strict, EventPublishSchemaResponse, validatePublishSchemaResponseEvent)
+func decodePublishSchemaResponse(doc any, body []byte, strict bool) (hookgen.Event, error) {
+	return schema.DecodeDocument[PublishSchemaResponseEvent](doc, body, strict, EventPublishSchemaResponse, validatePublishSchemaResponseEvent)
 }
 
-func decodeSlowQuery(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[SlowQueryEvent](body, strict, EventSlowQuery, validateSlowQueryEvent)
+func decodeSlowQuery(doc any, body []byte, strict bool) (hookgen.Event, error) {
+	return schema.DecodeDocument[SlowQueryEvent](doc, body, strict, EventSlowQuery, validateSlowQueryEvent)
 }
 
-func decodeSlowAggBuilds(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[SlowAggBuildsEvent](body, strict, EventSlowAggBuilds, validateSlowAggBuildsEvent)
+func decodeSlowAggBuilds(doc any, body []byte, strict bool) (hookgen.Event, error) {
+	return schema.DecodeDocument[SlowAggBuildsEvent](doc, body, strict, EventSlowAggBuilds, validateSlowAggBuildsEvent)
 }
 
-func decodeUnpublishSchemaSuccess(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[UnpublishSchemaSuccessEvent](body, strict, EventUnpublishSchemaSuccess, validateUnpublishSchemaSuccessEvent)
+func decodeUnpublishSchemaSuccess(doc any, body []byte, strict bool) (hookgen.Event, error) {
+	return schema.DecodeDocument[UnpublishSchemaSuccessEvent](doc, body, strict, EventUnpublishSchemaSuccess, validateUnpublishSchemaSuccessEvent)
 }
 
 // Family returns the runtime description of the atscale webhooks:
 // delivery policy, security, and for each webhook its path, methods,
 // validators, event selection, idempotency key and ordering. Each call
 // returns a new value.
-func Family() (*runtime.Family, error) {
-	f := &runtime.Family{
+func Family() *hookgen.Family {
+	f := &hookgen.Family{
 		Name: FamilyName,
-		Delivery: runtime.DeliveryPolicy{
-			Mode:              runtime.SingleAttempt,
+		Delivery: hookgen.DeliveryPolicy{
+			Mode:              hookgen.SingleAttempt,
 			SuccessStatus:     200,
 			AuthFailureStatus: 401,
 			MaxBodyBytes:      1048576,
 		},
 	}
-	if err := addWebhook(f, bind.Webhook{
+	f.Webhooks = append(f.Webhooks, mustBuild(bind.Webhook{
 		Name:         "event",
 		Path:         "/atscale/event",
 		ContentTypes: []string{"application/json"},
@@ -219,6 +217,9 @@ func Family() (*runtime.Family, error) {
 				Methods:  []string{"POST"},
 				Validate: validateEngineEvent,
 				Key:      []string{"$request.body"},
+				Security: []hookgen.SecurityRequirement{
+					{},
+				},
 				Events: []bind.Event{
 					{
 						Name: EventAggregateBatchStarted,
@@ -277,51 +278,27 @@ func Family() (*runtime.Family, error) {
 				},
 			},
 		},
-	}); err != nil {
-		return nil, err
-	}
-	return f, nil
+	}))
+	return f
 }
 
-func addWebhook(f *runtime.Family, w bind.Webhook) error {
+// mustBuild builds a webhook description the generator already built and
+// checked when it wrote this file: it cannot fail for generated input.
+func mustBuild(w bind.Webhook) hookgen.Webhook {
 	bw, err := bind.Build(w)
 	if err != nil {
-		return fmt.Errorf("%s: %w", FamilyName, err)
+		panic(fmt.Sprintf("%s: generated webhook description does not build (regenerate the code): %v", FamilyName, err))
 	}
-	f.Webhooks = append(f.Webhooks, bw)
-	return nil
+	return bw
 }
 
-// NewReceiver returns the atscale receiver calling h: a
-// *receiver.Receiver, which is an http.Handler serving every webhook at its
-// default path. Options set the store, secrets, logger, metrics and paths;
-// call Shutdown on it when done.
-func NewReceiver(h Handler, opts ...receiver.Option) (*receiver.Receiver, error) {
-	f, err := Family()
-	if err != nil {
-		return nil, err
-	}
-	return receiver.New(f, Dispatch(h), opts...)
-}
-
-// NewHTTPHandler returns the receiver as a plain http.Handler, with
-// /healthz, /readyz and /metrics beside the webhooks, and the receiver
-// itself for Shutdown.
-func NewHTTPHandler(h Handler, opts ...receiver.Option) (http.Handler, *receiver.Receiver, error) {
-	rc, err := NewReceiver(h, opts...)
-	if err != nil {
-		return nil, nil, err
-	}
-	return rc.Handler(), rc, nil
-}
-
-// Register mounts the atscale webhooks on r at their default paths
-// (override one with receiver.WithPath) and returns the receiver.
-func Register(r *mux.Router, h Handler, opts ...receiver.Option) (*receiver.Receiver, error) {
-	rc, err := NewReceiver(h, opts...)
-	if err != nil {
-		return nil, err
-	}
-	rc.Mount(r)
-	return rc, nil
+// New returns the atscale receiver calling h. The *receiver.Receiver is
+// an http.Handler serving every webhook at its default path (override one
+// with receiver.WithPath); its Handler method adds /healthz, /readyz and
+// /metrics, and its Mount method mounts the webhooks on a gorilla/mux
+// router. Options set the store, secrets, logger and metrics; call Shutdown
+// or Close on it when done. It fails only for options that do not fit the
+// spec (a missing secret, say).
+func New(h Handler, opts ...receiver.Option) (*receiver.Receiver, error) {
+	return receiver.New(Family(), Dispatch(h), opts...)
 }

@@ -3,58 +3,21 @@
 
 package butler
 
-import (
-	"encoding/json"
-	"errors"
-
-	"github.com/oapi-codegen/runtime"
-)
-
-// Defines values for ButlerEventName.
-const (
-	ButlerEventNameQlikSenseReloadAborted          ButlerEventName = "Qlik Sense reload aborted"
-	ButlerEventNameQlikSenseReloadFailed           ButlerEventName = "Qlik Sense reload failed"
-	ButlerEventNameServerLicenseAboutToExpireAlert ButlerEventName = "server license about to expire alert"
-	ButlerEventNameServerLicenseHasExpiredAlert    ButlerEventName = "server license has expired alert"
-	ButlerEventNameServerLicenseStatus             ButlerEventName = "server license status"
-	ButlerEventNameWindowsServiceMonitor           ButlerEventName = "Windows service monitor"
-)
-
-// Valid indicates whether the value is a known member of the ButlerEventName enum.
-func (e ButlerEventName) Valid() bool {
-	switch e {
-	case ButlerEventNameQlikSenseReloadAborted:
-		return true
-	case ButlerEventNameQlikSenseReloadFailed:
-		return true
-	case ButlerEventNameServerLicenseAboutToExpireAlert:
-		return true
-	case ButlerEventNameServerLicenseHasExpiredAlert:
-		return true
-	case ButlerEventNameServerLicenseStatus:
-		return true
-	case ButlerEventNameWindowsServiceMonitor:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for LicenseEventEvent.
 const (
-	LicenseEventEventServerLicenseAboutToExpireAlert LicenseEventEvent = "server license about to expire alert"
-	LicenseEventEventServerLicenseHasExpiredAlert    LicenseEventEvent = "server license has expired alert"
-	LicenseEventEventServerLicenseStatus             LicenseEventEvent = "server license status"
+	ServerLicenseAboutToExpireAlert LicenseEventEvent = "server license about to expire alert"
+	ServerLicenseHasExpiredAlert    LicenseEventEvent = "server license has expired alert"
+	ServerLicenseStatus             LicenseEventEvent = "server license status"
 )
 
 // Valid indicates whether the value is a known member of the LicenseEventEvent enum.
 func (e LicenseEventEvent) Valid() bool {
 	switch e {
-	case LicenseEventEventServerLicenseAboutToExpireAlert:
+	case ServerLicenseAboutToExpireAlert:
 		return true
-	case LicenseEventEventServerLicenseHasExpiredAlert:
+	case ServerLicenseHasExpiredAlert:
 		return true
-	case LicenseEventEventServerLicenseStatus:
+	case ServerLicenseStatus:
 		return true
 	default:
 		return false
@@ -63,16 +26,16 @@ func (e LicenseEventEvent) Valid() bool {
 
 // Defines values for ReloadTaskEventEvent.
 const (
-	ReloadTaskEventEventQlikSenseReloadAborted ReloadTaskEventEvent = "Qlik Sense reload aborted"
-	ReloadTaskEventEventQlikSenseReloadFailed  ReloadTaskEventEvent = "Qlik Sense reload failed"
+	QlikSenseReloadAborted ReloadTaskEventEvent = "Qlik Sense reload aborted"
+	QlikSenseReloadFailed  ReloadTaskEventEvent = "Qlik Sense reload failed"
 )
 
 // Valid indicates whether the value is a known member of the ReloadTaskEventEvent enum.
 func (e ReloadTaskEventEvent) Valid() bool {
 	switch e {
-	case ReloadTaskEventEventQlikSenseReloadAborted:
+	case QlikSenseReloadAborted:
 		return true
-	case ReloadTaskEventEventQlikSenseReloadFailed:
+	case QlikSenseReloadFailed:
 		return true
 	default:
 		return false
@@ -81,13 +44,13 @@ func (e ReloadTaskEventEvent) Valid() bool {
 
 // Defines values for ServiceMonitorEventEvent.
 const (
-	ServiceMonitorEventEventWindowsServiceMonitor ServiceMonitorEventEvent = "Windows service monitor"
+	WindowsServiceMonitor ServiceMonitorEventEvent = "Windows service monitor"
 )
 
 // Valid indicates whether the value is a known member of the ServiceMonitorEventEvent enum.
 func (e ServiceMonitorEventEvent) Valid() bool {
 	switch e {
-	case ServiceMonitorEventEventWindowsServiceMonitor:
+	case WindowsServiceMonitor:
 		return true
 	default:
 		return false
@@ -127,29 +90,6 @@ func (e WindowsServiceState) Valid() bool {
 	}
 }
 
-// Defines values for HandleAlertQueryParamsDaysUntilExpiry1.
-const (
-	Null HandleAlertQueryParamsDaysUntilExpiry1 = "null"
-)
-
-// Valid indicates whether the value is a known member of the HandleAlertQueryParamsDaysUntilExpiry1 enum.
-func (e HandleAlertQueryParamsDaysUntilExpiry1) Valid() bool {
-	switch e {
-	case Null:
-		return true
-	default:
-		return false
-	}
-}
-
-// ButlerEvent defines model for ButlerEvent.
-type ButlerEvent struct {
-	union json.RawMessage
-}
-
-// ButlerEventName defines model for ButlerEventName.
-type ButlerEventName string
-
 // LicenseEvent Qlik Sense server licence status or expiry alert (>= butler-v12.4.0).
 type LicenseEvent struct {
 	DaysUntilExpiry *int              `json:"daysUntilExpiry,omitempty"`
@@ -162,19 +102,6 @@ type LicenseEvent struct {
 
 // LicenseEventEvent defines model for LicenseEvent.Event.
 type LicenseEventEvent string
-
-// Problem RFC 9457 problem details, with the JSON pointers of the errors.
-type Problem struct {
-	Detail *string `json:"detail,omitempty"`
-	Errors *[]struct {
-		Detail  *string `json:"detail,omitempty"`
-		Pointer *string `json:"pointer,omitempty"`
-	} `json:"errors,omitempty"`
-	Instance *string `json:"instance,omitempty"`
-	Status   *int    `json:"status,omitempty"`
-	Title    *string `json:"title,omitempty"`
-	Type     *string `json:"type,omitempty"`
-}
 
 // QlikGUID A Qlik Sense GUID (not checked as an RFC 4122 UUID).
 type QlikGUID = string
@@ -248,184 +175,3 @@ type ServiceMonitorEventEvent string
 
 // WindowsServiceState Windows service state as Butler upper-cases it.
 type WindowsServiceState string
-
-// Invalid RFC 9457 problem details, with the JSON pointers of the errors.
-type Invalid = Problem
-
-// HandleAlertQueryParams defines parameters for HandleAlertQuery.
-type HandleAlertQueryParams struct {
-	// Event The event; selects the payload schema.
-	Event    ButlerEventName `form:"event" json:"event"`
-	HostName *string         `form:"hostName,omitempty" json:"hostName,omitempty"`
-	User     *string         `form:"user,omitempty" json:"user,omitempty"`
-	TaskName *string         `form:"taskName,omitempty" json:"taskName,omitempty"`
-	TaskId   *QlikGUID       `form:"taskId,omitempty" json:"taskId,omitempty"`
-	AppName  *string         `form:"appName,omitempty" json:"appName,omitempty"`
-	AppId    *QlikGUID       `form:"appId,omitempty" json:"appId,omitempty"`
-
-	// AppOwnerName >= v9.2.0; literal `undefined` when the owner lookup failed.
-	AppOwnerName *string `form:"appOwnerName,omitempty" json:"appOwnerName,omitempty"`
-
-	// AppOwnerUserDirectory >= v9.2.0; literal `undefined` when the owner lookup failed.
-	AppOwnerUserDirectory *string `form:"appOwnerUserDirectory,omitempty" json:"appOwnerUserDirectory,omitempty"`
-
-	// AppOwnerUserId >= v9.2.0; literal `undefined` when the owner lookup failed.
-	AppOwnerUserId *string `form:"appOwnerUserId,omitempty" json:"appOwnerUserId,omitempty"`
-
-	// AppOwnerEmail >= v9.2.0; empty when the owner has no e-mail.
-	AppOwnerEmail      *string              `form:"appOwnerEmail,omitempty" json:"appOwnerEmail,omitempty"`
-	LogTimeStamp       *QlikLogTimeStamp    `form:"logTimeStamp,omitempty" json:"logTimeStamp,omitempty"`
-	LogLevel           *string              `form:"logLevel,omitempty" json:"logLevel,omitempty"`
-	ExecutionId        *QlikGUID            `form:"executionId,omitempty" json:"executionId,omitempty"`
-	LogMessage         *string              `form:"logMessage,omitempty" json:"logMessage,omitempty"`
-	Host               *string              `form:"host,omitempty" json:"host,omitempty"`
-	Servicestatus      *WindowsServiceState `form:"servicestatus,omitempty" json:"servicestatus,omitempty"`
-	Servicename        *string              `form:"servicename,omitempty" json:"servicename,omitempty"`
-	Servicedisplayname *string              `form:"servicedisplayname,omitempty" json:"servicedisplayname,omitempty"`
-	Servicestarttype   *string              `form:"servicestarttype,omitempty" json:"servicestarttype,omitempty"`
-	Prevstate          *WindowsServiceState `form:"prevstate,omitempty" json:"prevstate,omitempty"`
-	Currstate          *WindowsServiceState `form:"currstate,omitempty" json:"currstate,omitempty"`
-	Statechanged       *bool                `form:"statechanged,omitempty" json:"statechanged,omitempty"`
-	LicenseExpired     *bool                `form:"licenseExpired,omitempty" json:"licenseExpired,omitempty"`
-
-	// ExpiryDateStr Literal `null` when unknown.
-	ExpiryDateStr *string `form:"expiryDateStr,omitempty" json:"expiryDateStr,omitempty"`
-
-	// DaysUntilExpiry An integer, or the literal `null` when unknown. Declared as
-	// anyOf integer / the string "null" because kin-openapi cannot
-	// decode a query parameter of `type: [integer, "null"]`.
-	DaysUntilExpiry *struct {
-		union json.RawMessage
-	} `form:"daysUntilExpiry,omitempty" json:"daysUntilExpiry,omitempty"`
-}
-
-// HandleAlertQueryParamsDaysUntilExpiry0 defines parameters for HandleAlertQuery.
-type HandleAlertQueryParamsDaysUntilExpiry0 = int
-
-// HandleAlertQueryParamsDaysUntilExpiry1 defines parameters for HandleAlertQuery.
-type HandleAlertQueryParamsDaysUntilExpiry1 string
-
-// HandleAlertPostJSONRequestBody defines body for HandleAlertPost for application/json ContentType.
-type HandleAlertPostJSONRequestBody = ButlerEvent
-
-// HandleAlertPutJSONRequestBody defines body for HandleAlertPut for application/json ContentType.
-type HandleAlertPutJSONRequestBody = ButlerEvent
-
-// AsReloadTaskEvent returns the union data inside the ButlerEvent as a ReloadTaskEvent
-func (t ButlerEvent) AsReloadTaskEvent() (ReloadTaskEvent, error) {
-	var body ReloadTaskEvent
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromReloadTaskEvent overwrites any union data inside the ButlerEvent as the provided ReloadTaskEvent
-func (t *ButlerEvent) FromReloadTaskEvent(v ReloadTaskEvent) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeReloadTaskEvent performs a merge with any union data inside the ButlerEvent, using the provided ReloadTaskEvent
-func (t *ButlerEvent) MergeReloadTaskEvent(v ReloadTaskEvent) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsServiceMonitorEvent returns the union data inside the ButlerEvent as a ServiceMonitorEvent
-func (t ButlerEvent) AsServiceMonitorEvent() (ServiceMonitorEvent, error) {
-	var body ServiceMonitorEvent
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromServiceMonitorEvent overwrites any union data inside the ButlerEvent as the provided ServiceMonitorEvent
-func (t *ButlerEvent) FromServiceMonitorEvent(v ServiceMonitorEvent) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeServiceMonitorEvent performs a merge with any union data inside the ButlerEvent, using the provided ServiceMonitorEvent
-func (t *ButlerEvent) MergeServiceMonitorEvent(v ServiceMonitorEvent) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsLicenseEvent returns the union data inside the ButlerEvent as a LicenseEvent
-func (t ButlerEvent) AsLicenseEvent() (LicenseEvent, error) {
-	var body LicenseEvent
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromLicenseEvent overwrites any union data inside the ButlerEvent as the provided LicenseEvent
-func (t *ButlerEvent) FromLicenseEvent(v LicenseEvent) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeLicenseEvent performs a merge with any union data inside the ButlerEvent, using the provided LicenseEvent
-func (t *ButlerEvent) MergeLicenseEvent(v LicenseEvent) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-func (t ButlerEvent) Discriminator() (string, error) {
-	var discriminator struct {
-		Discriminator string `json:"event"`
-	}
-	err := json.Unmarshal(t.union, &discriminator)
-	return discriminator.Discriminator, err
-}
-
-func (t ButlerEvent) ValueByDiscriminator() (interface{}, error) {
-	discriminator, err := t.Discriminator()
-	if err != nil {
-		return nil, err
-	}
-	switch discriminator {
-	case "Qlik Sense reload aborted":
-		return t.AsReloadTaskEvent()
-	case "Qlik Sense reload failed":
-		return t.AsReloadTaskEvent()
-	case "Windows service monitor":
-		return t.AsServiceMonitorEvent()
-	case "server license about to expire alert":
-		return t.AsLicenseEvent()
-	case "server license has expired alert":
-		return t.AsLicenseEvent()
-	case "server license status":
-		return t.AsLicenseEvent()
-	default:
-		return nil, errors.New("unknown discriminator value: " + discriminator)
-	}
-}
-
-func (t ButlerEvent) MarshalJSON() ([]byte, error) {
-	b, err := t.union.MarshalJSON()
-	return b, err
-}
-
-func (t *ButlerEvent) UnmarshalJSON(b []byte) error {
-	err := t.union.UnmarshalJSON(b)
-	return err
-}

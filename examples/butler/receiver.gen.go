@@ -6,10 +6,8 @@ package butler
 import (
 	"context"
 	"fmt"
-	"net/http"
 
-	"github.com/gorilla/mux"
-	"github.com/hookgen/hookgen/runtime"
+	hookgen "github.com/hookgen/hookgen/runtime"
 	"github.com/hookgen/hookgen/runtime/bind"
 	"github.com/hookgen/hookgen/runtime/query"
 	"github.com/hookgen/hookgen/runtime/receiver"
@@ -20,7 +18,7 @@ import (
 // this program is at least as new as the generator that wrote this file. If
 // it fails to compile, upgrade github.com/hookgen/hookgen or regenerate the
 // code with an older hookgen.
-const _ = runtime.IsAtLeastVersion0_1_0
+const _ = hookgen.IsAtLeastVersion0_1_0
 
 // FamilyName is the name of the sender family these webhooks come from.
 const FamilyName = "butler"
@@ -43,153 +41,153 @@ const (
 
 // Handler receives butler webhooks, one typed method per event. Each
 // method gets the delivery descriptor and the validated, decoded payload.
-// Return nil to acknowledge the delivery, runtime.Retry(err, after) to have
-// the sender try again later, or runtime.Reject(err) to quarantine it for
+// Return nil to acknowledge the delivery, hookgen.Retry(err, after) to have
+// the sender try again later, or hookgen.Reject(err) to quarantine it for
 // good; any other error counts as transient. Methods may be called
 // concurrently.
 type Handler interface {
 	// ReloadTaskFailed handles a ReloadTaskFailed event (ReloadTaskEvent payload).
 	// A reload task failed or was aborted. No reload-success webhook exists.
-	ReloadTaskFailed(ctx context.Context, d *runtime.Delivery, p *ReloadTaskEvent) error
+	ReloadTaskFailed(ctx context.Context, d *hookgen.Delivery, p *ReloadTaskEvent) error
 	// ReloadTaskAborted handles a ReloadTaskAborted event (ReloadTaskEvent payload).
 	// A reload task failed or was aborted. No reload-success webhook exists.
-	ReloadTaskAborted(ctx context.Context, d *runtime.Delivery, p *ReloadTaskEvent) error
+	ReloadTaskAborted(ctx context.Context, d *hookgen.Delivery, p *ReloadTaskEvent) error
 	// ServiceStateChanged handles a ServiceStateChanged event (ServiceMonitorEvent payload).
 	// A monitored Windows service changed state (GET sends the keys lower-case).
-	ServiceStateChanged(ctx context.Context, d *runtime.Delivery, p *ServiceMonitorEvent) error
+	ServiceStateChanged(ctx context.Context, d *hookgen.Delivery, p *ServiceMonitorEvent) error
 	// LicenseStatus handles a LicenseStatus event (LicenseEvent payload).
 	// Qlik Sense server licence status or expiry alert (>= butler-v12.4.0).
-	LicenseStatus(ctx context.Context, d *runtime.Delivery, p *LicenseEvent) error
+	LicenseStatus(ctx context.Context, d *hookgen.Delivery, p *LicenseEvent) error
 	// LicenseExpired handles a LicenseExpired event (LicenseEvent payload).
 	// Qlik Sense server licence status or expiry alert (>= butler-v12.4.0).
-	LicenseExpired(ctx context.Context, d *runtime.Delivery, p *LicenseEvent) error
+	LicenseExpired(ctx context.Context, d *hookgen.Delivery, p *LicenseEvent) error
 	// LicenseAboutToExpire handles a LicenseAboutToExpire event (LicenseEvent payload).
 	// Qlik Sense server licence status or expiry alert (>= butler-v12.4.0).
-	LicenseAboutToExpire(ctx context.Context, d *runtime.Delivery, p *LicenseEvent) error
+	LicenseAboutToExpire(ctx context.Context, d *hookgen.Delivery, p *LicenseEvent) error
 }
 
 // Unimplemented implements every Handler method by reporting
-// runtime.ErrNotHandled, which the runtime acknowledges and counts as
+// hookgen.ErrNotHandled, which the runtime acknowledges and counts as
 // unhandled. Embed it to implement only the events you care about.
 type Unimplemented struct{}
 
 var _ Handler = Unimplemented{}
 
-// ReloadTaskFailed reports runtime.ErrNotHandled.
-func (Unimplemented) ReloadTaskFailed(context.Context, *runtime.Delivery, *ReloadTaskEvent) error {
-	return runtime.ErrNotHandled
+// ReloadTaskFailed reports hookgen.ErrNotHandled.
+func (Unimplemented) ReloadTaskFailed(context.Context, *hookgen.Delivery, *ReloadTaskEvent) error {
+	return hookgen.ErrNotHandled
 }
 
-// ReloadTaskAborted reports runtime.ErrNotHandled.
-func (Unimplemented) ReloadTaskAborted(context.Context, *runtime.Delivery, *ReloadTaskEvent) error {
-	return runtime.ErrNotHandled
+// ReloadTaskAborted reports hookgen.ErrNotHandled.
+func (Unimplemented) ReloadTaskAborted(context.Context, *hookgen.Delivery, *ReloadTaskEvent) error {
+	return hookgen.ErrNotHandled
 }
 
-// ServiceStateChanged reports runtime.ErrNotHandled.
-func (Unimplemented) ServiceStateChanged(context.Context, *runtime.Delivery, *ServiceMonitorEvent) error {
-	return runtime.ErrNotHandled
+// ServiceStateChanged reports hookgen.ErrNotHandled.
+func (Unimplemented) ServiceStateChanged(context.Context, *hookgen.Delivery, *ServiceMonitorEvent) error {
+	return hookgen.ErrNotHandled
 }
 
-// LicenseStatus reports runtime.ErrNotHandled.
-func (Unimplemented) LicenseStatus(context.Context, *runtime.Delivery, *LicenseEvent) error {
-	return runtime.ErrNotHandled
+// LicenseStatus reports hookgen.ErrNotHandled.
+func (Unimplemented) LicenseStatus(context.Context, *hookgen.Delivery, *LicenseEvent) error {
+	return hookgen.ErrNotHandled
 }
 
-// LicenseExpired reports runtime.ErrNotHandled.
-func (Unimplemented) LicenseExpired(context.Context, *runtime.Delivery, *LicenseEvent) error {
-	return runtime.ErrNotHandled
+// LicenseExpired reports hookgen.ErrNotHandled.
+func (Unimplemented) LicenseExpired(context.Context, *hookgen.Delivery, *LicenseEvent) error {
+	return hookgen.ErrNotHandled
 }
 
-// LicenseAboutToExpire reports runtime.ErrNotHandled.
-func (Unimplemented) LicenseAboutToExpire(context.Context, *runtime.Delivery, *LicenseEvent) error {
-	return runtime.ErrNotHandled
+// LicenseAboutToExpire reports hookgen.ErrNotHandled.
+func (Unimplemented) LicenseAboutToExpire(context.Context, *hookgen.Delivery, *LicenseEvent) error {
+	return hookgen.ErrNotHandled
 }
 
-// Dispatch returns the runtime.Dispatch that calls the method of h the event
+// Dispatch returns the hookgen.Dispatch that calls the method of h the event
 // names.
-func Dispatch(h Handler) runtime.Dispatch {
-	return func(ctx context.Context, d *runtime.Delivery, ev runtime.Event) error {
+func Dispatch(h Handler) hookgen.Dispatch {
+	return func(ctx context.Context, d *hookgen.Delivery, ev hookgen.Event) error {
 		switch ev.Name {
 		case EventReloadTaskFailed:
 			p, ok := ev.Payload.(*ReloadTaskEvent)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.ReloadTaskFailed(ctx, d, p)
 		case EventReloadTaskAborted:
 			p, ok := ev.Payload.(*ReloadTaskEvent)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.ReloadTaskAborted(ctx, d, p)
 		case EventServiceStateChanged:
 			p, ok := ev.Payload.(*ServiceMonitorEvent)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.ServiceStateChanged(ctx, d, p)
 		case EventLicenseStatus:
 			p, ok := ev.Payload.(*LicenseEvent)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.LicenseStatus(ctx, d, p)
 		case EventLicenseExpired:
 			p, ok := ev.Payload.(*LicenseEvent)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.LicenseExpired(ctx, d, p)
 		case EventLicenseAboutToExpire:
 			p, ok := ev.Payload.(*LicenseEvent)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.LicenseAboutToExpire(ctx, d, p)
 		}
-		return fmt.Errorf("%w: %q", runtime.ErrUnknownEvent, ev.Name)
+		return fmt.Errorf("%w: %q", hookgen.ErrUnknownEvent, ev.Name)
 	}
 }
 
-func decodeReloadTaskFailed(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[ReloadTaskEvent](body, strict, EventReloadTaskFailed, validateReloadTaskEvent)
+func decodeReloadTaskFailed(doc any, body []byte, strict bool) (hookgen.Event, error) {
+	return schema.DecodeDocument[ReloadTaskEvent](doc, body, strict, EventReloadTaskFailed, validateReloadTaskEvent)
 }
 
-func decodeReloadTaskAborted(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[ReloadTaskEvent](body, strict, EventReloadTaskAborted, validateReloadTaskEvent)
+func decodeReloadTaskAborted(doc any, body []byte, strict bool) (hookgen.Event, error) {
+	return schema.DecodeDocument[ReloadTaskEvent](doc, body, strict, EventReloadTaskAborted, validateReloadTaskEvent)
 }
 
-func decodeServiceStateChanged(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[ServiceMonitorEvent](body, strict, EventServiceStateChanged, validateServiceMonitorEvent)
+func decodeServiceStateChanged(doc any, body []byte, strict bool) (hookgen.Event, error) {
+	return schema.DecodeDocument[ServiceMonitorEvent](doc, body, strict, EventServiceStateChanged, validateServiceMonitorEvent)
 }
 
-func decodeLicenseStatus(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[LicenseEvent](body, strict, EventLicenseStatus, validateLicenseEvent)
+func decodeLicenseStatus(doc any, body []byte, strict bool) (hookgen.Event, error) {
+	return schema.DecodeDocument[LicenseEvent](doc, body, strict, EventLicenseStatus, validateLicenseEvent)
 }
 
-func decodeLicenseExpired(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[LicenseEvent](body, strict, EventLicenseExpired, validateLicenseEvent)
+func decodeLicenseExpired(doc any, body []byte, strict bool) (hookgen.Event, error) {
+	return schema.DecodeDocument[LicenseEvent](doc, body, strict, EventLicenseExpired, validateLicenseEvent)
 }
 
-func decodeLicenseAboutToExpire(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[LicenseEvent](body, strict, EventLicenseAboutToExpire, validateLicenseEvent)
+func decodeLicenseAboutToExpire(doc any, body []byte, strict bool) (hookgen.Event, error) {
+	return schema.DecodeDocument[LicenseEvent](doc, body, strict, EventLicenseAboutToExpire, validateLicenseEvent)
 }
 
 // Family returns the runtime description of the butler webhooks:
 // delivery policy, security, and for each webhook its path, methods,
 // validators, event selection, idempotency key and ordering. Each call
 // returns a new value.
-func Family() (*runtime.Family, error) {
-	f := &runtime.Family{
+func Family() *hookgen.Family {
+	f := &hookgen.Family{
 		Name: FamilyName,
-		Delivery: runtime.DeliveryPolicy{
-			Mode:              runtime.SingleAttempt,
+		Delivery: hookgen.DeliveryPolicy{
+			Mode:              hookgen.SingleAttempt,
 			SuccessStatus:     200,
 			AuthFailureStatus: 401,
 			MaxBodyBytes:      1048576,
 		},
 	}
-	if err := addWebhook(f, bind.Webhook{
+	f.Webhooks = append(f.Webhooks, mustBuild(bind.Webhook{
 		Name:         "task-alert",
 		Path:         "/butler/task-alert",
 		ContentTypes: []string{"application/json"},
@@ -198,6 +196,9 @@ func Family() (*runtime.Family, error) {
 				Methods:  []string{"POST", "PUT"},
 				Validate: validateButlerEvent,
 				Key:      []string{"$request.body#/event", "$request.body#/executionId"},
+				Security: []hookgen.SecurityRequirement{
+					{},
+				},
 				Events: []bind.Event{
 					{
 						Name: EventReloadTaskFailed,
@@ -281,6 +282,9 @@ func Family() (*runtime.Family, error) {
 				},
 				Validate: validateButlerEvent,
 				Key:      []string{"$request.query.event", "$request.query.executionId"},
+				Security: []hookgen.SecurityRequirement{
+					{},
+				},
 				Events: []bind.Event{
 					{
 						Name: EventReloadTaskFailed,
@@ -333,51 +337,27 @@ func Family() (*runtime.Family, error) {
 				},
 			},
 		},
-	}); err != nil {
-		return nil, err
-	}
-	return f, nil
+	}))
+	return f
 }
 
-func addWebhook(f *runtime.Family, w bind.Webhook) error {
+// mustBuild builds a webhook description the generator already built and
+// checked when it wrote this file: it cannot fail for generated input.
+func mustBuild(w bind.Webhook) hookgen.Webhook {
 	bw, err := bind.Build(w)
 	if err != nil {
-		return fmt.Errorf("%s: %w", FamilyName, err)
+		panic(fmt.Sprintf("%s: generated webhook description does not build (regenerate the code): %v", FamilyName, err))
 	}
-	f.Webhooks = append(f.Webhooks, bw)
-	return nil
+	return bw
 }
 
-// NewReceiver returns the butler receiver calling h: a
-// *receiver.Receiver, which is an http.Handler serving every webhook at its
-// default path. Options set the store, secrets, logger, metrics and paths;
-// call Shutdown on it when done.
-func NewReceiver(h Handler, opts ...receiver.Option) (*receiver.Receiver, error) {
-	f, err := Family()
-	if err != nil {
-		return nil, err
-	}
-	return receiver.New(f, Dispatch(h), opts...)
-}
-
-// NewHTTPHandler returns the receiver as a plain http.Handler, with
-// /healthz, /readyz and /metrics beside the webhooks, and the receiver
-// itself for Shutdown.
-func NewHTTPHandler(h Handler, opts ...receiver.Option) (http.Handler, *receiver.Receiver, error) {
-	rc, err := NewReceiver(h, opts...)
-	if err != nil {
-		return nil, nil, err
-	}
-	return rc.Handler(), rc, nil
-}
-
-// Register mounts the butler webhooks on r at their default paths
-// (override one with receiver.WithPath) and returns the receiver.
-func Register(r *mux.Router, h Handler, opts ...receiver.Option) (*receiver.Receiver, error) {
-	rc, err := NewReceiver(h, opts...)
-	if err != nil {
-		return nil, err
-	}
-	rc.Mount(r)
-	return rc, nil
+// New returns the butler receiver calling h. The *receiver.Receiver is
+// an http.Handler serving every webhook at its default path (override one
+// with receiver.WithPath); its Handler method adds /healthz, /readyz and
+// /metrics, and its Mount method mounts the webhooks on a gorilla/mux
+// router. Options set the store, secrets, logger and metrics; call Shutdown
+// or Close on it when done. It fails only for options that do not fit the
+// spec (a missing secret, say).
+func New(h Handler, opts ...receiver.Option) (*receiver.Receiver, error) {
+	return receiver.New(Family(), Dispatch(h), opts...)
 }

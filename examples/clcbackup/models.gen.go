@@ -74,31 +74,3 @@ type MissingBackup struct {
 
 // PolicyID A policy UUID (kept a plain string; SBS ids are not re-validated).
 type PolicyID = string
-
-// Problem RFC 9457 problem details, with the JSON pointers of the errors.
-type Problem struct {
-	Detail *string `json:"detail,omitempty"`
-	Errors *[]struct {
-		Detail  *string `json:"detail,omitempty"`
-		Pointer *string `json:"pointer,omitempty"`
-	} `json:"errors,omitempty"`
-	Instance *string `json:"instance,omitempty"`
-	Status   *int    `json:"status,omitempty"`
-	Title    *string `json:"title,omitempty"`
-	Type     *string `json:"type,omitempty"`
-}
-
-// Invalid RFC 9457 problem details, with the JSON pointers of the errors.
-type Invalid = Problem
-
-// HandleBackupFailedJSONRequestBody defines body for HandleBackupFailed for application/json ContentType.
-type HandleBackupFailedJSONRequestBody = BackupCompleted
-
-// HandleBackupPartialSuccessJSONRequestBody defines body for HandleBackupPartialSuccess for application/json ContentType.
-type HandleBackupPartialSuccessJSONRequestBody = BackupCompleted
-
-// HandleBackupSuccessJSONRequestBody defines body for HandleBackupSuccess for application/json ContentType.
-type HandleBackupSuccessJSONRequestBody = BackupCompleted
-
-// HandleMissingBackupJSONRequestBody defines body for HandleMissingBackup for application/json ContentType.
-type HandleMissingBackupJSONRequestBody = MissingBackup

@@ -6,10 +6,8 @@ package clcbackup
 import (
 	"context"
 	"fmt"
-	"net/http"
 
-	"github.com/gorilla/mux"
-	"github.com/hookgen/hookgen/runtime"
+	hookgen "github.com/hookgen/hookgen/runtime"
 	"github.com/hookgen/hookgen/runtime/bind"
 	"github.com/hookgen/hookgen/runtime/receiver"
 	"github.com/hookgen/hookgen/runtime/schema"
@@ -19,7 +17,7 @@ import (
 // this program is at least as new as the generator that wrote this file. If
 // it fails to compile, upgrade github.com/hookgen/hookgen or regenerate the
 // code with an older hookgen.
-const _ = runtime.IsAtLeastVersion0_1_0
+const _ = hookgen.IsAtLeastVersion0_1_0
 
 // FamilyName is the name of the sender family these webhooks come from.
 const FamilyName = "clcbackup"
@@ -38,126 +36,126 @@ const (
 
 // Handler receives clcbackup webhooks, one typed method per event. Each
 // method gets the delivery descriptor and the validated, decoded payload.
-// Return nil to acknowledge the delivery, runtime.Retry(err, after) to have
-// the sender try again later, or runtime.Reject(err) to quarantine it for
+// Return nil to acknowledge the delivery, hookgen.Retry(err, after) to have
+// the sender try again later, or hookgen.Reject(err) to quarantine it for
 // good; any other error counts as transient. Methods may be called
 // concurrently.
 type Handler interface {
 	// BackupFailed handles a BackupFailed event (BackupCompleted payload).
 	// A backup finished (FAILED, PARTIAL_SUCCESS or SUCCESS).
-	BackupFailed(ctx context.Context, d *runtime.Delivery, p *BackupCompleted) error
+	BackupFailed(ctx context.Context, d *hookgen.Delivery, p *BackupCompleted) error
 	// BackupPartialSuccess handles a BackupPartialSuccess event (BackupCompleted payload).
 	// A backup finished (FAILED, PARTIAL_SUCCESS or SUCCESS).
-	BackupPartialSuccess(ctx context.Context, d *runtime.Delivery, p *BackupCompleted) error
+	BackupPartialSuccess(ctx context.Context, d *hookgen.Delivery, p *BackupCompleted) error
 	// BackupSucceeded handles a BackupSucceeded event (BackupCompleted payload).
 	// A backup finished (FAILED, PARTIAL_SUCCESS or SUCCESS).
-	BackupSucceeded(ctx context.Context, d *runtime.Delivery, p *BackupCompleted) error
+	BackupSucceeded(ctx context.Context, d *hookgen.Delivery, p *BackupCompleted) error
 	// BackupMissing handles a BackupMissing event (MissingBackup payload).
 	// No backup was initiated within 1 hour of the scheduled start time.
-	BackupMissing(ctx context.Context, d *runtime.Delivery, p *MissingBackup) error
+	BackupMissing(ctx context.Context, d *hookgen.Delivery, p *MissingBackup) error
 }
 
 // Unimplemented implements every Handler method by reporting
-// runtime.ErrNotHandled, which the runtime acknowledges and counts as
+// hookgen.ErrNotHandled, which the runtime acknowledges and counts as
 // unhandled. Embed it to implement only the events you care about.
 type Unimplemented struct{}
 
 var _ Handler = Unimplemented{}
 
-// BackupFailed reports runtime.ErrNotHandled.
-func (Unimplemented) BackupFailed(context.Context, *runtime.Delivery, *BackupCompleted) error {
-	return runtime.ErrNotHandled
+// BackupFailed reports hookgen.ErrNotHandled.
+func (Unimplemented) BackupFailed(context.Context, *hookgen.Delivery, *BackupCompleted) error {
+	return hookgen.ErrNotHandled
 }
 
-// BackupPartialSuccess reports runtime.ErrNotHandled.
-func (Unimplemented) BackupPartialSuccess(context.Context, *runtime.Delivery, *BackupCompleted) error {
-	return runtime.ErrNotHandled
+// BackupPartialSuccess reports hookgen.ErrNotHandled.
+func (Unimplemented) BackupPartialSuccess(context.Context, *hookgen.Delivery, *BackupCompleted) error {
+	return hookgen.ErrNotHandled
 }
 
-// BackupSucceeded reports runtime.ErrNotHandled.
-func (Unimplemented) BackupSucceeded(context.Context, *runtime.Delivery, *BackupCompleted) error {
-	return runtime.ErrNotHandled
+// BackupSucceeded reports hookgen.ErrNotHandled.
+func (Unimplemented) BackupSucceeded(context.Context, *hookgen.Delivery, *BackupCompleted) error {
+	return hookgen.ErrNotHandled
 }
 
-// BackupMissing reports runtime.ErrNotHandled.
-func (Unimplemented) BackupMissing(context.Context, *runtime.Delivery, *MissingBackup) error {
-	return runtime.ErrNotHandled
+// BackupMissing reports hookgen.ErrNotHandled.
+func (Unimplemented) BackupMissing(context.Context, *hookgen.Delivery, *MissingBackup) error {
+	return hookgen.ErrNotHandled
 }
 
-// Dispatch returns the runtime.Dispatch that calls the method of h the event
+// Dispatch returns the hookgen.Dispatch that calls the method of h the event
 // names.
-func Dispatch(h Handler) runtime.Dispatch {
-	return func(ctx context.Context, d *runtime.Delivery, ev runtime.Event) error {
+func Dispatch(h Handler) hookgen.Dispatch {
+	return func(ctx context.Context, d *hookgen.Delivery, ev hookgen.Event) error {
 		switch ev.Name {
 		case EventBackupFailed:
 			p, ok := ev.Payload.(*BackupCompleted)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.BackupFailed(ctx, d, p)
 		case EventBackupPartialSuccess:
 			p, ok := ev.Payload.(*BackupCompleted)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.BackupPartialSuccess(ctx, d, p)
 		case EventBackupSucceeded:
 			p, ok := ev.Payload.(*BackupCompleted)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.BackupSucceeded(ctx, d, p)
 		case EventBackupMissing:
 			p, ok := ev.Payload.(*MissingBackup)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.BackupMissing(ctx, d, p)
 		}
-		return fmt.Errorf("%w: %q", runtime.ErrUnknownEvent, ev.Name)
+		return fmt.Errorf("%w: %q", hookgen.ErrUnknownEvent, ev.Name)
 	}
 }
 
-func decodeBackupFailed(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[BackupCompleted](body, strict, EventBackupFailed, validateBackupCompleted)
+func decodeBackupFailed(doc any, body []byte, strict bool) (hookgen.Event, error) {
+	return schema.DecodeDocument[BackupCompleted](doc, body, strict, EventBackupFailed, validateBackupCompleted)
 }
 
-func decodeBackupPartialSuccess(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[BackupCompleted](body, strict, EventBackupPartialSuccess, validateBackupCompleted)
+func decodeBackupPartialSuccess(doc any, body []byte, strict bool) (hookgen.Event, error) {
+	return schema.DecodeDocument[BackupCompleted](doc, body, strict, EventBackupPartialSuccess, validateBackupCompleted)
 }
 
-func decodeBackupSucceeded(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[BackupCompleted](body, strict, EventBackupSucceeded, validateBackupCompleted)
+func decodeBackupSucceeded(doc any, body []byte, strict bool) (hookgen.Event, error) {
+	return schema.DecodeDocument[BackupCompleted](doc, body, strict, EventBackupSucceeded, validateBackupCompleted)
 }
 
-func decodeBackupMissing(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[MissingBackup](body, strict, EventBackupMissing, validateMissingBackup)
+func decodeBackupMissing(doc any, body []byte, strict bool) (hookgen.Event, error) {
+	return schema.DecodeDocument[MissingBackup](doc, body, strict, EventBackupMissing, validateMissingBackup)
 }
 
 // Family returns the runtime description of the clcbackup webhooks:
 // delivery policy, security, and for each webhook its path, methods,
 // validators, event selection, idempotency key and ordering. Each call
 // returns a new value.
-func Family() (*runtime.Family, error) {
-	f := &runtime.Family{
+func Family() *hookgen.Family {
+	f := &hookgen.Family{
 		Name: FamilyName,
-		Delivery: runtime.DeliveryPolicy{
-			Mode:              runtime.SingleAttempt,
+		Delivery: hookgen.DeliveryPolicy{
+			Mode:              hookgen.SingleAttempt,
 			SuccessStatus:     200,
 			AuthFailureStatus: 401,
 			MaxBodyBytes:      1048576,
 		},
-		Security: []runtime.SecurityRequirement{
+		Security: []hookgen.SecurityRequirement{
 			{"Tier3RsaSha1"},
 			{},
 		},
-		Schemes: map[string]runtime.SecurityScheme{
+		Schemes: map[string]hookgen.SecurityScheme{
 			"Tier3RsaSha1": {
 				Name:  "Tier3RsaSha1",
-				Kind:  runtime.Signature,
+				Kind:  hookgen.Signature,
 				In:    "header",
 				Param: "Tier3-RsaSha1",
-				Signature: &runtime.SignatureSpec{
+				Signature: &hookgen.SignatureSpec{
 					Format:          "rsa-sha1",
 					Header:          "Tier3-RsaSha1",
 					Algorithm:       "rsa-sha1",
@@ -170,7 +168,7 @@ func Family() (*runtime.Family, error) {
 			},
 		},
 	}
-	if err := addWebhook(f, bind.Webhook{
+	f.Webhooks = append(f.Webhooks, mustBuild(bind.Webhook{
 		Name:         "backup-failed",
 		Path:         "/clcbackup/backup-failed",
 		ContentTypes: []string{"application/json"},
@@ -187,10 +185,8 @@ func Family() (*runtime.Family, error) {
 				},
 			},
 		},
-	}); err != nil {
-		return nil, err
-	}
-	if err := addWebhook(f, bind.Webhook{
+	}))
+	f.Webhooks = append(f.Webhooks, mustBuild(bind.Webhook{
 		Name:         "backup-partial-success",
 		Path:         "/clcbackup/backup-partial-success",
 		ContentTypes: []string{"application/json"},
@@ -207,10 +203,8 @@ func Family() (*runtime.Family, error) {
 				},
 			},
 		},
-	}); err != nil {
-		return nil, err
-	}
-	if err := addWebhook(f, bind.Webhook{
+	}))
+	f.Webhooks = append(f.Webhooks, mustBuild(bind.Webhook{
 		Name:         "backup-success",
 		Path:         "/clcbackup/backup-success",
 		ContentTypes: []string{"application/json"},
@@ -227,10 +221,8 @@ func Family() (*runtime.Family, error) {
 				},
 			},
 		},
-	}); err != nil {
-		return nil, err
-	}
-	if err := addWebhook(f, bind.Webhook{
+	}))
+	f.Webhooks = append(f.Webhooks, mustBuild(bind.Webhook{
 		Name:         "missing-backup",
 		Path:         "/clcbackup/missing-backup",
 		ContentTypes: []string{"application/json"},
@@ -247,51 +239,27 @@ func Family() (*runtime.Family, error) {
 				},
 			},
 		},
-	}); err != nil {
-		return nil, err
-	}
-	return f, nil
+	}))
+	return f
 }
 
-func addWebhook(f *runtime.Family, w bind.Webhook) error {
+// mustBuild builds a webhook description the generator already built and
+// checked when it wrote this file: it cannot fail for generated input.
+func mustBuild(w bind.Webhook) hookgen.Webhook {
 	bw, err := bind.Build(w)
 	if err != nil {
-		return fmt.Errorf("%s: %w", FamilyName, err)
+		panic(fmt.Sprintf("%s: generated webhook description does not build (regenerate the code): %v", FamilyName, err))
 	}
-	f.Webhooks = append(f.Webhooks, bw)
-	return nil
+	return bw
 }
 
-// NewReceiver returns the clcbackup receiver calling h: a
-// *receiver.Receiver, which is an http.Handler serving every webhook at its
-// default path. Options set the store, secrets, logger, metrics and paths;
-// call Shutdown on it when done.
-func NewReceiver(h Handler, opts ...receiver.Option) (*receiver.Receiver, error) {
-	f, err := Family()
-	if err != nil {
-		return nil, err
-	}
-	return receiver.New(f, Dispatch(h), opts...)
-}
-
-// NewHTTPHandler returns the receiver as a plain http.Handler, with
-// /healthz, /readyz and /metrics beside the webhooks, and the receiver
-// itself for Shutdown.
-func NewHTTPHandler(h Handler, opts ...receiver.Option) (http.Handler, *receiver.Receiver, error) {
-	rc, err := NewReceiver(h, opts...)
-	if err != nil {
-		return nil, nil, err
-	}
-	return rc.Handler(), rc, nil
-}
-
-// Register mounts the clcbackup webhooks on r at their default paths
-// (override one with receiver.WithPath) and returns the receiver.
-func Register(r *mux.Router, h Handler, opts ...receiver.Option) (*receiver.Receiver, error) {
-	rc, err := NewReceiver(h, opts...)
-	if err != nil {
-		return nil, err
-	}
-	rc.Mount(r)
-	return rc, nil
+// New returns the clcbackup receiver calling h. The *receiver.Receiver is
+// an http.Handler serving every webhook at its default path (override one
+// with receiver.WithPath); its Handler method adds /healthz, /readyz and
+// /metrics, and its Mount method mounts the webhooks on a gorilla/mux
+// router. Options set the store, secrets, logger and metrics; call Shutdown
+// or Close on it when done. It fails only for options that do not fit the
+// spec (a missing secret, say).
+func New(h Handler, opts ...receiver.Option) (*receiver.Receiver, error) {
+	return receiver.New(Family(), Dispatch(h), opts...)
 }

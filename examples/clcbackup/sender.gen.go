@@ -20,11 +20,7 @@ type Sender struct {
 // NewSender returns a Sender for the receiver at baseURL; each webhook's
 // default path is appended to it (override with sender.WithPath).
 func NewSender(baseURL string, opts ...sender.Option) (*Sender, error) {
-	f, err := Family()
-	if err != nil {
-		return nil, err
-	}
-	s, err := sender.New(f, baseURL, opts...)
+	s, err := sender.New(Family(), baseURL, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -55,7 +55,11 @@ var family = &e2etest.Family{
 	Name: "netpulse",
 	Spec: "../../openapi/netpulse.yaml",
 	NewHTTPHandler: func(rec *webhooktest.Recorder, opts ...receiver.Option) (http.Handler, *receiver.Receiver, error) {
-		return netpulse.NewHTTPHandler(recorder{rec}, opts...)
+		rc, err := netpulse.New(recorder{rec}, opts...)
+		if err != nil {
+			return nil, nil, err
+		}
+		return rc.Handler(), rc, nil
 	},
 	NewSender:       e2etest.RawSender(netpulse.NewSender),
 	ReceiverSecrets: receiverSecrets,
@@ -70,3 +74,11 @@ func TestE2ELegacyVectors(t *testing.T)  { e2etest.LegacyVectors(t, family) }
 func TestE2EScenarios(t *testing.T) {
 	e2etest.DuplicateAndOversize(t, e2etest.Start(t, family), e2etest.Vector(t, family, "docs-v042-job-completed"))
 }
+
+// TestE2ESmuggledMembers: case variants and duplicate members never reach
+// the handler as field values (see e2etest.SmuggledMembers).
+func TestE2ESmuggledMembers(t *testing.T) { e2etest.SmuggledMembers(t, family) }
+
+// TestE2EBadBytes: invalid UTF-8 and lone surrogates get a 400
+// naming the byte offset (see e2etest.BadBytes).
+func TestE2EBadBytes(t *testing.T) { e2etest.BadBytes(t, family) }

@@ -4,10 +4,7 @@
 package netpulse
 
 import (
-	"encoding/json"
 	"time"
-
-	"github.com/oapi-codegen/runtime"
 )
 
 // Defines values for JobResultType.
@@ -138,24 +135,6 @@ type JobResult struct {
 // JobResultType defines model for JobResult.Type.
 type JobResultType string
 
-// Problem RFC 9457 problem details, with the JSON pointers of the errors.
-type Problem struct {
-	Detail *string `json:"detail,omitempty"`
-	Errors *[]struct {
-		Detail  *string `json:"detail,omitempty"`
-		Pointer *string `json:"pointer,omitempty"`
-	} `json:"errors,omitempty"`
-	Instance *string `json:"instance,omitempty"`
-	Status   *int    `json:"status,omitempty"`
-	Title    *string `json:"title,omitempty"`
-	Type     *string `json:"type,omitempty"`
-}
-
-// Result Any generation of the result payload; the three are mutually exclusive.
-type Result struct {
-	union json.RawMessage
-}
-
 // ResultV02 0.2.x. `result` is str() of the Python return value or of (exc_type, message) - not JSON.
 type ResultV02 struct {
 	// Id RQ job id (for detached tasks the task_id); free-form.
@@ -220,109 +199,3 @@ type ResultV042EventType string
 
 // ResultV042Status defines model for ResultV042.Status.
 type ResultV042Status string
-
-// Invalid RFC 9457 problem details, with the JSON pointers of the errors.
-type Invalid = Problem
-
-// HandleResultDeleteJSONRequestBody defines body for HandleResultDelete for application/json ContentType.
-type HandleResultDeleteJSONRequestBody = Result
-
-// HandleResultGetJSONRequestBody defines body for HandleResultGet for application/json ContentType.
-type HandleResultGetJSONRequestBody = Result
-
-// HandleResultPatchJSONRequestBody defines body for HandleResultPatch for application/json ContentType.
-type HandleResultPatchJSONRequestBody = Result
-
-// HandleResultPostJSONRequestBody defines body for HandleResultPost for application/json ContentType.
-type HandleResultPostJSONRequestBody = Result
-
-// HandleResultPutJSONRequestBody defines body for HandleResultPut for application/json ContentType.
-type HandleResultPutJSONRequestBody = Result
-
-// AsResultV042 returns the union data inside the Result as a ResultV042
-func (t Result) AsResultV042() (ResultV042, error) {
-	var body ResultV042
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromResultV042 overwrites any union data inside the Result as the provided ResultV042
-func (t *Result) FromResultV042(v ResultV042) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeResultV042 performs a merge with any union data inside the Result, using the provided ResultV042
-func (t *Result) MergeResultV042(v ResultV042) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsResultV03 returns the union data inside the Result as a ResultV03
-func (t Result) AsResultV03() (ResultV03, error) {
-	var body ResultV03
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromResultV03 overwrites any union data inside the Result as the provided ResultV03
-func (t *Result) FromResultV03(v ResultV03) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeResultV03 performs a merge with any union data inside the Result, using the provided ResultV03
-func (t *Result) MergeResultV03(v ResultV03) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsResultV02 returns the union data inside the Result as a ResultV02
-func (t Result) AsResultV02() (ResultV02, error) {
-	var body ResultV02
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromResultV02 overwrites any union data inside the Result as the provided ResultV02
-func (t *Result) FromResultV02(v ResultV02) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeResultV02 performs a merge with any union data inside the Result, using the provided ResultV02
-func (t *Result) MergeResultV02(v ResultV02) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-func (t Result) MarshalJSON() ([]byte, error) {
-	b, err := t.union.MarshalJSON()
-	return b, err
-}
-
-func (t *Result) UnmarshalJSON(b []byte) error {
-	err := t.union.UnmarshalJSON(b)
-	return err
-}

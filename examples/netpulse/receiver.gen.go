@@ -6,10 +6,8 @@ package netpulse
 import (
 	"context"
 	"fmt"
-	"net/http"
 
-	"github.com/gorilla/mux"
-	"github.com/hookgen/hookgen/runtime"
+	hookgen "github.com/hookgen/hookgen/runtime"
 	"github.com/hookgen/hookgen/runtime/bind"
 	"github.com/hookgen/hookgen/runtime/receiver"
 	"github.com/hookgen/hookgen/runtime/schema"
@@ -19,7 +17,7 @@ import (
 // this program is at least as new as the generator that wrote this file. If
 // it fails to compile, upgrade github.com/hookgen/hookgen or regenerate the
 // code with an older hookgen.
-const _ = runtime.IsAtLeastVersion0_1_0
+const _ = hookgen.IsAtLeastVersion0_1_0
 
 // FamilyName is the name of the sender family these webhooks come from.
 const FamilyName = "netpulse"
@@ -46,8 +44,8 @@ const (
 
 // Handler receives netpulse webhooks, one typed method per event. Each
 // method gets the delivery descriptor and the validated, decoded payload.
-// Return nil to acknowledge the delivery, runtime.Retry(err, after) to have
-// the sender try again later, or runtime.Reject(err) to quarantine it for
+// Return nil to acknowledge the delivery, hookgen.Retry(err, after) to have
+// the sender try again later, or hookgen.Reject(err) to quarantine it for
 // good; any other error counts as transient. Methods may be called
 // concurrently.
 type Handler interface {
@@ -55,204 +53,204 @@ type Handler interface {
 	// >= 0.4.2 (`WebhookPayload.model_dump(mode="json")`). The code always
 	// sends every key; the docs examples omit `final`, so only the identity
 	// and discriminating fields are required.
-	JobCompleted(ctx context.Context, d *runtime.Delivery, p *ResultV042) error
+	JobCompleted(ctx context.Context, d *hookgen.Delivery, p *ResultV042) error
 	// JobFailed handles a JobFailed event (ResultV042 payload).
 	// >= 0.4.2 (`WebhookPayload.model_dump(mode="json")`). The code always
 	// sends every key; the docs examples omit `final`, so only the identity
 	// and discriminating fields are required.
-	JobFailed(ctx context.Context, d *runtime.Delivery, p *ResultV042) error
+	JobFailed(ctx context.Context, d *hookgen.Delivery, p *ResultV042) error
 	// DetachedCompleted handles a DetachedCompleted event (ResultV042 payload).
 	// >= 0.4.2 (`WebhookPayload.model_dump(mode="json")`). The code always
 	// sends every key; the docs examples omit `final`, so only the identity
 	// and discriminating fields are required.
-	DetachedCompleted(ctx context.Context, d *runtime.Delivery, p *ResultV042) error
+	DetachedCompleted(ctx context.Context, d *hookgen.Delivery, p *ResultV042) error
 	// DetachedLogPush handles a DetachedLogPush event (ResultV042 payload).
 	// >= 0.4.2 (`WebhookPayload.model_dump(mode="json")`). The code always
 	// sends every key; the docs examples omit `final`, so only the identity
 	// and discriminating fields are required.
-	DetachedLogPush(ctx context.Context, d *runtime.Delivery, p *ResultV042) error
+	DetachedLogPush(ctx context.Context, d *hookgen.Delivery, p *ResultV042) error
 	// DetachedFailed handles a DetachedFailed event (ResultV042 payload).
 	// >= 0.4.2 (`WebhookPayload.model_dump(mode="json")`). The code always
 	// sends every key; the docs examples omit `final`, so only the identity
 	// and discriminating fields are required.
-	DetachedFailed(ctx context.Context, d *runtime.Delivery, p *ResultV042) error
+	DetachedFailed(ctx context.Context, d *hookgen.Delivery, p *ResultV042) error
 	// LegacyResultSucceeded handles a LegacyResultSucceeded event (ResultV03 payload).
 	// 0.3.0-0.4.1. Never has event_type.
-	LegacyResultSucceeded(ctx context.Context, d *runtime.Delivery, p *ResultV03) error
+	LegacyResultSucceeded(ctx context.Context, d *hookgen.Delivery, p *ResultV03) error
 	// LegacyResultFailed handles a LegacyResultFailed event (ResultV03 payload).
 	// 0.3.0-0.4.1. Never has event_type.
-	LegacyResultFailed(ctx context.Context, d *runtime.Delivery, p *ResultV03) error
+	LegacyResultFailed(ctx context.Context, d *hookgen.Delivery, p *ResultV03) error
 	// LegacyResultV02 handles a LegacyResultV02 event (ResultV02 payload).
 	// 0.2.x. `result` is str() of the Python return value or of (exc_type, message) - not JSON.
-	LegacyResultV02(ctx context.Context, d *runtime.Delivery, p *ResultV02) error
+	LegacyResultV02(ctx context.Context, d *hookgen.Delivery, p *ResultV02) error
 }
 
 // Unimplemented implements every Handler method by reporting
-// runtime.ErrNotHandled, which the runtime acknowledges and counts as
+// hookgen.ErrNotHandled, which the runtime acknowledges and counts as
 // unhandled. Embed it to implement only the events you care about.
 type Unimplemented struct{}
 
 var _ Handler = Unimplemented{}
 
-// JobCompleted reports runtime.ErrNotHandled.
-func (Unimplemented) JobCompleted(context.Context, *runtime.Delivery, *ResultV042) error {
-	return runtime.ErrNotHandled
+// JobCompleted reports hookgen.ErrNotHandled.
+func (Unimplemented) JobCompleted(context.Context, *hookgen.Delivery, *ResultV042) error {
+	return hookgen.ErrNotHandled
 }
 
-// JobFailed reports runtime.ErrNotHandled.
-func (Unimplemented) JobFailed(context.Context, *runtime.Delivery, *ResultV042) error {
-	return runtime.ErrNotHandled
+// JobFailed reports hookgen.ErrNotHandled.
+func (Unimplemented) JobFailed(context.Context, *hookgen.Delivery, *ResultV042) error {
+	return hookgen.ErrNotHandled
 }
 
-// DetachedCompleted reports runtime.ErrNotHandled.
-func (Unimplemented) DetachedCompleted(context.Context, *runtime.Delivery, *ResultV042) error {
-	return runtime.ErrNotHandled
+// DetachedCompleted reports hookgen.ErrNotHandled.
+func (Unimplemented) DetachedCompleted(context.Context, *hookgen.Delivery, *ResultV042) error {
+	return hookgen.ErrNotHandled
 }
 
-// DetachedLogPush reports runtime.ErrNotHandled.
-func (Unimplemented) DetachedLogPush(context.Context, *runtime.Delivery, *ResultV042) error {
-	return runtime.ErrNotHandled
+// DetachedLogPush reports hookgen.ErrNotHandled.
+func (Unimplemented) DetachedLogPush(context.Context, *hookgen.Delivery, *ResultV042) error {
+	return hookgen.ErrNotHandled
 }
 
-// DetachedFailed reports runtime.ErrNotHandled.
-func (Unimplemented) DetachedFailed(context.Context, *runtime.Delivery, *ResultV042) error {
-	return runtime.ErrNotHandled
+// DetachedFailed reports hookgen.ErrNotHandled.
+func (Unimplemented) DetachedFailed(context.Context, *hookgen.Delivery, *ResultV042) error {
+	return hookgen.ErrNotHandled
 }
 
-// LegacyResultSucceeded reports runtime.ErrNotHandled.
-func (Unimplemented) LegacyResultSucceeded(context.Context, *runtime.Delivery, *ResultV03) error {
-	return runtime.ErrNotHandled
+// LegacyResultSucceeded reports hookgen.ErrNotHandled.
+func (Unimplemented) LegacyResultSucceeded(context.Context, *hookgen.Delivery, *ResultV03) error {
+	return hookgen.ErrNotHandled
 }
 
-// LegacyResultFailed reports runtime.ErrNotHandled.
-func (Unimplemented) LegacyResultFailed(context.Context, *runtime.Delivery, *ResultV03) error {
-	return runtime.ErrNotHandled
+// LegacyResultFailed reports hookgen.ErrNotHandled.
+func (Unimplemented) LegacyResultFailed(context.Context, *hookgen.Delivery, *ResultV03) error {
+	return hookgen.ErrNotHandled
 }
 
-// LegacyResultV02 reports runtime.ErrNotHandled.
-func (Unimplemented) LegacyResultV02(context.Context, *runtime.Delivery, *ResultV02) error {
-	return runtime.ErrNotHandled
+// LegacyResultV02 reports hookgen.ErrNotHandled.
+func (Unimplemented) LegacyResultV02(context.Context, *hookgen.Delivery, *ResultV02) error {
+	return hookgen.ErrNotHandled
 }
 
-// Dispatch returns the runtime.Dispatch that calls the method of h the event
+// Dispatch returns the hookgen.Dispatch that calls the method of h the event
 // names.
-func Dispatch(h Handler) runtime.Dispatch {
-	return func(ctx context.Context, d *runtime.Delivery, ev runtime.Event) error {
+func Dispatch(h Handler) hookgen.Dispatch {
+	return func(ctx context.Context, d *hookgen.Delivery, ev hookgen.Event) error {
 		switch ev.Name {
 		case EventJobCompleted:
 			p, ok := ev.Payload.(*ResultV042)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.JobCompleted(ctx, d, p)
 		case EventJobFailed:
 			p, ok := ev.Payload.(*ResultV042)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.JobFailed(ctx, d, p)
 		case EventDetachedCompleted:
 			p, ok := ev.Payload.(*ResultV042)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.DetachedCompleted(ctx, d, p)
 		case EventDetachedLogPush:
 			p, ok := ev.Payload.(*ResultV042)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.DetachedLogPush(ctx, d, p)
 		case EventDetachedFailed:
 			p, ok := ev.Payload.(*ResultV042)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.DetachedFailed(ctx, d, p)
 		case EventLegacyResultSucceeded:
 			p, ok := ev.Payload.(*ResultV03)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.LegacyResultSucceeded(ctx, d, p)
 		case EventLegacyResultFailed:
 			p, ok := ev.Payload.(*ResultV03)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.LegacyResultFailed(ctx, d, p)
 		case EventLegacyResultV02:
 			p, ok := ev.Payload.(*ResultV02)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.LegacyResultV02(ctx, d, p)
 		}
-		return fmt.Errorf("%w: %q", runtime.ErrUnknownEvent, ev.Name)
+		return fmt.Errorf("%w: %q", hookgen.ErrUnknownEvent, ev.Name)
 	}
 }
 
-func decodeJobCompleted(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[ResultV042](body, strict, EventJobCompleted, validateResultV042)
+func decodeJobCompleted(doc any, body []byte, strict bool) (hookgen.Event, error) {
+	return schema.DecodeDocument[ResultV042](doc, body, strict, EventJobCompleted, validateResultV042)
 }
 
-func decodeJobFailed(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[ResultV042](body, strict, EventJobFailed, validateResultV042)
+func decodeJobFailed(doc any, body []byte, strict bool) (hookgen.Event, error) {
+	return schema.DecodeDocument[ResultV042](doc, body, strict, EventJobFailed, validateResultV042)
 }
 
-func decodeDetachedCompleted(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[ResultV042](body, strict, EventDetachedCompleted, validateResultV042)
+func decodeDetachedCompleted(doc any, body []byte, strict bool) (hookgen.Event, error) {
+	return schema.DecodeDocument[ResultV042](doc, body, strict, EventDetachedCompleted, validateResultV042)
 }
 
-func decodeDetachedLogPush(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[ResultV042](body, strict, EventDetachedLogPush, validateResultV042)
+func decodeDetachedLogPush(doc any, body []byte, strict bool) (hookgen.Event, error) {
+	return schema.DecodeDocument[ResultV042](doc, body, strict, EventDetachedLogPush, validateResultV042)
 }
 
-func decodeDetachedFailed(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[ResultV042](body, strict, EventDetachedFailed, validateResultV042)
+func decodeDetachedFailed(doc any, body []byte, strict bool) (hookgen.Event, error) {
+	return schema.DecodeDocument[ResultV042](doc, body, strict, EventDetachedFailed, validateResultV042)
 }
 
-func decodeLegacyResultSucceeded(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[ResultV03](body, strict, EventLegacyResultSucceeded, validateResultV03)
+func decodeLegacyResultSucceeded(doc any, body []byte, strict bool) (hookgen.Event, error) {
+	return schema.DecodeDocument[ResultV03](doc, body, strict, EventLegacyResultSucceeded, validateResultV03)
 }
 
-func decodeLegacyResultFailed(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[ResultV03](body, strict, EventLegacyResultFailed, validateResultV03)
+func decodeLegacyResultFailed(doc any, body []byte, strict bool) (hookgen.Event, error) {
+	return schema.DecodeDocument[ResultV03](doc, body, strict, EventLegacyResultFailed, validateResultV03)
 }
 
-func decodeLegacyResultV02(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[ResultV02](body, strict, EventLegacyResultV02, validateResultV02)
+func decodeLegacyResultV02(doc any, body []byte, strict bool) (hookgen.Event, error) {
+	return schema.DecodeDocument[ResultV02](doc, body, strict, EventLegacyResultV02, validateResultV02)
 }
 
 // Family returns the runtime description of the netpulse webhooks:
 // delivery policy, security, and for each webhook its path, methods,
 // validators, event selection, idempotency key and ordering. Each call
 // returns a new value.
-func Family() (*runtime.Family, error) {
-	f := &runtime.Family{
+func Family() *hookgen.Family {
+	f := &hookgen.Family{
 		Name: FamilyName,
-		Delivery: runtime.DeliveryPolicy{
-			Mode:              runtime.SingleAttempt,
+		Delivery: hookgen.DeliveryPolicy{
+			Mode:              hookgen.SingleAttempt,
 			SuccessStatus:     200,
 			AuthFailureStatus: 401,
 			MaxBodyBytes:      1048576,
 		},
-		Security: []runtime.SecurityRequirement{
+		Security: []hookgen.SecurityRequirement{
 			{"Basic"},
 			{"Bearer"},
 		},
-		Schemes: map[string]runtime.SecurityScheme{
+		Schemes: map[string]hookgen.SecurityScheme{
 			"Basic": {
 				Name: "Basic",
-				Kind: runtime.Basic,
+				Kind: hookgen.Basic,
 			},
 			"Bearer": {
 				Name: "Bearer",
-				Kind: runtime.Bearer,
+				Kind: hookgen.Bearer,
 			},
 		},
 	}
-	if err := addWebhook(f, bind.Webhook{
+	f.Webhooks = append(f.Webhooks, mustBuild(bind.Webhook{
 		Name:         "result",
 		Path:         "/netpulse/result",
 		ContentTypes: []string{"application/json"},
@@ -328,51 +326,27 @@ func Family() (*runtime.Family, error) {
 				},
 			},
 		},
-	}); err != nil {
-		return nil, err
-	}
-	return f, nil
+	}))
+	return f
 }
 
-func addWebhook(f *runtime.Family, w bind.Webhook) error {
+// mustBuild builds a webhook description the generator already built and
+// checked when it wrote this file: it cannot fail for generated input.
+func mustBuild(w bind.Webhook) hookgen.Webhook {
 	bw, err := bind.Build(w)
 	if err != nil {
-		return fmt.Errorf("%s: %w", FamilyName, err)
+		panic(fmt.Sprintf("%s: generated webhook description does not build (regenerate the code): %v", FamilyName, err))
 	}
-	f.Webhooks = append(f.Webhooks, bw)
-	return nil
+	return bw
 }
 
-// NewReceiver returns the netpulse receiver calling h: a
-// *receiver.Receiver, which is an http.Handler serving every webhook at its
-// default path. Options set the store, secrets, logger, metrics and paths;
-// call Shutdown on it when done.
-func NewReceiver(h Handler, opts ...receiver.Option) (*receiver.Receiver, error) {
-	f, err := Family()
-	if err != nil {
-		return nil, err
-	}
-	return receiver.New(f, Dispatch(h), opts...)
-}
-
-// NewHTTPHandler returns the receiver as a plain http.Handler, with
-// /healthz, /readyz and /metrics beside the webhooks, and the receiver
-// itself for Shutdown.
-func NewHTTPHandler(h Handler, opts ...receiver.Option) (http.Handler, *receiver.Receiver, error) {
-	rc, err := NewReceiver(h, opts...)
-	if err != nil {
-		return nil, nil, err
-	}
-	return rc.Handler(), rc, nil
-}
-
-// Register mounts the netpulse webhooks on r at their default paths
-// (override one with receiver.WithPath) and returns the receiver.
-func Register(r *mux.Router, h Handler, opts ...receiver.Option) (*receiver.Receiver, error) {
-	rc, err := NewReceiver(h, opts...)
-	if err != nil {
-		return nil, err
-	}
-	rc.Mount(r)
-	return rc, nil
+// New returns the netpulse receiver calling h. The *receiver.Receiver is
+// an http.Handler serving every webhook at its default path (override one
+// with receiver.WithPath); its Handler method adds /healthz, /readyz and
+// /metrics, and its Mount method mounts the webhooks on a gorilla/mux
+// router. Options set the store, secrets, logger and metrics; call Shutdown
+// or Close on it when done. It fails only for options that do not fit the
+// spec (a missing secret, say).
+func New(h Handler, opts ...receiver.Option) (*receiver.Receiver, error) {
+	return receiver.New(Family(), Dispatch(h), opts...)
 }

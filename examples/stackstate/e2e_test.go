@@ -28,11 +28,11 @@ type recorder struct{ rec *webhooktest.Recorder }
 
 var _ stackstate.Handler = recorder{}
 
-func (h recorder) NotificationOpened(ctx context.Context, d *runtime.Delivery, p *stackstate.Envelope) error {
+func (h recorder) NotificationOpened(ctx context.Context, d *runtime.Delivery, p *stackstate.NotificationOpenedEnvelope) error {
 	return h.rec.Record(ctx, d, p)
 }
 
-func (h recorder) NotificationClosed(ctx context.Context, d *runtime.Delivery, p *stackstate.Envelope) error {
+func (h recorder) NotificationClosed(ctx context.Context, d *runtime.Delivery, p *stackstate.NotificationClosedEnvelope) error {
 	return h.rec.Record(ctx, d, p)
 }
 
@@ -44,7 +44,11 @@ var family = &e2etest.Family{
 	Name: "stackstate",
 	Spec: "../../openapi/stackstate.yaml",
 	NewHTTPHandler: func(rec *webhooktest.Recorder, opts ...receiver.Option) (http.Handler, *receiver.Receiver, error) {
-		return stackstate.NewHTTPHandler(recorder{rec}, opts...)
+		rc, err := stackstate.New(recorder{rec}, opts...)
+		if err != nil {
+			return nil, nil, err
+		}
+		return rc.Handler(), rc, nil
 	},
 	NewSender: e2etest.RawSender(stackstate.NewSender),
 	ReceiverSecrets: func(*testing.T) []receiver.Option {
@@ -310,3 +314,11 @@ func TestE2EAcknowledgementTable(t *testing.T) {
 		})
 	}
 }
+
+// TestE2ESmuggledMembers: case variants and duplicate members never reach
+// the handler as field values (see e2etest.SmuggledMembers).
+func TestE2ESmuggledMembers(t *testing.T) { e2etest.SmuggledMembers(t, family) }
+
+// TestE2EBadBytes: invalid UTF-8 and lone surrogates get a 400
+// naming the byte offset (see e2etest.BadBytes).
+func TestE2EBadBytes(t *testing.T) { e2etest.BadBytes(t, family) }

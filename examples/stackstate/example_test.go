@@ -18,26 +18,25 @@ import (
 type tickets struct{ stackstate.Unimplemented }
 
 // NotificationOpened opens (or updates) the ticket of a notification.
-func (tickets) NotificationOpened(_ context.Context, d *runtime.Delivery, p *stackstate.Envelope) error {
-	ev, err := p.Event.AsOpenEvent()
-	if err != nil {
-		return runtime.Reject(err)
-	}
-	fmt.Printf("open ticket %s: %s (%s)\n", p.NotificationId, ev.Title, ev.State)
+func (tickets) NotificationOpened(_ context.Context, d *runtime.Delivery, p *stackstate.NotificationOpenedEnvelope) error {
+	fmt.Printf("open ticket %s: %s (%s)\n", p.NotificationId, p.Event.Title, p.Event.State)
 	return nil
 }
 
-// ExampleRegister mounts the generated StackState receiver on a gorilla/mux
+// ExampleNew mounts the generated StackState receiver on a gorilla/mux
 // router and handles the vendor's documented open notification; the same
 // delivery again is acknowledged as a duplicate without calling the handler.
-func ExampleRegister() {
-	r := mux.NewRouter()
-	rc, err := stackstate.Register(r, tickets{}, receiver.WithSecrets(auth.Secrets{"Token": {"s3cret"}}))
+// (The receiver is an http.Handler too: serve rc.Handler() for the webhooks
+// plus /healthz, /readyz and /metrics.)
+func ExampleNew() {
+	rc, err := stackstate.New(tickets{}, receiver.WithSecrets(auth.Secrets{"Token": {"s3cret"}}))
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	defer rc.Close()
+	r := mux.NewRouter()
+	rc.Mount(r)
 	body, _ := os.ReadFile("../../openapi/examples/stackstate/docs-open.json")
 	for range 2 {
 		req := httptest.NewRequest("POST", "/stackstate/notification", bytes.NewReader(body))

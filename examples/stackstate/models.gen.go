@@ -5,7 +5,7 @@ package stackstate
 
 import (
 	"encoding/json"
-	"errors"
+	jsonv2 "github.com/go-json-experiment/json"
 
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
@@ -118,31 +118,6 @@ type Component struct {
 	Type string `json:"type"`
 }
 
-// Envelope One notification message.
-type Envelope struct {
-	Component Component `json:"component"`
-	Event     Event     `json:"event"`
-
-	// Metadata The channel's metadata (since a6d49db; before, top-level `tags`).
-	Metadata                  *Metadata                 `json:"metadata,omitempty"`
-	Monitor                   Monitor                   `json:"monitor"`
-	NotificationConfiguration NotificationConfiguration `json:"notificationConfiguration"`
-
-	// NotificationId Stable over the whole open -> update -> close lifecycle.
-	NotificationId openapi_types.UUID `json:"notificationId"`
-
-	// Tags The channel's metadata under its name from 39dd970 to a6d49db
-	// (December 2023), still sent by installations of that time and shown
-	// in the vendor docs' close example. Read `metadata` first.
-	// Deprecated: Renamed to metadata in a6d49db.
-	Tags *Metadata `json:"tags,omitempty"`
-}
-
-// Event defines model for Event.
-type Event struct {
-	union json.RawMessage
-}
-
 // HealthState defines model for HealthState.
 type HealthState string
 
@@ -160,11 +135,55 @@ type Monitor struct {
 	Tags Tags `json:"tags"`
 }
 
+// NotificationClosedEnvelope One notification message.
+type NotificationClosedEnvelope struct {
+	Component Component `json:"component"`
+
+	// Event The last message for a notificationId.
+	Event CloseEvent `json:"event"`
+
+	// Metadata The channel's metadata (since a6d49db; before, top-level `tags`).
+	Metadata                  *Metadata                 `json:"metadata,omitempty"`
+	Monitor                   Monitor                   `json:"monitor"`
+	NotificationConfiguration NotificationConfiguration `json:"notificationConfiguration"`
+
+	// NotificationId Stable over the whole open -> update -> close lifecycle.
+	NotificationId openapi_types.UUID `json:"notificationId"`
+
+	// Tags The channel's metadata under its name from 39dd970 to a6d49db
+	// (December 2023), still sent by installations of that time and shown
+	// in the vendor docs' close example. Read `metadata` first.
+	// Deprecated: Renamed to metadata in a6d49db.
+	Tags *Metadata `json:"tags,omitempty"`
+}
+
 // NotificationConfiguration defines model for NotificationConfiguration.
 type NotificationConfiguration struct {
 	Identifier *string `json:"identifier,omitempty"`
 	Link       *string `json:"link,omitempty"`
 	Name       string  `json:"name"`
+}
+
+// NotificationOpenedEnvelope One notification message.
+type NotificationOpenedEnvelope struct {
+	Component Component `json:"component"`
+
+	// Event Sent when a notification opens and again on every update (state or title change).
+	Event OpenEvent `json:"event"`
+
+	// Metadata The channel's metadata (since a6d49db; before, top-level `tags`).
+	Metadata                  *Metadata                 `json:"metadata,omitempty"`
+	Monitor                   Monitor                   `json:"monitor"`
+	NotificationConfiguration NotificationConfiguration `json:"notificationConfiguration"`
+
+	// NotificationId Stable over the whole open -> update -> close lifecycle.
+	NotificationId openapi_types.UUID `json:"notificationId"`
+
+	// Tags The channel's metadata under its name from 39dd970 to a6d49db
+	// (December 2023), still sent by installations of that time and shown
+	// in the vendor docs' close example. Read `metadata` first.
+	// Deprecated: Renamed to metadata in a6d49db.
+	Tags *Metadata `json:"tags,omitempty"`
 }
 
 // OpenEvent Sent when a notification opens and again on every update (state or title change).
@@ -181,19 +200,6 @@ type OpenEvent struct {
 // OpenEventType defines model for OpenEvent.Type.
 type OpenEventType string
 
-// Problem RFC 9457 problem details, with the JSON pointers of the errors.
-type Problem struct {
-	Detail *string `json:"detail,omitempty"`
-	Errors *[]struct {
-		Detail  *string `json:"detail,omitempty"`
-		Pointer *string `json:"pointer,omitempty"`
-	} `json:"errors,omitempty"`
-	Instance *string `json:"instance,omitempty"`
-	Status   *int    `json:"status,omitempty"`
-	Title    *string `json:"title,omitempty"`
-	Type     *string `json:"type,omitempty"`
-}
-
 // TagList Tags as `key:value` strings or bare values (since a6d49db).
 type TagList = []string
 
@@ -206,117 +212,10 @@ type Tags struct {
 	union json.RawMessage
 }
 
-// Invalid RFC 9457 problem details, with the JSON pointers of the errors.
-type Invalid = Problem
-
-// HandleNotificationJSONRequestBody defines body for HandleNotification for application/json ContentType.
-type HandleNotificationJSONRequestBody = Envelope
-
-// AsOpenEvent returns the union data inside the Event as a OpenEvent
-func (t Event) AsOpenEvent() (OpenEvent, error) {
-	var body OpenEvent
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromOpenEvent overwrites any union data inside the Event as the provided OpenEvent
-func (t *Event) FromOpenEvent(v OpenEvent) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"type":"open"}`))
-	t.union = b
-	return err
-}
-
-// MergeOpenEvent performs a merge with any union data inside the Event, using the provided OpenEvent
-func (t *Event) MergeOpenEvent(v OpenEvent) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"type":"open"}`))
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsCloseEvent returns the union data inside the Event as a CloseEvent
-func (t Event) AsCloseEvent() (CloseEvent, error) {
-	var body CloseEvent
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromCloseEvent overwrites any union data inside the Event as the provided CloseEvent
-func (t *Event) FromCloseEvent(v CloseEvent) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"type":"close"}`))
-	t.union = b
-	return err
-}
-
-// MergeCloseEvent performs a merge with any union data inside the Event, using the provided CloseEvent
-func (t *Event) MergeCloseEvent(v CloseEvent) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"type":"close"}`))
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-func (t Event) Discriminator() (string, error) {
-	var discriminator struct {
-		Discriminator string `json:"type"`
-	}
-	err := json.Unmarshal(t.union, &discriminator)
-	return discriminator.Discriminator, err
-}
-
-func (t Event) ValueByDiscriminator() (interface{}, error) {
-	discriminator, err := t.Discriminator()
-	if err != nil {
-		return nil, err
-	}
-	switch discriminator {
-	case "close":
-		return t.AsCloseEvent()
-	case "open":
-		return t.AsOpenEvent()
-	default:
-		return nil, errors.New("unknown discriminator value: " + discriminator)
-	}
-}
-
-func (t Event) MarshalJSON() ([]byte, error) {
-	b, err := t.union.MarshalJSON()
-	return b, err
-}
-
-func (t *Event) UnmarshalJSON(b []byte) error {
-	err := t.union.UnmarshalJSON(b)
-	return err
-}
-
 // AsTagList returns the union data inside the Tags as a TagList
 func (t Tags) AsTagList() (TagList, error) {
 	var body TagList
-	err := json.Unmarshal(t.union, &body)
+	err := jsonv2.Unmarshal(t.union, &body)
 	return body, err
 }
 
@@ -342,7 +241,7 @@ func (t *Tags) MergeTagList(v TagList) error {
 // AsTagMap returns the union data inside the Tags as a TagMap
 func (t Tags) AsTagMap() (TagMap, error) {
 	var body TagMap
-	err := json.Unmarshal(t.union, &body)
+	err := jsonv2.Unmarshal(t.union, &body)
 	return body, err
 }
 

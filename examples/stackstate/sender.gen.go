@@ -20,11 +20,7 @@ type Sender struct {
 // NewSender returns a Sender for the receiver at baseURL; each webhook's
 // default path is appended to it (override with sender.WithPath).
 func NewSender(baseURL string, opts ...sender.Option) (*Sender, error) {
-	f, err := Family()
-	if err != nil {
-		return nil, err
-	}
-	s, err := sender.New(f, baseURL, opts...)
+	s, err := sender.New(Family(), baseURL, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -37,12 +33,12 @@ func (s *Sender) Raw() *sender.Sender { return s.s }
 
 // SendNotificationOpened sends a NotificationOpened event to the "notification" webhook with
 // POST.
-func (s *Sender) SendNotificationOpened(ctx context.Context, p *Envelope, opts ...sender.CallOption) (*sender.Result, error) {
+func (s *Sender) SendNotificationOpened(ctx context.Context, p *NotificationOpenedEnvelope, opts ...sender.CallOption) (*sender.Result, error) {
 	return s.s.SendValue(ctx, "notification", "POST", p, opts...)
 }
 
 // SendNotificationClosed sends a NotificationClosed event to the "notification" webhook with
 // POST.
-func (s *Sender) SendNotificationClosed(ctx context.Context, p *Envelope, opts ...sender.CallOption) (*sender.Result, error) {
+func (s *Sender) SendNotificationClosed(ctx context.Context, p *NotificationClosedEnvelope, opts ...sender.CallOption) (*sender.Result, error) {
 	return s.s.SendValue(ctx, "notification", "POST", p, opts...)
 }

@@ -212,7 +212,7 @@ func Transport(t *testing.T, e *Env, base openapi.Vector) {
 		{"byte order mark", "byte order mark", 400, func(_ *http.Request, b []byte) []byte {
 			return append([]byte{0xEF, 0xBB, 0xBF}, b...)
 		}},
-		{"invalid UTF-8", "not valid UTF-8 at byte offset 1", 400, func(_ *http.Request, b []byte) []byte {
+		{"invalid UTF-8", "invalid UTF-8 at byte 1", 400, func(_ *http.Request, b []byte) []byte {
 			return append([]byte{b[0], 0xFF}, b[1:]...)
 		}},
 	}

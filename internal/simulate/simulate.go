@@ -251,8 +251,23 @@ func queryToJSON(s *specrun.Spec, w *runtime.Webhook, rawQuery string) ([]byte, 
 
 // MessageFor targets a payload read from a file: the operation that
 // accepts it (or, when none does, the closest candidate).
-func MessageFor(s *specrun.Spec, p specrun.Payload) (Message, error) {
-	v := s.Validate(p, nil, false)
+//
+// With webhook set, only that webhook is considered (for families whose
+// webhooks share a payload schema and differ by URL, such as CenturyLink's
+// backup-failed and backup-success).
+func MessageFor(s *specrun.Spec, p specrun.Payload, webhook ...string) (Message, error) {
+	var ops []specrun.Operation
+	if len(webhook) > 0 && webhook[0] != "" {
+		for _, op := range s.Operations() {
+			if op.Webhook == webhook[0] {
+				ops = append(ops, op)
+			}
+		}
+		if len(ops) == 0 {
+			return Message{}, fmt.Errorf("%s has no webhook %q", s.Name(), webhook[0])
+		}
+	}
+	v := s.Validate(p, ops, false)
 	if v.Webhook == "" {
 		return Message{}, fmt.Errorf("%s: no webhook of %s takes this payload: %s", p.Name, s.Name(), specrun.FormatErrors(v.Errors))
 	}

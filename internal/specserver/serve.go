@@ -233,43 +233,40 @@ func (s *Server) drain(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// enforceable returns the family to build the receiver of with secrets:
-// for required security given as alternatives (NetPulse: Basic or Bearer)
-// only the alternatives whose every scheme has a secret are kept, so that
-// configuring one alternative is enough; with none configured it fails.
+// enforceable checks secrets against the security of every operation of
+// fam: for required security given as alternatives (NetPulse: Basic or
+// Bearer) configuring one alternative is enough (the authenticator
+// enforces the configured ones); an operation whose required security has
+// no alternative configured fails with a *MissingSecretError naming its
+// schemes.
 func enforceable(fam *runtime.Family, secrets auth.Secrets) (*runtime.Family, error) {
-	if len(fam.Security) == 0 || slices.ContainsFunc(fam.Security, func(r runtime.SecurityRequirement) bool { return len(r) == 0 }) {
-		return fam, nil
-	}
-	var keep []runtime.SecurityRequirement
-	var names []string
-	for _, req := range fam.Security {
-		ok := true
-		for _, n := range req {
-			if len(secrets[n]) == 0 {
-				ok = false
+	for _, list := range fam.SecurityLists() {
+		if runtime.Optional(list) {
+			continue
+		}
+		var names []string
+		configured := false
+		for _, req := range list {
+			ok := true
+			for _, n := range req {
+				if len(secrets[n]) == 0 {
+					ok = false
+				}
+				if !slices.Contains(names, n) {
+					names = append(names, n)
+				}
 			}
-			if !slices.Contains(names, n) {
-				names = append(names, n)
+			configured = configured || ok
+		}
+		if !configured {
+			e := &MissingSecretError{Family: fam.Name}
+			for _, n := range names {
+				e.Schemes = append(e.Schemes, fam.Schemes[n])
 			}
-		}
-		if ok {
-			keep = append(keep, req)
+			return nil, e
 		}
 	}
-	if len(keep) == 0 {
-		e := &MissingSecretError{Family: fam.Name}
-		for _, n := range names {
-			e.Schemes = append(e.Schemes, fam.Schemes[n])
-		}
-		return nil, e
-	}
-	if len(keep) == len(fam.Security) {
-		return fam, nil
-	}
-	cp := *fam
-	cp.Security = keep
-	return &cp, nil
+	return fam, nil
 }
 
 // Wait blocks until the server stops serving and returns why.

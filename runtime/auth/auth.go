@@ -103,31 +103,43 @@ type namedChecker struct {
 // Authenticator authenticates deliveries for one family. Build it with
 // [New]; it is immutable and safe for concurrent use.
 type Authenticator struct {
-	alts  [][]namedChecker // the requirements that are enforced
+	def   *policy           // the family's own security (Family.Security)
+	ops   map[opKey]*policy // operations with security of their own
 	clock func() time.Time
 }
 
-// New checks secrets against the family's security and returns an
-// Authenticator for it. The rules, decided once here:
+// policy is one enforced list of security requirements.
+type policy struct {
+	alts [][]namedChecker // the requirements that are enforced
+}
+
+type opKey struct{ webhook, method string }
+
+// New checks secrets against the security of every operation of the
+// family and returns an Authenticator for it. Each operation is
+// authenticated by its own requirements (runtime.Webhook.Security), else
+// the family's (runtime.Family.Security); an operation declaring
+// `security: []` is public while its neighbours stay authenticated. The
+// rules, decided once here for each distinct list of requirements:
 //
-//   - A family without security requirements needs no secrets: every
-//     delivery is accepted.
-//   - A family whose requirements do not include the empty requirement {}
-//     needs every scheme of at least one requirement configured (NetPulse:
-//     Basic or Bearer); it enforces the requirements whose schemes all have
-//     secrets, and refuses to start when none has.
-//   - A family whose requirements include {} (optional security, such as
-//     CenturyLink's optional Tier3-RsaSha1 signature) enforces exactly the
-//     requirements whose schemes all have secrets. With no secret
-//     configured, deliveries are accepted unauthenticated; as soon as a
-//     requirement is fully configured it is enforced and {} no longer
-//     admits unsigned deliveries. A secret whose every requirement lacks
-//     another scheme's secret is refused.
+//   - A list without requirements needs no secrets: every delivery is
+//     accepted.
+//   - A list that does not include the empty requirement {} needs every
+//     scheme of at least one requirement configured (NetPulse: Basic or
+//     Bearer); it enforces the requirements whose schemes all have
+//     secrets, and New refuses to start when none has.
+//   - A list that includes {} (optional security, such as CenturyLink's
+//     optional Tier3-RsaSha1 signature) enforces exactly the requirements
+//     whose schemes all have secrets. With no secret configured,
+//     deliveries are accepted unauthenticated; as soon as a requirement is
+//     fully configured it is enforced and {} no longer admits unsigned
+//     deliveries. A secret whose every requirement lacks another scheme's
+//     secret is refused.
 //
 // New also refuses, with an error wrapping runtime.ErrConfig that names the
 // scheme but never the secret: a nil family; a requirement naming a scheme
-// the family does not define; a secret for a scheme the family's security
-// does not use; a scheme listed in secrets with no secret or an empty one; a
+// the family does not define; a secret for a scheme no operation's security
+// uses; a scheme listed in secrets with no secret or an empty one; a
 // malformed secret (Basic without ':', bad whsec_ base64, bad PEM); an
 // unsupported signature format or algorithm.
 func New(fam *runtime.Family, secrets Secrets, opts ...Option) (*Authenticator, error) {
@@ -140,22 +152,27 @@ func New(fam *runtime.Family, secrets Secrets, opts ...Option) (*Authenticator, 
 	if fam == nil {
 		return nil, fmt.Errorf("auth: nil family: %w", runtime.ErrConfig)
 	}
-	optional := false
+	lists := fam.SecurityLists()
 	used := map[string]bool{}
-	for _, req := range fam.Security {
-		if len(req) == 0 {
-			optional = true
-		}
-		for _, name := range req {
-			if _, ok := fam.Schemes[name]; !ok {
-				return nil, configErr(name, "named by the family's security but not defined")
+	for _, list := range append(lists, fam.Security) {
+		for _, req := range list {
+			for _, name := range req {
+				if _, ok := fam.Schemes[name]; !ok {
+					return nil, configErr(name, "named by the family's security but not defined")
+				}
 			}
-			used[name] = true
+		}
+	}
+	for _, list := range lists {
+		for _, req := range list {
+			for _, name := range req {
+				used[name] = true
+			}
 		}
 	}
 	for _, name := range sortedKeys(secrets) {
 		if !used[name] {
-			return nil, configErr(name, "a secret is configured but the family's security does not use this scheme")
+			return nil, configErr(name, "a secret is configured but no operation's security uses this scheme")
 		}
 	}
 	checkers := map[string]checker{}
@@ -180,7 +197,54 @@ func New(fam *runtime.Family, secrets Secrets, opts ...Option) (*Authenticator, 
 	}
 	a := &Authenticator{clock: cfg.clock}
 	enforced := map[string]bool{}
-	for _, req := range fam.Security {
+	policies := make([]*policy, len(lists))
+	var unmet []error
+	for i, list := range lists {
+		p, err := newPolicy(list, checkers, enforced)
+		if err != nil {
+			unmet = append(unmet, err) // report every operation's at once
+			continue
+		}
+		policies[i] = p
+	}
+	if len(unmet) > 0 {
+		return nil, errors.Join(unmet...)
+	}
+	for _, name := range sortedKeys(checkers) {
+		if !enforced[name] {
+			return nil, configErr(name, "a secret is configured but every requirement using this scheme also needs a scheme without a secret")
+		}
+	}
+	find := func(l []runtime.SecurityRequirement) *policy {
+		for i, o := range lists {
+			if slices.EqualFunc(o, l, slices.Equal) {
+				return policies[i]
+			}
+		}
+		return nil
+	}
+	a.def = find(fam.Security)
+	for i := range fam.Webhooks {
+		w := &fam.Webhooks[i]
+		for _, m := range w.Methods {
+			if w.Security[m] == nil {
+				continue
+			}
+			if a.ops == nil {
+				a.ops = map[opKey]*policy{}
+			}
+			a.ops[opKey{w.Name, m}] = find(w.Security[m])
+		}
+	}
+	return a, nil
+}
+
+// newPolicy builds the enforced requirements of one list, marking the
+// schemes it enforces; it fails when the list requires authentication and
+// no requirement is fully configured.
+func newPolicy(list []runtime.SecurityRequirement, checkers map[string]checker, enforced map[string]bool) (*policy, error) {
+	p := &policy{}
+	for _, req := range list {
 		if len(req) == 0 {
 			continue
 		}
@@ -196,50 +260,78 @@ func New(fam *runtime.Family, secrets Secrets, opts ...Option) (*Authenticator, 
 		for _, name := range req {
 			enforced[name] = true
 		}
-		a.alts = append(a.alts, alt)
+		p.alts = append(p.alts, alt)
 	}
-	for _, name := range sortedKeys(checkers) {
-		if !enforced[name] {
-			return nil, configErr(name, "a secret is configured but every requirement using this scheme also needs a scheme without a secret")
+	if len(p.alts) > 0 || runtime.Optional(list) {
+		return p, nil
+	}
+	// Required security and no alternative fully configured: refuse to
+	// start, naming what would satisfy it.
+	var names []string
+	alts := make([]string, 0, len(list))
+	for _, req := range list {
+		alts = append(alts, strings.Join(req, " + "))
+		for _, n := range req {
+			if !slices.Contains(names, n) {
+				names = append(names, n)
+			}
 		}
 	}
-	if len(a.alts) == 0 && !optional && len(fam.Security) > 0 {
-		// Required security and no alternative fully configured: refuse
-		// to start, naming what would satisfy it.
-		if len(used) == 1 {
-			return nil, configErr(sortedKeys(used)[0], "no secret configured")
-		}
-		alts := make([]string, 0, len(fam.Security))
-		for _, req := range fam.Security {
-			alts = append(alts, strings.Join(req, " + "))
-		}
-		return nil, fmt.Errorf("auth: no security requirement is fully configured: configure a secret for %s: %w", strings.Join(alts, " or "), runtime.ErrConfig)
+	if len(names) == 1 {
+		return nil, configErr(names[0], "no secret configured")
 	}
-	return a, nil
+	return nil, fmt.Errorf("auth: no security requirement is fully configured: configure a secret for %s: %w", strings.Join(alts, " or "), runtime.ErrConfig)
 }
 
-// Enforced reports whether Authenticate checks anything. It is false for a
-// family without security, and for optional security with no secret
-// configured; receivers should warn about it at start-up.
-func (a *Authenticator) Enforced() bool { return a != nil && len(a.alts) > 0 }
+// Enforced reports whether Authenticate checks anything for some
+// operation. It is false for a family without security, and for optional
+// security with no secret configured; receivers should warn about it at
+// start-up.
+func (a *Authenticator) Enforced() bool {
+	if a == nil {
+		return false
+	}
+	if a.def != nil && len(a.def.alts) > 0 {
+		return true
+	}
+	for _, p := range a.ops {
+		if len(p.alts) > 0 {
+			return true
+		}
+	}
+	return false
+}
 
-// Authenticate checks req against the family's security requirements: it
-// passes when every scheme of at least one enforced requirement passes. It
-// returns nil or an [*Error] wrapping runtime.ErrUnauthorized. Signatures are
-// verified over req.Raw, the body exactly as received.
+// Authenticate checks req against the security requirements of its
+// operation (req.Webhook and req.Method; the family's when the operation
+// declares none): it passes when every scheme of at least one enforced
+// requirement passes. It returns nil or an [*Error] wrapping
+// runtime.ErrUnauthorized. Signatures are verified over req.Raw, the body
+// exactly as received. A family whose operations declare security of their
+// own refuses a request that names no operation it knows, unless the
+// family's own security admits it.
 func (a *Authenticator) Authenticate(req *runtime.Request) error {
 	if a == nil {
 		return fmt.Errorf("auth: nil Authenticator: %w", runtime.ErrConfig)
 	}
-	if len(a.alts) == 0 {
+	p := a.def
+	if req != nil {
+		if q, ok := a.ops[opKey{req.Webhook, req.Method}]; ok {
+			p = q
+		}
+	}
+	if p == nil {
+		return &Error{Failures: []Failure{{Scheme: "", Reason: ErrMissingCredential, Detail: "no security known for this operation"}}}
+	}
+	if len(p.alts) == 0 {
 		return nil
 	}
 	if req == nil {
-		return &Error{Failures: []Failure{{Scheme: a.alts[0][0].name, Reason: ErrMissingCredential, Detail: "no request"}}}
+		return &Error{Failures: []Failure{{Scheme: p.alts[0][0].name, Reason: ErrMissingCredential, Detail: "no request"}}}
 	}
 	now := a.clock()
-	failures := make([]Failure, 0, len(a.alts))
-	for _, alt := range a.alts {
+	failures := make([]Failure, 0, len(p.alts))
+	for _, alt := range p.alts {
 		var failed *Failure
 		for _, nc := range alt {
 			if f := nc.c.check(req, now); f != nil {

@@ -413,7 +413,7 @@ func TestNewRefuses(t *testing.T) {
 		{"empty secret", one(token), Secrets{"Token": {""}}, "Token", "secret 0 is empty"},
 		{"empty second secret", one(token), Secrets{"Token": {secret, ""}}, "Token", "secret 1 is empty"},
 		{"empty list", one(token), Secrets{"Token": {}}, "Token", "empty secret list"},
-		{"unknown scheme in secrets", one(token), Secrets{"Token": {secret}, "Tokn": {secret}}, "Tokn", "does not use this scheme"},
+		{"unknown scheme in secrets", one(token), Secrets{"Token": {secret}, "Tokn": {secret}}, "Tokn", "no operation's security uses this scheme"},
 		{"undefined scheme in security", &runtime.Family{Security: []runtime.SecurityRequirement{{"Nope"}}}, nil, "Nope", "not defined"},
 		{"basic without colon", one(runtime.SecurityScheme{Name: "B", Kind: runtime.Basic}), Secrets{"B": {secret}}, "B", `not "user:password"`},
 		{"apikey bad location", one(runtime.SecurityScheme{Name: "K", Kind: runtime.APIKey, In: "body", Param: "x"}), Secrets{"K": {secret}}, "K", "not header, query or cookie"},
@@ -512,4 +512,53 @@ func TestSignedRequestOverHTTP(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPerOperationRequirements: each operation is authenticated by its own
+// requirements (Webhook.Security), else the family's; a request that names
+// no operation of a family with per-operation security is refused unless
+// the family's own security admits it.
+func TestPerOperationRequirements(t *testing.T) {
+	t.Parallel()
+	token := runtime.SecurityScheme{Name: "Token", Kind: runtime.APIKey, In: "header", Param: "X-Token"}
+	bearer := runtime.SecurityScheme{Name: "Bearer", Kind: runtime.Bearer}
+	fam := &runtime.Family{
+		Name:     "f",
+		Security: []runtime.SecurityRequirement{{"Token"}},
+		Schemes:  map[string]runtime.SecurityScheme{"Token": token, "Bearer": bearer},
+		Webhooks: []runtime.Webhook{
+			{Name: "root", Methods: []string{"POST"}},
+			{Name: "public", Methods: []string{"POST"}, Security: map[string][]runtime.SecurityRequirement{"POST": runtime.PublicSecurity()}},
+			{Name: "bearer", Methods: []string{"POST"}, Security: map[string][]runtime.SecurityRequirement{"POST": {{"Bearer"}}}},
+		},
+	}
+	a, err := New(fam, Secrets{"Token": {"t"}, "Bearer": {"b"}})
+	require.NoError(t, err)
+	assert.True(t, a.Enforced())
+	req := func(webhook string, h ...string) *runtime.Request {
+		hdr := http.Header{}
+		for i := 0; i+1 < len(h); i += 2 {
+			hdr.Set(h[i], h[i+1])
+		}
+		return &runtime.Request{Webhook: webhook, Method: "POST", Header: hdr}
+	}
+	assert.NoError(t, a.Authenticate(req("root", "X-Token", "t")))
+	assert.ErrorIs(t, a.Authenticate(req("root", "Authorization", "Bearer b")), runtime.ErrUnauthorized)
+	assert.NoError(t, a.Authenticate(req("public")))
+	assert.NoError(t, a.Authenticate(req("bearer", "Authorization", "Bearer b")))
+	assert.ErrorIs(t, a.Authenticate(req("bearer", "X-Token", "t")), runtime.ErrUnauthorized)
+	// No operation named: the family's own security applies.
+	assert.ErrorIs(t, a.Authenticate(req("")), runtime.ErrUnauthorized)
+	assert.NoError(t, a.Authenticate(req("", "X-Token", "t")))
+
+	// When every operation declares its own, a request naming none is refused.
+	own := *fam
+	own.Webhooks = fam.Webhooks[1:]
+	a, err = New(&own, Secrets{"Bearer": {"b"}})
+	require.NoError(t, err)
+	assert.ErrorIs(t, a.Authenticate(req("", "Authorization", "Bearer b")), runtime.ErrUnauthorized)
+	assert.NoError(t, a.Authenticate(req("public")))
+	// A secret for the root scheme nobody uses is refused.
+	_, err = New(&own, Secrets{"Bearer": {"b"}, "Token": {"t"}})
+	assert.ErrorIs(t, err, runtime.ErrConfig)
 }

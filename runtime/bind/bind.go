@@ -27,9 +27,10 @@ type Event struct {
 	Match map[string][]string
 	// Key overrides the operation's idempotency key expressions.
 	Key []string
-	// Decode validates the body and decodes it into the event's typed
-	// payload (generated code passes schema.Decode[T] with its validator).
-	Decode func(body []byte, strict bool) (runtime.Event, error)
+	// Decode validates doc, the body parsed once by schema.Parse, and
+	// decodes body into the event's typed payload (generated code passes
+	// schema.DecodeDocument[T] with its validator).
+	Decode func(doc any, body []byte, strict bool) (runtime.Event, error)
 }
 
 // Ordering is the parsed x-hookgen-ordering extension.
@@ -59,6 +60,10 @@ type Operation struct {
 	Key []string
 	// Ordering is nil when the operation is not ordered.
 	Ordering *Ordering
+	// Security is the operation's own security requirements (its
+	// `security`); runtime.PublicSecurity() for `security: []`. Nil means
+	// the operation uses the family's (the spec's root `security`).
+	Security []runtime.SecurityRequirement
 }
 
 // Webhook binds one receivable webhook.
@@ -123,6 +128,12 @@ func Build(w Webhook) (runtime.Webhook, error) {
 			}
 			ops[m] = b
 			out.Methods = append(out.Methods, m)
+			if op.Security != nil {
+				if out.Security == nil {
+					out.Security = map[string][]runtime.SecurityRequirement{}
+				}
+				out.Security[m] = op.Security
+			}
 			if op.Query != nil {
 				out.Encoding[m] = runtime.QueryParams
 				out.Query = op.Query
@@ -211,21 +222,29 @@ func bindOp(op Operation) (*boundOp, error) {
 	return b, nil
 }
 
+// decode parses the body once into req.Document, which event selection,
+// the idempotency key and the ordering read from then on, and decodes the
+// event the first matching binding names.
 func (b *boundOp) decode(req *runtime.Request, strict bool) (runtime.Event, error) {
+	doc, fe := schema.Parse(req.Body)
+	if fe != nil {
+		return runtime.Event{}, &runtime.ValidationError{Errors: []runtime.FieldError{*fe}}
+	}
+	req.Document = doc
 	for i := range b.events {
 		e := &b.events[i]
 		ok, err := e.match.Eval(req)
 		if err != nil {
-			return runtime.Event{}, syntaxError(req.Body, err)
+			return runtime.Event{}, asValidation(err)
 		}
 		if ok {
-			return e.Decode(req.Body, strict)
+			return e.Decode(doc, req.Body, strict)
 		}
 	}
 	// No event matched: the payload is either invalid (400) or valid but of
 	// an event this spec does not know (lenient: acknowledged, unhandled).
 	if b.Validate != nil {
-		warnings, err := schema.Check(req.Body, strict, b.Validate)
+		warnings, err := schema.CheckValue(doc, strict, b.Validate)
 		if err != nil {
 			return runtime.Event{}, err
 		}
@@ -234,17 +253,14 @@ func (b *boundOp) decode(req *runtime.Request, strict bool) (runtime.Event, erro
 	return runtime.Event{}, runtime.ErrUnknownEvent
 }
 
-// syntaxError reports a body the event matcher could not read the way the
-// parser does, so the message describes the JSON, not the matcher.
-func syntaxError(body []byte, err error) error {
-	if _, perr := schema.Parse(body); perr != nil {
-		return &runtime.ValidationError{Errors: []runtime.FieldError{*perr}}
-	}
+// asValidation reports an expression that could not read the parsed body
+// (an object where a scalar was expected, say) as a validation finding.
+func asValidation(err error) error {
 	var ve *runtime.ValidationError
 	if errors.As(err, &ve) {
 		return ve
 	}
-	return &runtime.ValidationError{Errors: []runtime.FieldError{{Rule: "syntax", Message: "malformed JSON"}}}
+	return &runtime.ValidationError{Errors: []runtime.FieldError{{Rule: "syntax", Message: err.Error()}}}
 }
 
 func (b *boundOp) keyFor(req *runtime.Request, ev runtime.Event) (string, error) {

@@ -59,6 +59,11 @@ func bindWebhook(it *interpreter, w *Webhook) bind.Webhook {
 	bw := bind.Webhook{Name: w.Name, Path: w.Path, ContentTypes: w.ContentTypes}
 	for _, o := range w.Operations {
 		bo := bind.Operation{Methods: o.Methods, Key: o.Key}
+		if o.OwnSecurity {
+			for _, r := range o.Security {
+				bo.Security = append(bo.Security, runtime.SecurityRequirement(r))
+			}
+		}
 		if o.IsQuery {
 			bo.Query = []query.Field{}
 			for _, q := range o.Query {
@@ -81,8 +86,8 @@ func bindWebhook(it *interpreter, w *Webhook) bind.Webhook {
 
 func bindEvent(it *interpreter, e *OpEvent) bind.Event {
 	name, validate := e.Event.Name, it.fn(e.Event.Schema)
-	be := bind.Event{Name: name, Key: e.Key, Decode: func(body []byte, strict bool) (runtime.Event, error) {
-		return schema.Decode[Payload](body, strict, name, validate)
+	be := bind.Event{Name: name, Key: e.Key, Decode: func(doc any, body []byte, strict bool) (runtime.Event, error) {
+		return schema.DecodeDocument[Payload](doc, body, strict, name, validate)
 	}}
 	if len(e.Match) > 0 {
 		be.Match = map[string][]string{}

@@ -2,6 +2,7 @@ package dynamic_test
 
 import (
 	"context"
+	"github.com/stretchr/testify/require"
 	"path/filepath"
 	"testing"
 
@@ -16,13 +17,10 @@ import (
 func TestDynamicDifferential(t *testing.T) {
 	for _, fam := range []string{"stackstate", "atscale", "butler", "netpulse", "clcbackup"} {
 		t.Run(fam, func(t *testing.T) {
-			difftest.Run(t, fam, func() (*runtime.Family, error) {
-				l, err := dynamic.LoadFamily(context.Background(), dynamic.Config{Spec: filepath.Join("..", "..", "openapi", fam+".yaml"), Family: fam})
-				if err != nil {
-					return nil, err
-				}
-				return l.Family, nil
-			})
+			t.Parallel()
+			l, err := dynamic.LoadFamily(context.Background(), dynamic.Config{Spec: filepath.Join("..", "..", "openapi", fam+".yaml"), Family: fam})
+			require.NoError(t, err)
+			difftest.Run(t, fam, func() *runtime.Family { return l.Family })
 		})
 	}
 }

@@ -38,6 +38,13 @@ func (b *builder) operation(it pathItem, method string, op *openapi3.Operation) 
 			o.BodyName = TypeName(firstNonEmpty(op.OperationID, it.key)) + "Body"
 		}
 	}
+	if op.Security != nil {
+		o.OwnSecurity = true
+		o.Security = requirements(*op.Security, map[string]bool{})
+		if len(o.Security) == 0 {
+			o.Security = [][]string{{}} // security: [] — public
+		}
+	}
 	var err error
 	if o.Key, err = stringsExt(op.Extensions, ExtKey); err != nil {
 		return nil, err
@@ -266,13 +273,10 @@ func authFailureStatus(codes map[string]*openapi3.ResponseRef) int {
 	return 0
 }
 
-func buildSecurity(doc *openapi3.T, op *openapi3.Operation) ([]Scheme, [][]string, error) {
-	reqs := doc.Security
-	if op.Security != nil {
-		reqs = *op.Security
-	}
+// requirements turns an OpenAPI security list into sorted scheme names per
+// requirement, marking every scheme named in used.
+func requirements(reqs openapi3.SecurityRequirements, used map[string]bool) [][]string {
 	var security [][]string
-	used := map[string]bool{}
 	for _, r := range reqs {
 		names := make([]string, 0, len(r))
 		for n := range r {
@@ -281,6 +285,23 @@ func buildSecurity(doc *openapi3.T, op *openapi3.Operation) ([]Scheme, [][]strin
 		}
 		sort.Strings(names)
 		security = append(security, names)
+	}
+	return security
+}
+
+// buildSecurity returns the schemes that the root security or any
+// operation's own security uses, and the root requirements.
+func buildSecurity(doc *openapi3.T, webhooks []*Webhook) ([]Scheme, [][]string, error) {
+	used := map[string]bool{}
+	security := requirements(doc.Security, used)
+	for _, w := range webhooks {
+		for _, o := range w.Operations {
+			for _, r := range o.Security {
+				for _, n := range r {
+					used[n] = true
+				}
+			}
+		}
 	}
 	names := make([]string, 0, len(used))
 	for n := range used {
@@ -407,7 +428,7 @@ func operationSignature(o *Operation) string {
 	for i, e := range o.Events {
 		evs[i] = fmt.Sprintf("%s|%v|%v", e.Event.Name, e.Match, e.Key)
 	}
-	return fmt.Sprintf("%v|%v|%p|%v|%v|%v", o.IsQuery, o.Query, bodySchema(o.Body), o.Key, o.Ordering, evs)
+	return fmt.Sprintf("%v|%v|%p|%v|%v|%v|%v|%q", o.IsQuery, o.Query, bodySchema(o.Body), o.Key, o.Ordering, evs, o.OwnSecurity, o.Security)
 }
 
 func bodySchema(sr *openapi3.SchemaRef) *openapi3.Schema {

@@ -41,9 +41,12 @@ type Spec struct {
 	Title string
 	// Delivery is the family's delivery policy.
 	Delivery Delivery
-	// Schemes are the security schemes the spec's security uses.
+	// Schemes are the security schemes the root security or any
+	// operation's security uses.
 	Schemes []Scheme
-	// Security lists the alternative requirements (scheme names).
+	// Security lists the alternative requirements (scheme names) of the
+	// spec's root security, which every operation without security of its
+	// own uses.
 	Security [][]string
 	// Webhooks are the receivable webhooks: webhooks: entries sorted by
 	// key, then paths: entries sorted by path.
@@ -133,6 +136,12 @@ type Operation struct {
 	Key []string
 	// Ordering is the x-hookgen-ordering extension, if any.
 	Ordering *Ordering
+	// OwnSecurity reports that the operation declares `security` of its
+	// own, which replaces the spec's root security for it.
+	OwnSecurity bool
+	// Security is the operation's own requirements when OwnSecurity (one
+	// empty requirement for `security: []`, which makes it public).
+	Security [][]string
 }
 
 // QueryField maps a query parameter to a JSON property.
@@ -223,7 +232,7 @@ func Build(doc *openapi3.T, family, fallback string) (*Spec, error) {
 	if s.Delivery, err = buildDelivery(firstOp); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSpec, err)
 	}
-	if s.Schemes, s.Security, err = buildSecurity(doc, firstOp); err != nil {
+	if s.Schemes, s.Security, err = buildSecurity(doc, s.Webhooks); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSpec, err)
 	}
 	defaultStandardWebhooksKey(s)

@@ -257,6 +257,11 @@ func (e Expr) Eval(req *runtime.Request) (v Value, ok bool, err error) {
 		sum := sha256.Sum256(req.Body)
 		return stringValue("sha256:" + hex.EncodeToString(sum[:])), true, nil
 	case srcBodyPointer:
+		if req.Document != nil {
+			if v, found, ok := documentValue(req.Document, e.tokens); ok {
+				return v, found, nil
+			}
+		}
 		if isBlank(req.Body) {
 			return Value{}, false, nil
 		}

@@ -88,7 +88,7 @@ func (v Value) String() string {
 		return v.s
 	}
 	if v.kind == String {
-		return string(unquote(nil, v.raw[1:len(v.raw)-1]))
+		return string(unquote(nil, v.raw))
 	}
 	return string(v.raw)
 }

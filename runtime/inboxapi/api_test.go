@@ -113,3 +113,16 @@ func TestHandlerRefusesBadParameters(t *testing.T) {
 	_, err = inboxapi.NewClient("ftp://x", "", nil)
 	assert.ErrorIs(t, err, store.ErrInvalid)
 }
+
+// A store failure is answered 503 with Retry-After.
+func TestHandlerStoreFailure(t *testing.T) {
+	mem := store.NewMemory()
+	require.NoError(t, mem.Close())
+	srv := httptest.NewServer(inboxapi.Handler(mem))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + inboxapi.Prefix)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	assert.NotEmpty(t, resp.Header.Get("Retry-After"))
+}

@@ -35,7 +35,9 @@
 // store's inbox as dead entries), complete or release the claim, commit or
 // abandon the entity hold, keep a record, and answer. A failure to keep,
 // complete or commit is answered 503 with Retry-After: the receiver never
-// acknowledges a delivery it neither processed nor persisted.
+// acknowledges a delivery it neither processed nor persisted. Store calls
+// are bounded by WithStoreTimeout, so a store that stops answering is
+// answered the same way instead of holding the sender.
 //
 // # Modes
 //

@@ -268,7 +268,7 @@ func (j *job) run(ctx context.Context) verdict {
 		return verdict{out: OutcomeInvalid, err: fmt.Errorf("%w: no webhook %q", runtime.ErrInvalidPayload, l.Webhook)}
 	}
 	req := &runtime.Request{
-		Method: l.Method, Path: l.Path, Header: l.Header,
+		Method: l.Method, Path: l.Path, Webhook: j.ep.wh.Name, Header: l.Header,
 		Raw: l.Body, Body: l.Body, ReceivedAt: l.ReceivedAt,
 	}
 	if l.RawQuery != "" {

@@ -53,6 +53,7 @@ type config struct {
 	backoffMax     time.Duration
 	keep           time.Duration
 	purgeEvery     time.Duration
+	storeTimeout   time.Duration
 }
 
 // Defaults of the options.
@@ -79,6 +80,9 @@ const (
 	// DefaultRecordRetention is how long the store keeps records and dead
 	// letters (WithRecordRetention).
 	DefaultRecordRetention = 7 * 24 * time.Hour
+	// DefaultStoreTimeout bounds the store calls of one step of a
+	// delivery (WithStoreTimeout).
+	DefaultStoreTimeout = 5 * time.Second
 )
 
 // purgeInterval is how often a receiver purges expired records.
@@ -98,6 +102,8 @@ func defaultConfig() config {
 		backoffMax:  DefaultBackoffMax,
 		keep:        DefaultRecordRetention,
 		purgeEvery:  purgeInterval,
+
+		storeTimeout: DefaultStoreTimeout,
 	}
 }
 
@@ -313,6 +319,21 @@ func WithRecordRetention(d time.Duration) Option {
 	return func(c *config) {
 		if d > 0 {
 			c.keep = d
+		}
+	}
+}
+
+// WithStoreTimeout bounds the store calls of each step of a delivery: the
+// claim, the ordering hold, the persist of durable mode, each renewal of a
+// lease, and the settle (complete or release, commit, record, quarantine,
+// together). A store that does not answer in time (a server that hangs,
+// a network that drops packets) is answered 503 with Retry-After, like a
+// store that fails, instead of holding the sender until its own timeout.
+// Default: DefaultStoreTimeout. Non-positive values are ignored.
+func WithStoreTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.storeTimeout = d
 		}
 	}
 }

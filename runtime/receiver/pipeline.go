@@ -66,7 +66,6 @@ type flight struct {
 	w     http.ResponseWriter
 	hr    *http.Request
 	start time.Time
-	sctx  context.Context // see storeCtx
 
 	enc      runtime.Encoding
 	gzip     bool
@@ -90,6 +89,8 @@ type flight struct {
 	// orderToken is the hold on the entity ("" when none): settle commits
 	// or abandons it.
 	orderToken string
+	// cancels end the contexts storeCtx made; called when the flight ends.
+	cancels []context.CancelFunc
 }
 
 // verdict is what a stage decided: the outcome, the error behind it and,
@@ -129,6 +130,7 @@ var syncStages = []stage{
 func (e *endpoint) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	r := e.r
 	f := &flight{e: e, w: w, hr: hr, start: r.clock(), attempt: 1}
+	defer f.endStoreCalls()
 	if !r.enter() {
 		f.settle(verdict{out: OutcomeShuttingDown, err: fmt.Errorf("%w: receiver shutting down", runtime.ErrTransient)})
 		return
@@ -382,15 +384,22 @@ func (r *Receiver) judge(herr error) verdict {
 	}
 }
 
-// storeCtx is the context of store calls: the request's values, without
-// its cancellation, so that a sender hanging up cannot leave a claim
-// half-settled.
-// It is made once per flight.
+// storeCtx is the context of the store calls of one step: the request's
+// values, without its cancellation, so that a sender hanging up cannot
+// leave a claim half-settled, and bounded by the store timeout, so that a
+// store that does not answer is answered 503 instead of holding the
+// sender.
 func (f *flight) storeCtx() context.Context {
-	if f.sctx == nil {
-		f.sctx = context.WithoutCancel(f.hr.Context())
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(f.hr.Context()), f.e.r.storeTimeout)
+	f.cancels = append(f.cancels, cancel)
+	return ctx
+}
+
+// endStoreCalls releases the contexts made by storeCtx.
+func (f *flight) endStoreCalls() {
+	for _, cancel := range f.cancels {
+		cancel()
 	}
-	return f.sctx
 }
 
 // keepAlive runs extend every lease/3 until stop is called. When extend
@@ -402,7 +411,7 @@ func (f *flight) storeCtx() context.Context {
 // calls the first extend, and each extend arms the next one.
 func (r *Receiver) keepAlive(parent context.Context, extend func(context.Context) error) (context.Context, func() error) {
 	ctx, cancel := context.WithCancelCause(parent)
-	k := &keeper{ctx: ctx, cancel: cancel, extend: extend, every: max(r.lease/3, time.Millisecond)}
+	k := &keeper{ctx: ctx, cancel: cancel, extend: extend, every: max(r.lease/3, time.Millisecond), timeout: r.storeTimeout}
 	k.mu.Lock()
 	k.t = time.AfterFunc(k.every, k.tick)
 	k.mu.Unlock()
@@ -415,6 +424,8 @@ type keeper struct {
 	cancel context.CancelCauseFunc
 	extend func(context.Context) error
 	every  time.Duration
+	// timeout bounds one extend (the store timeout).
+	timeout time.Duration
 
 	// run is held while extend runs, so that stop waits for it.
 	run sync.Mutex
@@ -435,7 +446,9 @@ func (k *keeper) tick() {
 	if stopped {
 		return
 	}
-	err := k.extend(context.WithoutCancel(k.ctx))
+	ectx, ecancel := context.WithTimeout(context.WithoutCancel(k.ctx), k.timeout)
+	err := k.extend(ectx)
+	ecancel()
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if errors.Is(err, store.ErrLeaseLost) {

@@ -58,6 +58,7 @@ type Receiver struct {
 	lease                   time.Duration
 	retention               time.Duration
 	timeout                 time.Duration
+	storeTimeout            time.Duration
 	idHeaders               []string
 	redact                  redaction
 	// headerAuth is true when the authenticator reads only headers, query
@@ -135,6 +136,7 @@ func New(fam *runtime.Family, dispatch runtime.Dispatch, opts ...Option) (*Recei
 	if r.clock == nil {
 		r.clock = time.Now
 	}
+	r.storeTimeout = cfg.storeTimeout
 	if r.timeout <= 0 {
 		r.timeout = r.lease
 	}
@@ -258,18 +260,24 @@ func (r *Receiver) setupAuth(cfg config) error {
 		}
 		return nil
 	}
-	// No credentials configured: allowed only when security is absent or
-	// optional (an empty requirement).
-	if len(fam.Security) == 0 || slices.ContainsFunc(fam.Security, func(req runtime.SecurityRequirement) bool { return len(req) == 0 }) {
-		return nil
-	}
+	// No credentials configured: allowed only when every operation's
+	// security is absent or optional (an empty requirement).
+	// Each operation is checked with its own requirements.
 	var names []string
-	for _, req := range fam.Security {
-		for _, n := range req {
-			if !slices.Contains(names, n) {
-				names = append(names, n)
+	for _, list := range fam.SecurityLists() {
+		if runtime.Optional(list) {
+			continue
+		}
+		for _, req := range list {
+			for _, n := range req {
+				if !slices.Contains(names, n) {
+					names = append(names, n)
+				}
 			}
 		}
+	}
+	if len(names) == 0 {
+		return nil
 	}
 	return fmt.Errorf("%w: receiver: family %s requires a secret for security scheme %s: use WithSecrets or WithAuthenticator",
 		runtime.ErrConfig, fam.Name, quoteJoin(names))
@@ -278,10 +286,12 @@ func (r *Receiver) setupAuth(cfg config) error {
 // usesSignature reports whether any security requirement of fam names a
 // body signature scheme (which needs the body to be checked).
 func usesSignature(fam *runtime.Family) bool {
-	for _, req := range fam.Security {
-		for _, name := range req {
-			if sc, ok := fam.Schemes[name]; !ok || sc.Kind == runtime.Signature {
-				return true
+	for _, list := range append(fam.SecurityLists(), fam.Security) {
+		for _, req := range list {
+			for _, name := range req {
+				if sc, ok := fam.Schemes[name]; !ok || sc.Kind == runtime.Signature {
+					return true
+				}
 			}
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/hookgen/hookgen/runtime"
+	"github.com/hookgen/hookgen/runtime/schema"
 )
 
 // utf8BOM is the UTF-8 byte order mark, which RFC 8259 forbids in JSON sent
@@ -154,6 +155,7 @@ func (f *flight) newRequest() {
 	f.req = &runtime.Request{
 		Method:     hr.Method,
 		Path:       hr.URL.Path,
+		Webhook:    f.e.wh.Name,
 		Header:     hr.Header,
 		PathParams: mux.Vars(hr),
 		ReceivedAt: f.start,
@@ -185,16 +187,17 @@ func (f *flight) checkQuery() *verdict {
 // a leading byte order mark, or an invalid byte sequence, named by its
 // byte offset.
 func checkUTF8(raw []byte) *verdict {
-	msg := ""
+	rule, msg := "syntax", ""
 	switch {
 	case bytes.HasPrefix(raw, utf8BOM):
 		msg = "the body starts with a UTF-8 byte order mark (EF BB BF), which JSON forbids (RFC 8259 section 8.1): send the JSON text without it"
 	case !utf8.Valid(raw):
-		msg = "the body is not valid UTF-8 at byte offset " + strconv.Itoa(invalidUTF8At(raw))
+		// The payload parser's rule and wording for the same refusal.
+		rule, msg = schema.RuleUTF8, "invalid UTF-8 at byte "+strconv.Itoa(invalidUTF8At(raw))
 	default:
 		return nil
 	}
-	return &verdict{out: OutcomeInvalid, err: &runtime.ValidationError{Errors: []runtime.FieldError{{Rule: "syntax", Message: msg}}}}
+	return &verdict{out: OutcomeInvalid, err: &runtime.ValidationError{Errors: []runtime.FieldError{{Rule: rule, Message: msg}}}}
 }
 
 // invalidUTF8At returns the offset of the first invalid UTF-8 sequence.

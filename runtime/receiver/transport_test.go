@@ -91,7 +91,7 @@ func TestTransport(t *testing.T) {
 		{
 			name:       "invalid UTF-8 is 400 with the byte offset",
 			req:        request{body: append([]byte(`{"notificationId":"`), 'a', 0xC3, 0x28, '"', '}')},
-			wantStatus: 400, wantOutcome: "invalid", wantDetail: "not valid UTF-8 at byte offset 20",
+			wantStatus: 400, wantOutcome: "invalid", wantDetail: "invalid UTF-8 at byte 20",
 		},
 		{
 			name:       "a query over the parameter limit is 400 naming the limit",

@@ -104,11 +104,13 @@ func Index(p string, i int) string { return p + "/" + strconv.Itoa(i) }
 
 // Parse decodes a JSON document into the generic value the generated
 // validators walk (objects as map[string]any, numbers as json.Number). A
-// syntax error becomes a FieldError with rule "syntax" at the document root.
+// document it refuses becomes a FieldError whose rule is RuleSyntax,
+// RuleUTF8 or RuleDuplicateKey and whose message gives the byte
+// offset.
 func Parse(body []byte) (any, *runtime.FieldError) {
 	v, err := parseJSON(body)
 	if err != nil {
-		return nil, &runtime.FieldError{Pointer: "", Rule: "syntax", Message: "malformed JSON: " + err.Error()}
+		return nil, err.fieldError()
 	}
 	return v, nil
 }

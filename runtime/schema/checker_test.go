@@ -99,7 +99,7 @@ func TestDecodeTypeMismatch(t *testing.T) {
 func TestFormats(t *testing.T) {
 	cases := map[string]map[string]bool{
 		"uuid":      {"836f628c-1258-4500-b1c7-23884e00f439": true, "48d6ad30-f139-4f77-517f-36158d7b032b": false, "x": false},
-		"date-time": {"2021-12-07T15:44:07.077397Z": true, "2019-02-01 01:39:40 UTC": false},
+		"date-time": {"2021-12-07T15:44:07.077397Z": true, "2019-02-01 01:39:40 UTC": false, "1990-02-31T15:59:59Z": false, "2016-12-31T23:59:60Z": true},
 		"date":      {"2024-02-29": true, "2023-02-29": false},
 		"ipv4":      {"192.168.1.1": true, "::1": false},
 		"ipv6":      {"::1": true, "1.2.3.4": false},

@@ -47,7 +47,11 @@ func FormatValid(s, name string) bool {
 		_, err := time.Parse("2006-01-02", s)
 		return err == nil
 	case "date-time":
-		return dtRE.MatchString(s)
+		if !dtRE.MatchString(s) {
+			return false
+		}
+		_, err := time.Parse("2006-01-02", s[:10]) // a real calendar day
+		return err == nil
 	case "email":
 		_, err := mail.ParseAddress(s)
 		return err == nil

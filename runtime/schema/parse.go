@@ -1,336 +1,181 @@
 package schema
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"strconv"
-	"unicode/utf16"
+	"io"
+	"strings"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/hookgen/hookgen/runtime"
 )
 
-// maxDepth is encoding/json's nesting limit, kept so that both accept the
-// same documents.
-const maxDepth = 10000
+// Rules of the FieldErrors Parse reports for bytes that are not an
+// acceptable JSON document.
+const (
+	// RuleSyntax: the body is not JSON (the message gives the byte offset).
+	RuleSyntax = "syntax"
+	// RuleUTF8: the body is not valid UTF-8 (the message gives the byte
+	// offset of the first invalid byte). RFC 8259 §8.1 requires UTF-8.
+	RuleUTF8 = "utf8"
+	// RuleDuplicateKey: an object has two members with the same name (after
+	// unescaping). Refused in strict and lenient mode alike, so the
+	// validators and the typed value can never see different members.
+	RuleDuplicateKey = "duplicateKey"
+)
 
-// parser turns a JSON document into the generic value generated validators
-// walk: map[string]any, []any, string, json.Number, bool and nil. It
-// accepts exactly what encoding/json accepts (FuzzParse checks it against
-// encoding/json), at a fraction of the cost, because it needs no
-// reflection and reads the buffer in place.
-type parser struct {
-	b     []byte
-	i     int
-	depth int
-}
-
+// parseError is a JSON document the parser refuses.
 type parseError struct {
-	off int
-	msg string
+	off  int64
+	ptr  string
+	rule string
+	msg  string
 }
 
 func (e *parseError) Error() string { return fmt.Sprintf("%s at byte %d", e.msg, e.off) }
 
-func parseJSON(b []byte) (any, error) {
-	p := parser{b: b}
-	p.ws()
-	v, err := p.value()
-	if err != nil {
-		return nil, err
+func (e *parseError) fieldError() *runtime.FieldError {
+	return &runtime.FieldError{Pointer: e.ptr, Rule: e.rule, Message: e.Error()}
+}
+
+// parseJSON turns a JSON document into the generic value generated
+// validators walk: map[string]any, []any, string, json.Number, bool and nil.
+//
+// It reads with the project's one JSON lexer, github.com/go-json-experiment/json's
+// jsontext, with its default options: object member names must be unique
+// (a duplicate is an error, never "last one wins"), strings must be valid
+// UTF-8 and escapes must not produce lone surrogates. The typed value
+// handlers get (Decode) is read by the same lexer with the same options, so
+// the validators and the handler always see the same members.
+func parseJSON(b []byte) (any, *parseError) {
+	if !utf8.Valid(b) {
+		return nil, &parseError{off: int64(invalidUTF8(b)), rule: RuleUTF8, msg: "invalid UTF-8"}
 	}
-	p.ws()
-	if p.i < len(p.b) {
-		return nil, &parseError{p.i, "unexpected data after the JSON document"}
+	d := jsontext.NewDecoder(bytes.NewBuffer(b))
+	v, err := readValue(d)
+	if err != nil {
+		return nil, lexError(err, d)
+	}
+	if off := int(d.InputOffset()); off < len(b) {
+		for off < len(b) && (b[off] == ' ' || b[off] == '\t' || b[off] == '\n' || b[off] == '\r') {
+			off++
+		}
+		if off < len(b) {
+			return nil, &parseError{off: int64(off), rule: RuleSyntax, msg: "unexpected data after the JSON document"}
+		}
 	}
 	return v, nil
 }
 
-func (p *parser) ws() {
-	for p.i < len(p.b) {
-		switch p.b[p.i] {
-		case ' ', '\t', '\n', '\r':
-			p.i++
-		default:
-			return
+// invalidUTF8 returns the offset of the first byte of b that is not part of
+// a valid UTF-8 sequence.
+func invalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
 		}
-	}
-}
-
-func (p *parser) fail(msg string) error {
-	if p.i >= len(p.b) {
-		return &parseError{p.i, "unexpected end of input"}
-	}
-	return &parseError{p.i, msg}
-}
-
-func (p *parser) value() (any, error) {
-	if p.i >= len(p.b) {
-		return nil, p.fail("")
-	}
-	switch c := p.b[p.i]; {
-	case c == '{':
-		return p.object()
-	case c == '[':
-		return p.array()
-	case c == '"':
-		return p.str()
-	case c == '-' || (c >= '0' && c <= '9'):
-		return p.number()
-	case c == 't':
-		return true, p.lit("true")
-	case c == 'f':
-		return false, p.lit("false")
-	case c == 'n':
-		return nil, p.lit("null")
-	default:
-		return nil, p.fail(fmt.Sprintf("invalid character %q looking for the beginning of a value", c))
-	}
-}
-
-func (p *parser) lit(s string) error {
-	if len(p.b)-p.i < len(s) || string(p.b[p.i:p.i+len(s)]) != s {
-		for k := 0; k < len(s) && p.i < len(p.b) && p.b[p.i] == s[k]; k++ {
-			p.i++
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
 		}
-		return p.fail("invalid literal")
+		i += n
 	}
-	p.i += len(s)
-	return nil
+	return len(b)
 }
 
-func (p *parser) enter() error {
-	p.depth++
-	if p.depth > maxDepth {
-		return &parseError{p.i, "exceeded max depth"}
+// lexError turns a jsontext error into a *parseError with its byte offset
+// and, for a duplicate member, the JSON pointer of the duplicate.
+func lexError(err error, d *jsontext.Decoder) *parseError {
+	var pe *parseError
+	if errors.As(err, &pe) {
+		return pe
 	}
-	return nil
-}
-
-func (p *parser) object() (any, error) {
-	if err := p.enter(); err != nil {
-		return nil, err
-	}
-	p.i++ // {
-	m := make(map[string]any)
-	p.ws()
-	if p.i < len(p.b) && p.b[p.i] == '}' {
-		p.i++
-		p.depth--
-		return m, nil
-	}
-	for {
-		p.ws()
-		if p.i >= len(p.b) || p.b[p.i] != '"' {
-			return nil, p.fail("expected a string for an object key")
+	var se *jsontext.SyntacticError
+	if !errors.As(err, &se) {
+		if errors.Is(err, io.ErrUnexpectedEOF) || err == io.EOF {
+			return &parseError{off: d.InputOffset(), rule: RuleSyntax, msg: "unexpected end of input"}
 		}
-		k, err := p.str()
+		return &parseError{off: d.InputOffset(), rule: RuleSyntax, msg: err.Error()}
+	}
+	if errors.Is(se.Err, jsontext.ErrDuplicateName) {
+		return &parseError{off: se.ByteOffset, ptr: string(se.JSONPointer), rule: RuleDuplicateKey,
+			msg: fmt.Sprintf("duplicate object member %q", se.JSONPointer.LastToken())}
+	}
+	msg := strings.TrimPrefix(se.Err.Error(), "jsontext: ")
+	if errors.Is(se.Err, io.ErrUnexpectedEOF) {
+		msg = "unexpected end of input"
+	}
+	return &parseError{off: se.ByteOffset, rule: RuleSyntax, msg: msg}
+}
+
+func readValue(d *jsontext.Decoder) (any, error) {
+	switch d.PeekKind() {
+	case '0':
+		v, err := d.ReadValue()
 		if err != nil {
 			return nil, err
 		}
-		p.ws()
-		if p.i >= len(p.b) || p.b[p.i] != ':' {
-			return nil, p.fail("expected ':' after an object key")
+		return json.Number(v), nil
+	case '{':
+		return readObject(d)
+	case '[':
+		return readArray(d)
+	}
+	t, err := d.ReadToken()
+	if err != nil {
+		return nil, err
+	}
+	switch t.Kind() {
+	case '"':
+		return t.String(), nil
+	case 't', 'f':
+		return t.Bool(), nil
+	}
+	return nil, nil // null
+}
+
+func readObject(d *jsontext.Decoder) (any, error) {
+	if _, err := d.ReadToken(); err != nil {
+		return nil, err
+	}
+	m := make(map[string]any)
+	for d.PeekKind() != '}' {
+		t, err := d.ReadToken()
+		if err != nil {
+			return nil, err
 		}
-		p.i++
-		p.ws()
-		v, err := p.value()
+		k := t.String()
+		v, err := readValue(d)
 		if err != nil {
 			return nil, err
 		}
 		m[k] = v
-		p.ws()
-		if p.i >= len(p.b) {
-			return nil, p.fail("")
-		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-		case '}':
-			p.i++
-			p.depth--
-			return m, nil
-		default:
-			return nil, p.fail("expected ',' or '}' in an object")
-		}
 	}
-}
-
-func (p *parser) array() (any, error) {
-	if err := p.enter(); err != nil {
+	if _, err := d.ReadToken(); err != nil {
 		return nil, err
 	}
-	p.i++ // [
-	a := make([]any, 0, 4)
-	p.ws()
-	if p.i < len(p.b) && p.b[p.i] == ']' {
-		p.i++
-		p.depth--
-		return a, nil
+	return m, nil
+}
+
+func readArray(d *jsontext.Decoder) (any, error) {
+	if _, err := d.ReadToken(); err != nil {
+		return nil, err
 	}
-	for {
-		p.ws()
-		v, err := p.value()
+	a := make([]any, 0, 4)
+	for d.PeekKind() != ']' {
+		v, err := readValue(d)
 		if err != nil {
 			return nil, err
 		}
 		a = append(a, v)
-		p.ws()
-		if p.i >= len(p.b) {
-			return nil, p.fail("")
-		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-		case ']':
-			p.i++
-			p.depth--
-			return a, nil
-		default:
-			return nil, p.fail("expected ',' or ']' in an array")
-		}
 	}
-}
-
-func (p *parser) number() (any, error) {
-	start := p.i
-	if p.b[p.i] == '-' {
-		p.i++
+	if _, err := d.ReadToken(); err != nil {
+		return nil, err
 	}
-	digits := func() int {
-		n := 0
-		for p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '9' {
-			p.i++
-			n++
-		}
-		return n
-	}
-	if p.i < len(p.b) && p.b[p.i] == '0' {
-		p.i++
-	} else if digits() == 0 {
-		return nil, p.fail("invalid number")
-	}
-	if p.i < len(p.b) && p.b[p.i] == '.' {
-		p.i++
-		if digits() == 0 {
-			return nil, p.fail("invalid number: no digits after the decimal point")
-		}
-	}
-	if p.i < len(p.b) && (p.b[p.i] == 'e' || p.b[p.i] == 'E') {
-		p.i++
-		if p.i < len(p.b) && (p.b[p.i] == '+' || p.b[p.i] == '-') {
-			p.i++
-		}
-		if digits() == 0 {
-			return nil, p.fail("invalid number: no digits in the exponent")
-		}
-	}
-	return json.Number(p.b[start:p.i]), nil
-}
-
-// str reads a string token, unescaping like encoding/json (invalid UTF-8
-// and lone surrogates become U+FFFD; control characters are errors).
-func (p *parser) str() (string, error) {
-	p.i++ // opening quote
-	start := p.i
-	// Fast path: no escapes, all ASCII or valid UTF-8.
-	for p.i < len(p.b) {
-		c := p.b[p.i]
-		if c == '"' {
-			s := p.b[start:p.i]
-			p.i++
-			return string(s), nil
-		}
-		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
-			break
-		}
-		p.i++
-	}
-	out := make([]byte, 0, p.i-start+16)
-	out = append(out, p.b[start:p.i]...)
-	for p.i < len(p.b) {
-		c := p.b[p.i]
-		switch {
-		case c == '"':
-			p.i++
-			return string(out), nil
-		case c < 0x20:
-			return "", p.fail("invalid control character in string")
-		case c == '\\':
-			p.i++
-			if p.i >= len(p.b) {
-				return "", p.fail("")
-			}
-			e := p.b[p.i]
-			p.i++
-			switch e {
-			case '"', '\\', '/':
-				out = append(out, e)
-			case 'b':
-				out = append(out, '\b')
-			case 'f':
-				out = append(out, '\f')
-			case 'n':
-				out = append(out, '\n')
-			case 'r':
-				out = append(out, '\r')
-			case 't':
-				out = append(out, '\t')
-			case 'u':
-				r, ok := p.hex4()
-				if !ok {
-					return "", p.fail("invalid \\u escape in string")
-				}
-				if utf16.IsSurrogate(r) {
-					// A high surrogate followed by \u and a low one is
-					// one rune; anything else is U+FFFD, as
-					// encoding/json does.
-					save := p.i
-					if p.i+1 < len(p.b) && p.b[p.i] == '\\' && p.b[p.i+1] == 'u' {
-						p.i += 2
-						if r2, ok := p.hex4(); ok {
-							if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-								out = utf8.AppendRune(out, dec)
-								continue
-							}
-						}
-						p.i = save
-					}
-					r = utf8.RuneError
-				}
-				out = utf8.AppendRune(out, r)
-			default:
-				p.i--
-				return "", p.fail("invalid escape in string")
-			}
-		case c < utf8.RuneSelf:
-			out = append(out, c)
-			p.i++
-		default:
-			r, size := utf8.DecodeRune(p.b[p.i:])
-			if r == utf8.RuneError && size == 1 {
-				out = utf8.AppendRune(out, utf8.RuneError)
-			} else {
-				out = append(out, p.b[p.i:p.i+size]...)
-			}
-			p.i += size
-		}
-	}
-	return "", p.fail("")
-}
-
-func (p *parser) hex4() (rune, bool) {
-	if len(p.b)-p.i < 4 {
-		p.i = len(p.b)
-		return 0, false
-	}
-	v, err := strconv.ParseUint(string(p.b[p.i:p.i+4]), 16, 32)
-	if err != nil {
-		return 0, false
-	}
-	for _, c := range p.b[p.i : p.i+4] {
-		if c == '+' || c == '-' || c == '_' {
-			return 0, false
-		}
-	}
-	p.i += 4
-	return rune(v), true
+	return a, nil
 }

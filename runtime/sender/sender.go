@@ -186,7 +186,7 @@ func (s *Sender) Request(ctx context.Context, webhook, method string, body []byt
 			req.Header.Add(k, v)
 		}
 	}
-	if err := s.authenticate(req, sent); err != nil {
+	if err := s.authenticate(req, s.fam.Requirements(w, c.method), sent); err != nil {
 		return nil, err
 	}
 	return req, nil
@@ -205,10 +205,11 @@ func (s *Sender) Do(req *http.Request) (*Result, error) {
 	return &Result{Status: resp.StatusCode, Header: resp.Header, Body: b, Latency: time.Since(start), URL: req.URL.Redacted(), Method: req.Method}, nil
 }
 
-// authenticate applies the first security requirement whose every scheme
-// has a secret. With none satisfiable the request goes out as is.
-func (s *Sender) authenticate(req *http.Request, body []byte) error {
-	for _, r := range s.fam.Security {
+// authenticate applies the first of the operation's security requirements
+// whose every scheme has a secret. With none satisfiable the request goes
+// out as is.
+func (s *Sender) authenticate(req *http.Request, reqs []runtime.SecurityRequirement, body []byte) error {
+	for _, r := range reqs {
 		if len(r) == 0 {
 			continue
 		}

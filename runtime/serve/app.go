@@ -37,15 +37,15 @@ const (
 // function:
 //
 //	serve.App{Name: "stackstate-receiver", Family: stackstate.Family, Build: func(o ...receiver.Option) (*receiver.Receiver, error) {
-//		return stackstate.NewReceiver(handler{}, o...)
+//		return stackstate.New(handler{}, o...)
 //	}}.Main()
 type App struct {
 	// Name is the command name, for usage and errors.
 	Name string
 	// Family returns the family served (the generated package's Family).
-	Family func() (*runtime.Family, error)
+	Family func() *runtime.Family
 	// Build builds the receiver with the options App computed (the
-	// generated package's NewReceiver with the application's handler).
+	// generated package's New with the application's handler).
 	Build func(opts ...receiver.Option) (*receiver.Receiver, error)
 	// Logger receives the receiver's and the server's logs (default: JSON
 	// on stderr).
@@ -146,61 +146,28 @@ func (a App) Main() {
 // Run is Main without the process: it parses args, reads the environment
 // through getenv, writes usage to stderr, and serves until ctx is done.
 func (a App) Run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
-	fam, err := a.Family()
-	if err != nil {
-		return err
-	}
+	fam := a.Family()
 	cfg, err := a.config(args, getenv, fam, stderr)
 	if err != nil {
 		return err
-	}
-	addr, opsAddr, storeURL, mode := &cfg.Addr, &cfg.OpsAddr, &cfg.Store, &cfg.Mode
-	var modeOpt receiver.Option
-	if *mode != "" {
-		m, ok := receiver.ParseMode(*mode)
-		if !ok {
-			return fmt.Errorf("%w: -mode %q: want sync or durable", errUsage, *mode)
-		}
-		modeOpt = receiver.WithMode(m)
 	}
 	log := a.Logger
 	if log == nil {
 		log = slog.New(slog.NewJSONHandler(stderr, nil))
 	}
-	if _, err := ResolveStore(*storeURL); err != nil {
-		return fmt.Errorf("%w: -store: %w", errUsage, err)
-	}
-	st, err := OpenStore(ctx, *storeURL)
-	if err != nil {
-		return err
-	}
 	reg := prometheus.NewRegistry()
-	ropts := []receiver.Option{receiver.WithStore(st), receiver.WithLogger(log),
-		receiver.WithRegisterer(reg), receiver.WithOpsEndpoints(false), modeOpt}
-	if sec := EnvSecrets(fam, getenv); len(sec) > 0 {
-		ropts = append(ropts, receiver.WithSecrets(sec))
-	}
-	rc, err := a.Build(ropts...)
+	st, rc, err := a.receiver(ctx, fam, cfg, getenv, log, reg)
 	if err != nil {
-		_ = st.Close()
-		if errors.Is(err, runtime.ErrConfig) && len(SchemesUsed(fam)) > 0 {
-			return fmt.Errorf("%w (secrets: %s)", err, envHint(fam))
-		}
 		return err
 	}
-	opts := []Option{WithAddr(*addr), WithOpsAddr(*opsAddr), WithOpsToken(getenv(EnvOpsToken)),
+	closeAll := func(context.Context) error { return errors.Join(rc.Close(), st.Close()) }
+	opts := []Option{WithAddr(cfg.Addr), WithOpsAddr(cfg.OpsAddr), WithOpsToken(getenv(EnvOpsToken)),
 		WithRegistry(reg), WithLogger(log.With("family", fam.Name)), WithAdmin(inboxapi.Handler(rc.Inbox())),
-		OnShutdown(rc.Shutdown),
-		OnShutdown(func(context.Context) error { return errors.Join(rc.Close(), st.Close()) })}
-	canonical, _ := ResolveStore(*storeURL)
+		OnShutdown(rc.Shutdown), OnShutdown(closeAll)}
+	canonical, _ := ResolveStore(cfg.Store)
 	boltPath, isBolt := strings.CutPrefix(canonical, "bolt:")
 	if isBolt {
-		opts = append(opts, OnShutdown(func(context.Context) error {
-			if err := os.Remove(AdminFile(boltPath)); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return err
-			}
-			return nil
-		}))
+		opts = append(opts, OnShutdown(func(context.Context) error { return removeAdminFile(boltPath) }))
 	}
 	srv, err := New(rc.Handler(), append(opts, a.Options...)...)
 	if err == nil {
@@ -210,10 +177,52 @@ func (a App) Run(ctx context.Context, args []string, getenv func(string) string,
 		err = os.WriteFile(AdminFile(boltPath), []byte("http://"+srv.OpsAddr()+"\n"), 0o600)
 	}
 	if err != nil {
-		_ = errors.Join(rc.Close(), st.Close())
+		_ = closeAll(ctx)
 		return err
 	}
 	return srv.Run(ctx)
+}
+
+// receiver opens the store cfg names and builds the receiver on it with
+// the secrets from the environment.
+func (a App) receiver(ctx context.Context, fam *runtime.Family, cfg AppConfig, getenv func(string) string, log *slog.Logger,
+	reg *prometheus.Registry) (store.Backend, *receiver.Receiver, error) {
+	var mode receiver.Option
+	if cfg.Mode != "" {
+		m, ok := receiver.ParseMode(cfg.Mode)
+		if !ok {
+			return nil, nil, fmt.Errorf("%w: -mode %q: want sync or durable", errUsage, cfg.Mode)
+		}
+		mode = receiver.WithMode(m)
+	}
+	if _, err := ResolveStore(cfg.Store); err != nil {
+		return nil, nil, fmt.Errorf("%w: -store: %w", errUsage, err)
+	}
+	st, err := OpenStore(ctx, cfg.Store)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := []receiver.Option{receiver.WithStore(st), receiver.WithLogger(log),
+		receiver.WithRegisterer(reg), receiver.WithOpsEndpoints(false), mode}
+	if sec := EnvSecrets(fam, getenv); len(sec) > 0 {
+		opts = append(opts, receiver.WithSecrets(sec))
+	}
+	rc, err := a.Build(opts...)
+	if err != nil {
+		_ = st.Close()
+		if errors.Is(err, runtime.ErrConfig) && len(SchemesUsed(fam)) > 0 {
+			return nil, nil, fmt.Errorf("%w (secrets: %s)", err, envHint(fam))
+		}
+		return nil, nil, err
+	}
+	return st, rc, nil
+}
+
+func removeAdminFile(boltPath string) error {
+	if err := os.Remove(AdminFile(boltPath)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 // AdminFile is the file next to a bolt store in which a running receiver

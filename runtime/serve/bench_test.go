@@ -17,8 +17,8 @@ import (
 var benchBody = strings.Repeat("x", 2500)
 
 // BenchmarkServe compares a delivery answered by a bare net/http server
-// with one answered through serve.Server (body buffered, slot taken,
-// connection tracked), both on loopback with keep-alive clients, in the
+// with one answered through serve.Server (slot taken and given back around
+// body reads, connection tracked), both on loopback with keep-alive clients, in the
 // same run: report the ratio of the two ns/op.
 func BenchmarkServe(b *testing.B) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

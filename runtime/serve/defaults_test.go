@@ -24,8 +24,6 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, 256, c.maxConcurrent)
 	assert.Equal(t, time.Second, c.retryAfter)
 	assert.Equal(t, 25*time.Second, c.drain)
-	assert.Equal(t, int64(1<<20), c.maxBody)
-	assert.Equal(t, int64(64<<20), c.bodyMemory)
 	var lim syscall.Rlimit
 	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim))
 	cur := int(lim.Cur)

@@ -16,10 +16,11 @@
 //
 //   - ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout and
 //     MaxHeaderBytes are always set (see Timeouts for the defaults).
-//   - A request body is read in full before the request takes one of the
-//     MaxConcurrent delivery slots, so a client trickling its body holds a
-//     goroutine and a bounded buffer, never a slot. Buffered bodies share a
-//     memory budget (WithBodyMemory).
+//   - A request takes one of the MaxConcurrent delivery slots when it
+//     arrives and holds it while the handler works, but not while the handler
+//     waits for body bytes from the network: a client trickling its body
+//     holds a goroutine, never a slot. The handler still sees the headers
+//     first, so a receiver authenticates them before reading the body.
 //   - When all slots are taken, the request is answered at once with 503, a
 //     Retry-After header and an RFC 9457 problem document.
 //   - At most MaxConnections connections are open (default: derived from the

@@ -1,11 +1,11 @@
 package serve
 
 import (
+	"container/list"
 	"context"
 	"net"
 	"net/http"
 	"sync"
-	"time"
 )
 
 // phase is what a tracked connection is doing, for eviction.
@@ -18,25 +18,25 @@ const (
 	phaseBusy                 // its request holds a slot: never evicted
 )
 
-// evictable reports whether a connection in p may be closed to make room.
-func (p phase) evictable() bool { return p != phaseBusy }
-
 // connLimiter is a net.Listener that keeps at most max connections open. At
 // the cap, Accept closes the evictable connection whose phase started
 // earliest (idle ones first) before handing out the new one; with none
-// evictable, the new connection is closed.
+// evictable, the new connection is closed. Evictable connections sit in two
+// lists ordered by when their phase started (idle; new or reading), so
+// that choosing a victim takes constant time.
 type connLimiter struct {
 	net.Listener
 	max   int
-	now   func() time.Time
 	stats *serverMetrics
 
-	mu    sync.Mutex
-	conns map[*trackedConn]struct{}
+	mu      sync.Mutex
+	open    int
+	idle    list.List // of *trackedConn, oldest first
+	reading list.List // of *trackedConn (new or reading), oldest first
 }
 
-func newConnLimiter(ln net.Listener, max int, now func() time.Time, stats *serverMetrics) *connLimiter {
-	return &connLimiter{Listener: ln, max: max, now: now, stats: stats, conns: make(map[*trackedConn]struct{}, max)}
+func newConnLimiter(ln net.Listener, max int, stats *serverMetrics) *connLimiter {
+	return &connLimiter{Listener: ln, max: max, stats: stats}
 }
 
 // Accept waits for a connection and makes room for it.
@@ -46,7 +46,7 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		tc := &trackedConn{Conn: c, l: l, since: l.now()}
+		tc := &trackedConn{Conn: c, l: l}
 		victim, ok := l.admit(tc)
 		if victim != nil {
 			l.stats.evicted.Inc()
@@ -65,50 +65,72 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 func (l *connLimiter) admit(tc *trackedConn) (victim *trackedConn, ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.conns) >= l.max {
+	if l.open >= l.max {
 		victim = l.victimLocked()
 		if victim == nil {
 			return nil, false
 		}
-		delete(l.conns, victim)
+		l.forgetLocked(victim)
 	}
-	l.conns[tc] = struct{}{}
-	l.stats.open.Set(float64(len(l.conns)))
+	l.open++
+	tc.tracked = true
+	l.placeLocked(tc, phaseNew)
+	l.stats.open.Set(float64(l.open))
 	return victim, true
 }
 
-// victimLocked picks the idle connection idle for longest, else the
-// connection that has been new or reading for longest.
+// victimLocked picks the connection idle for longest, else the one new or
+// reading for longest.
 func (l *connLimiter) victimLocked() *trackedConn {
-	var best *trackedConn
-	better := func(c *trackedConn) bool {
-		if best == nil {
-			return true
-		}
-		if (c.phase == phaseIdle) != (best.phase == phaseIdle) {
-			return c.phase == phaseIdle
-		}
-		return c.since.Before(best.since)
-	}
-	for c := range l.conns {
-		if c.phase.evictable() && better(c) {
-			best = c
+	for _, ls := range []*list.List{&l.idle, &l.reading} {
+		if e := ls.Front(); e != nil {
+			return e.Value.(*trackedConn)
 		}
 	}
-	return best
+	return nil
+}
+
+// placeLocked moves tc to phase p, at the back of its list.
+func (l *connLimiter) placeLocked(tc *trackedConn, p phase) {
+	if tc.elem != nil {
+		tc.list.Remove(tc.elem)
+		tc.elem, tc.list = nil, nil
+	}
+	tc.phase = p
+	switch p {
+	case phaseIdle:
+		tc.list = &l.idle
+	case phaseNew, phaseReading:
+		tc.list = &l.reading
+	case phaseBusy:
+		return
+	}
+	tc.elem = tc.list.PushBack(tc)
+}
+
+func (l *connLimiter) forgetLocked(tc *trackedConn) {
+	if !tc.tracked {
+		return
+	}
+	tc.tracked = false
+	if tc.elem != nil {
+		tc.list.Remove(tc.elem)
+		tc.elem, tc.list = nil, nil
+	}
+	l.open--
+	l.stats.open.Set(float64(l.open))
 }
 
 func (l *connLimiter) forget(tc *trackedConn) {
 	l.mu.Lock()
-	delete(l.conns, tc)
-	l.stats.open.Set(float64(len(l.conns)))
+	l.forgetLocked(tc)
 	l.mu.Unlock()
 }
 
 func (l *connLimiter) setPhase(tc *trackedConn, p phase) {
 	l.mu.Lock()
-	if tc.phase != p {
-		tc.phase, tc.since = p, l.now()
+	if tc.tracked && tc.phase != p {
+		l.placeLocked(tc, p)
 	}
 	l.mu.Unlock()
 }
@@ -135,9 +157,11 @@ func (l *connLimiter) connState(c net.Conn, s http.ConnState) {
 type trackedConn struct {
 	net.Conn
 	l *connLimiter
-	// phase and since are guarded by l.mu.
-	phase phase
-	since time.Time
+	// The fields below are guarded by l.mu.
+	tracked bool // counted in l.open
+	phase   phase
+	list    *list.List    // the list holding elem; nil when busy
+	elem    *list.Element // tc's place in list
 }
 
 // Close closes the connection and frees its place.

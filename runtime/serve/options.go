@@ -38,8 +38,6 @@ const (
 	DefaultMaxConcurrent   = 256
 	DefaultRetryAfter      = time.Second
 	DefaultDrainTimeout    = 25 * time.Second
-	DefaultMaxBodyBytes    = 1 << 20
-	DefaultBodyMemory      = 64 << 20
 	minMaxConnections      = 16
 	defaultFallbackMaxConn = 4096
 )
@@ -75,8 +73,6 @@ type config struct {
 	maxConnections int
 	retryAfter     time.Duration
 	drain          time.Duration
-	maxBody        int64
-	bodyMemory     int64
 	registry       *prometheus.Registry
 	admin          http.Handler
 	logger         *slog.Logger
@@ -90,8 +86,6 @@ func defaultConfig() config {
 		opsAddr:    DefaultOpsAddr,
 		retryAfter: DefaultRetryAfter,
 		drain:      DefaultDrainTimeout,
-		maxBody:    DefaultMaxBodyBytes,
-		bodyMemory: DefaultBodyMemory,
 	}
 }
 
@@ -131,16 +125,6 @@ func WithRetryAfter(d time.Duration) Option { return func(c *config) { c.retryAf
 // WithDrainTimeout bounds the graceful stop: in-flight deliveries get this
 // long to finish. Default: DefaultDrainTimeout.
 func WithDrainTimeout(d time.Duration) Option { return func(c *config) { c.drain = d } }
-
-// WithMaxBodyBytes sets how much of a request body is read before the
-// request takes a slot; a longer body is passed on unread past that point
-// (the handler then refuses it with 413). Default: DefaultMaxBodyBytes.
-func WithMaxBodyBytes(n int64) Option { return func(c *config) { c.maxBody = n } }
-
-// WithBodyMemory bounds the bytes of request bodies buffered at once; when
-// it is used up, new requests with a body are answered 503 with
-// Retry-After. Default: DefaultBodyMemory.
-func WithBodyMemory(n int64) Option { return func(c *config) { c.bodyMemory = n } }
 
 // WithRegistry sets the registry served at /metrics; the server registers
 // its own collectors in it too. Default: a private registry.

@@ -29,14 +29,17 @@ func SecretEnvName(scheme string) string {
 	return b.String()
 }
 
-// SchemesUsed lists, in order of first use, the security schemes that fam's
-// security requirements name.
+// SchemesUsed lists, in order of first use, the security schemes that the
+// security requirements of fam's operations name (each operation's own,
+// else the family's).
 func SchemesUsed(fam *runtime.Family) []string {
 	var out []string
-	for _, req := range fam.Security {
-		for _, n := range req {
-			if !slices.Contains(out, n) {
-				out = append(out, n)
+	for _, list := range fam.SecurityLists() {
+		for _, req := range list {
+			for _, n := range req {
+				if !slices.Contains(out, n) {
+					out = append(out, n)
+				}
 			}
 		}
 	}

@@ -9,10 +9,8 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/sync/semaphore"
 
 	"github.com/hookgen/hookgen/runtime"
 )
@@ -60,8 +58,6 @@ func New(h http.Handler, opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("%w: serve: operations endpoints on the webhook listener need WithOpsToken", runtime.ErrConfig)
 	case cfg.addr == "":
 		return nil, fmt.Errorf("%w: serve: empty webhook address", runtime.ErrConfig)
-	case cfg.maxBody <= 0 || cfg.bodyMemory < firstChunk:
-		return nil, fmt.Errorf("%w: serve: body limits must be positive (memory at least %d bytes)", runtime.ErrConfig, firstChunk)
 	case cfg.maxConnections < cfg.maxConcurrent:
 		return nil, fmt.Errorf("%w: serve: %d connections cannot carry %d concurrent requests", runtime.ErrConfig, cfg.maxConnections, cfg.maxConcurrent)
 	}
@@ -93,7 +89,7 @@ func (s *Server) Listen(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s: %w", s.cfg.addr, err)
 	}
-	s.ln = newConnLimiter(raw, s.cfg.maxConnections, time.Now, s.stats)
+	s.ln = newConnLimiter(raw, s.cfg.maxConnections, s.stats)
 	if s.cfg.opsAddr != "" {
 		s.opsLn, err = lc.Listen(ctx, "tcp", s.cfg.opsAddr)
 		if err != nil {
@@ -104,7 +100,6 @@ func (s *Server) Listen(ctx context.Context) error {
 	}
 	var webhooks http.Handler = &gate{
 		next: s.handler, slots: make(chan struct{}, s.cfg.maxConcurrent),
-		memory: semaphore.NewWeighted(s.cfg.bodyMemory), maxBody: s.cfg.maxBody,
 		retryAfter: s.cfg.retryAfter, limiter: s.ln, stats: s.stats,
 	}
 	if s.opsLn == nil {

@@ -149,8 +149,7 @@ func metric(t *testing.T, opsAddr, name string) float64 {
 func TestSlowConnectionsHeldOpenDeliveriesAnswered(t *testing.T) {
 	h := &hookHandler{}
 	long := serve.Timeouts{ReadHeader: time.Minute, Read: time.Minute, Write: time.Minute, Idle: time.Minute}
-	srv := start(t, h, serve.WithTimeouts(long), serve.WithMaxConnections(2000), serve.WithMaxConcurrent(8),
-		serve.WithBodyMemory(2<<20)) // a trickled body holds a small part of the budget
+	srv := start(t, h, serve.WithTimeouts(long), serve.WithMaxConnections(2000), serve.WithMaxConcurrent(8))
 	n := slowClients(t, srv.Addr(), 1000)
 	require.Equal(t, 1000, n)
 	require.Eventually(t, func() bool { return metric(t, srv.OpsAddr(), "hookgen_serve_open_connections") >= 1000 },
@@ -245,42 +244,21 @@ func TestSaturationAnswers503(t *testing.T) {
 	assert.Equal(t, http.StatusOK, code)
 }
 
-// When buffered bodies use up the memory budget, a request with a body is
-// answered 503 before it reaches the handler.
-func TestBodyMemoryBudget(t *testing.T) {
-	h := &hookHandler{}
-	srv := start(t, h, serve.WithBodyMemory(1<<10))
-	c, err := net.Dial("tcp", srv.Addr())
-	require.NoError(t, err)
-	defer c.Close()
-	_, err = io.WriteString(c, "POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
-	require.NoError(t, err) // holds the whole budget while it trickles
-	time.Sleep(100 * time.Millisecond)
-	resp, err := http.Post("http://"+srv.Addr()+"/hook", "application/json", strings.NewReader(`{}`))
-	require.NoError(t, err)
-	_ = resp.Body.Close()
-	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
-	assert.NotEmpty(t, resp.Header.Get("Retry-After"))
-	assert.Zero(t, h.calls.Load())
-}
-
-// A body longer than the buffer limit reaches the handler whole.
+// A long body reaches the handler whole, read in many reads (each gives
+// the slot back and takes it again).
 func TestLongBodyPassedOn(t *testing.T) {
 	var got atomic.Int64
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		got.Store(int64(len(b)))
 	})
-	srv := start(t, h, serve.WithMaxBodyBytes(1000))
-	body := strings.Repeat("x", 100_000)
+	srv := start(t, h, serve.WithMaxConcurrent(1))
+	body := strings.Repeat("x", 5<<20)
 	resp, err := http.Post("http://"+srv.Addr()+"/hook", "text/plain", strings.NewReader(body))
 	require.NoError(t, err)
 	_ = resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Equal(t, int64(len(body)), got.Load())
-	resp, err = http.Post("http://"+srv.Addr()+"/hook", "text/plain", strings.NewReader(body[:999]))
-	require.NoError(t, err)
-	_ = resp.Body.Close()
-	assert.Equal(t, int64(999), got.Load())
 }
 
 // The operations endpoints are on their own listener, not on the webhook
@@ -434,7 +412,6 @@ func TestDrainTimeout(t *testing.T) {
 func TestNewRejectsBadOptions(t *testing.T) {
 	for name, opts := range map[string][]serve.Option{
 		"nil-safe but empty addr": {serve.WithAddr("")},
-		"body memory too small":   {serve.WithBodyMemory(10)},
 		"fewer conns than slots":  {serve.WithMaxConnections(10), serve.WithMaxConcurrent(20)},
 	} {
 		_, err := serve.New(&hookHandler{}, opts...)
@@ -468,5 +445,45 @@ func TestEvictionSparesBusyConnections(t *testing.T) {
 	close(h.block)
 	for range 4 {
 		assert.Equal(t, http.StatusOK, <-codes, "a busy connection was closed")
+	}
+}
+
+// A handler that refuses a request from its headers answers at once, even
+// though the client has not sent the body, and the connection is closed;
+// a handler that reads the body keeps the connection alive.
+func TestRefusalFromHeadersAnsweredWithoutBody(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Token") != "ok" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		_, _ = io.ReadAll(r.Body)
+		_, _ = w.Write([]byte("done"))
+	})
+	srv := start(t, h)
+	for _, cl := range []string{"100", "100000", "10000000"} {
+		c, err := net.Dial("tcp", srv.Addr())
+		require.NoError(t, err)
+		_, err = io.WriteString(c, "POST /hook HTTP/1.1\r\nHost: x\r\nX-Token: bad\r\nContent-Length: "+cl+"\r\n\r\n")
+		require.NoError(t, err)
+		require.NoError(t, c.SetReadDeadline(time.Now().Add(3*time.Second)))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		require.NoError(t, err, "answered before the body (Content-Length %s)", cl)
+		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+		assert.True(t, resp.Close, "connection closed after an early answer")
+		_ = c.Close()
+	}
+	c, err := net.Dial("tcp", srv.Addr())
+	require.NoError(t, err)
+	defer c.Close()
+	br := bufio.NewReader(c)
+	for range 2 {
+		_, err = io.WriteString(c, "POST /hook HTTP/1.1\r\nHost: x\r\nX-Token: ok\r\nContent-Length: 2\r\n\r\n{}")
+		require.NoError(t, err)
+		resp, err := http.ReadResponse(br, nil)
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		assert.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.False(t, resp.Close, "keep-alive after a body read to its end")
 	}
 }

@@ -138,7 +138,7 @@ func (r *Recorder) On(event string, b Behavior) {
 // Record records one handler call of d.Event with payload p and returns
 // what the behaviour says. Generated Handler methods forward to it:
 //
-//	func (h handler) NotificationOpened(ctx context.Context, d *runtime.Delivery, p *stackstate.Envelope) error {
+//	func (h handler) NotificationOpened(ctx context.Context, d *runtime.Delivery, p *stackstate.NotificationOpenedEnvelope) error {
 //		return h.rec.Record(ctx, d, p)
 //	}
 func (r *Recorder) Record(ctx context.Context, d *runtime.Delivery, p any) error {

@@ -93,8 +93,8 @@ func TestRequestSignatureVerifies(t *testing.T) {
 	require.NoError(t, err)
 	a, err := auth.New(k.Family(), auth.Secrets{"StandardWebhook": {billingKey}})
 	require.NoError(t, err)
-	assert.NoError(t, a.Authenticate(&runtime.Request{Method: "POST", Header: req.Header, Raw: body, Body: body}))
-	assert.Error(t, a.Authenticate(&runtime.Request{Method: "POST", Header: req.Header, Raw: append(body, ' '), Body: body}), "signed over the exact bytes")
+	assert.NoError(t, a.Authenticate(&runtime.Request{Webhook: "billing-event", Method: "POST", Header: req.Header, Raw: body, Body: body}))
+	assert.Error(t, a.Authenticate(&runtime.Request{Webhook: "billing-event", Method: "POST", Header: req.Header, Raw: append(body, ' '), Body: body}), "signed over the exact bytes")
 }
 
 func TestRequestErrors(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/hookgen/hookgen/runtime"
@@ -360,7 +361,7 @@ func (s *Scenario) OversizedBody(webhook, method string, base any) (*Result, err
 }
 
 // WrongToken sends the delivery with wrong credentials for every scheme
-// of the family's first non-empty security requirement (step "wrong"),
+// of the operation's first non-empty security requirement (step "wrong"),
 // then with none (step "missing"). A correct receiver answers both with
 // the spec's authentication failure status, a problem document without
 // detail that echoes nothing, no Hookgen-Outcome header, and does not call
@@ -369,7 +370,13 @@ func (s *Scenario) OversizedBody(webhook, method string, base any) (*Result, err
 // Result.Sent holds the wrong credentials.
 func (s *Scenario) WrongToken(webhook, method string, p any) (*Result, error) {
 	var req runtime.SecurityRequirement
-	for _, r := range s.kit.fam.Security {
+	var reqs []runtime.SecurityRequirement
+	for i := range s.kit.fam.Webhooks {
+		if w := &s.kit.fam.Webhooks[i]; w.Name == webhook {
+			reqs = s.kit.fam.Requirements(w, strings.ToUpper(method))
+		}
+	}
+	for _, r := range reqs {
 		if len(r) > 0 {
 			req = r
 			break

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -115,9 +116,10 @@ func TestInboxReplayPurge(t *testing.T) {
 	require.Len(t, recs, 2)
 	assert.Equal(t, "butler", recs[0].Family)
 
-	code, out, _ = cli(t, nil, "inbox", "replay", "-store", st, "-family", "netpulse", "dead-0")
+	code, out, errs = cli(t, nil, "inbox", "replay", "-store", st, "-family", "netpulse", "dead-0")
 	require.Equal(t, 0, code)
 	assert.Contains(t, out, "replayed 1 entries")
+	assert.NotContains(t, errs, "replay [", "no progress bar when stderr is no terminal")
 	code, _, errs = cli(t, nil, "inbox", "replay", "-store", st, "-family", "netpulse", "missing")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errs, "no entry missing")
@@ -231,11 +233,26 @@ func TestInboxWhileServeRuns(t *testing.T) {
 // serve keeps one store file for every family it serves.
 func TestServeOneBoltFile(t *testing.T) {
 	dir := t.TempDir()
-	_, stop := startServe(t, "-spec", specPath("butler"), "-spec", specPath("atscale"), "-spec", specPath("netpulse"),
+	base, stop := startServe(t, "-spec", specPath("butler"), "-spec", specPath("atscale"), "-spec", specPath("netpulse"),
 		"-secret", "Basic=u:p", "-store", "bolt:"+dir)
 	files, err := filepath.Glob(filepath.Join(dir, "*"))
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{filepath.Join(dir, "hookgen.db"), filepath.Join(dir, "hookgen.db.admin")}, files)
+
+	// The operations endpoints are on their own listener, not on the webhook port.
+	admin, err := os.ReadFile(serve.AdminFile(filepath.Join(dir, "hookgen.db")))
+	require.NoError(t, err)
+	ops := strings.TrimSpace(string(admin))
+	for _, p := range []string{"/metrics", "/healthz", "/readyz"} {
+		resp, err := http.Get(base + p)
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		assert.Equal(t, http.StatusNotFound, resp.StatusCode, "webhook port %s", p)
+		resp, err = http.Get(ops + p)
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		assert.Equal(t, http.StatusOK, resp.StatusCode, "operations port %s", p)
+	}
 	stop()
 	files, err = filepath.Glob(filepath.Join(dir, "*"))
 	require.NoError(t, err)

@@ -11,6 +11,7 @@
 //	hookgen send       -spec FILE -url BASE [-event NAME | -example NAME | -file PAYLOAD] [-secret SCHEME=VALUE]...
 //	                   [-scenario duplicate|reorder|storm] [-method M] [-time-scale F] [-rate-limit DUR] [-format text|json]
 //	hookgen send       -gen-key DIR
+//	hookgen scaffold   ticketing -families F,... -tracker redmine -module M -out DIR [-hookgen DIR] [-force]
 //
 // The subcommands only parse flags and print: validate runs on
 // internal/specrun, serve and deliveries on internal/specserver, send on
@@ -53,6 +54,7 @@ func commands() []command {
 		{"inbox", "list, show, replay and purge the deliveries a store keeps (dead letter included)", runInbox},
 		{"migrate", "apply the PostgreSQL store's schema migrations", runMigrate},
 		{"send", "replay vectors or a file with the vendor's delivery semantics", runSend},
+		{"scaffold", "write a new ticketing project: receivers, mapping layer, tracker adapter", runScaffold},
 	}
 }
 

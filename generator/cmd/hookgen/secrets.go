@@ -64,13 +64,16 @@ func redactArg(s string) string {
 // as the generated mains name it.
 func envName(scheme string) string { return serve.SecretEnvName(scheme) }
 
-// usedSchemes lists the schemes a spec's security names.
+// usedSchemes lists the schemes the security of any operation of a spec
+// names.
 func usedSchemes(sp *specrun.Spec) []string {
 	var out []string
-	for _, req := range sp.Family.Security {
-		for _, n := range req {
-			if !slices.Contains(out, n) {
-				out = append(out, n)
+	for _, list := range sp.Family.SecurityLists() {
+		for _, req := range list {
+			for _, n := range req {
+				if !slices.Contains(out, n) {
+					out = append(out, n)
+				}
 			}
 		}
 	}

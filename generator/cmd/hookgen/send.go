@@ -26,6 +26,7 @@ func runSend(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	event := fs.String("event", "", "send the first valid vector of this event")
 	example := fs.String("example", "", "send the vector of this name (negative ones too)")
 	file := fs.String("file", "", "send this payload file (JSON, or a .query string; - for stdin)")
+	webhook := fs.String("webhook", "", "with -file: send to this webhook (for webhooks that share a payload, e.g. clcbackup backup-success)")
 	fs.Var(&secretArgs, "secret", "SCHEME=VALUE or SCHEME=@FILE: token, user:password, or PEM private key (RSA signatures)")
 	scenario := fs.String("scenario", "", "duplicate (each delivery twice), reorder (shuffled sequence) or storm (-n concurrent copies)")
 	method := fs.String("method", "", "send with this method instead of the vector's (Butler: GET, POST, PUT)")
@@ -68,6 +69,8 @@ func runSend(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return usagef("-url is required")
 	case n > 1:
 		return usagef("-event, -example and -file are exclusive")
+	case *webhook != "" && *file == "":
+		return usagef("-webhook needs -file")
 	case *format != "text" && *format != "json":
 		return usagef("-format %q: want text or json", *format)
 	case *scenario != "" && !slices.Contains([]string{simulate.ScenarioDuplicate, simulate.ScenarioReorder, simulate.ScenarioStorm}, *scenario):
@@ -112,7 +115,10 @@ func runSend(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			return usagef("-secret %s: %s has no security scheme %q (%s)", name, sp.Name(), name, schemeList([]*specrun.Spec{sp}))
 		}
 	}
-	msgs, err := selectMessages(sp, *event, *example, *file, stdin)
+	if *webhook != "" && !slices.Contains(sp.WebhookNames(), *webhook) {
+		return usagef("-webhook %q: %s has no such webhook", *webhook, sp.Name())
+	}
+	msgs, err := selectMessages(sp, *event, *example, *file, *webhook, stdin)
 	if err != nil {
 		return err
 	}
@@ -171,14 +177,14 @@ func webhookMethods(sp *specrun.Spec, webhook string) []string {
 
 // selectMessages picks what to send: one vector, one file, or every valid
 // vector of the family.
-func selectMessages(sp *specrun.Spec, event, example, file string, stdin io.Reader) ([]simulate.Message, error) {
+func selectMessages(sp *specrun.Spec, event, example, file, webhook string, stdin io.Reader) ([]simulate.Message, error) {
 	if file != "" {
 		used := false
 		p, err := readPayload(file, stdin, &used)
 		if err != nil {
 			return nil, err
 		}
-		m, err := simulate.MessageFor(sp, p)
+		m, err := simulate.MessageFor(sp, p, webhook)
 		if err != nil {
 			return nil, err
 		}

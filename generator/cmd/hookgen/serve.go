@@ -135,7 +135,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fmt.Fprintf(stdout, "  operations %s (/healthz /readyz /metrics /admin/inbox)\n", srv.OpsURL)
 	fmt.Fprintf(stdout, "  store      %s (hookgen inbox list -store %s; hookgen deliveries -store %s)\n", srv.Store, srv.Store, srv.Store)
 	for _, sp := range loaded {
-		if _, ok := secrets[sp.Name()]; !ok && len(sp.Family.Security) > 0 {
+		if _, ok := secrets[sp.Name()]; !ok && len(usedSchemes(sp)) > 0 {
 			fmt.Fprintf(stdout, "  %-10s WARNING: optional security with no secret: deliveries are not authenticated\n", sp.Name())
 		}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -282,4 +283,37 @@ func TestSendVendorDialects(t *testing.T) {
 		assert.Equal(t, 0, code)
 		stop()
 	})
+}
+
+// TestServePerOperationSecurity: hookgen serve authenticates each operation
+// with its own security: it accepts a secret for a scheme only one
+// operation uses, answers an unsigned delivery to the signed webhook with
+// 401 while the public webhook next to it answers 200, and refuses to
+// start while one operation's required security has no secret.
+func TestServePerOperationSecurity(t *testing.T) {
+	spec := filepath.Join("..", "..", "testdata", "mixedsec", "openapi.yaml")
+	code, _, stderr := cli(t, nil, "serve", "-addr", "127.0.0.1:0", "-spec", spec, "-store", "memory:", "-secret", "Token=tok")
+	assert.Equal(t, 2, code, "a missing secret is a usage error")
+	assert.Contains(t, stderr, `"Basic"`)
+	base, _ := startServe(t, "-spec", spec, "-store", "memory:",
+		"-secret", "Token=tok", "-secret", "Signature=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "-secret", "Bearer=bear")
+	post := func(path string, header ...string) int {
+		req, err := http.NewRequest("POST", base+path, strings.NewReader(`{"id":"`+path+strings.Join(header, "")+`"}`))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		_ = res.Body.Close()
+		return res.StatusCode
+	}
+	assert.Equal(t, 401, post("/dynamic/signed"), "unsigned delivery to the signed webhook")
+	assert.Equal(t, 401, post("/dynamic/signed", "X-Token", "tok"), "the root token does not authenticate the signed webhook")
+	assert.Equal(t, 200, post("/dynamic/public"))
+	assert.Equal(t, 401, post("/dynamic/token"))
+	assert.Equal(t, 200, post("/dynamic/token", "X-Token", "tok"))
+	assert.Equal(t, 200, post("/dynamic/either", "Authorization", "Bearer bear"))
+	assert.Equal(t, 401, post("/dynamic/either", "X-Token", "tok"))
 }

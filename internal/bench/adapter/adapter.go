@@ -24,6 +24,7 @@ import (
 	"github.com/hookgen/hookgen/runtime/receiver"
 	"github.com/hookgen/hookgen/runtime/store"
 	"github.com/hookgen/hookgen/runtime/store/pgstore"
+	"github.com/hookgen/hookgen/runtime/store/redisstore"
 )
 
 // Mode is a store mode of the receiver.
@@ -36,7 +37,8 @@ const (
 	// Bolt is the receiver on the embedded bbolt store: the claim is
 	// persisted before the acknowledgement.
 	Bolt Mode = "bolt"
-	// Redis is the receiver on the Redis store.
+	// Redis is the receiver on the Redis store (runtime/store/redisstore;
+	// synchronous mode only: it has no inbox).
 	Redis Mode = "redis"
 	// Postgres is the receiver on the PostgreSQL store (runtime/store/pgstore).
 	Postgres Mode = "postgres"
@@ -50,7 +52,7 @@ var ErrUnavailable = errors.New("adapter: store mode not available in this tree"
 var ErrUnknownMode = errors.New("adapter: unknown store mode")
 
 // Available lists the modes Open can build in this tree.
-func Available() []Mode { return []Mode{Memory, Bolt, Postgres} }
+func Available() []Mode { return []Mode{Memory, Bolt, Redis, Postgres} }
 
 // DurableAvailable reports whether the receiver has a durable mode in this
 // tree.
@@ -88,11 +90,11 @@ type Receiver struct {
 // else, so that the benchmark measures the receiver, not business logic.
 type handler struct{}
 
-func (handler) NotificationOpened(context.Context, *runtime.Delivery, *stackstate.Envelope) error {
+func (handler) NotificationOpened(context.Context, *runtime.Delivery, *stackstate.NotificationOpenedEnvelope) error {
 	return nil
 }
 
-func (handler) NotificationClosed(context.Context, *runtime.Delivery, *stackstate.Envelope) error {
+func (handler) NotificationClosed(context.Context, *runtime.Delivery, *stackstate.NotificationClosedEnvelope) error {
 	return nil
 }
 
@@ -120,7 +122,7 @@ func Open(cfg Config) (*Receiver, error) {
 	if cfg.Durable {
 		mode = receiver.Durable
 	}
-	h, rc, err := stackstate.NewHTTPHandler(handler{},
+	rc, err := stackstate.New(handler{},
 		receiver.WithStore(st),
 		receiver.WithMode(mode),
 		receiver.WithSecrets(auth.Secrets{"Token": {serve.Token}}),
@@ -130,7 +132,7 @@ func Open(cfg Config) (*Receiver, error) {
 		_ = st.Close()
 		return nil, fmt.Errorf("adapter: %w", err)
 	}
-	return &Receiver{Handler: h, rc: rc, store: st}, nil
+	return &Receiver{Handler: rc.Handler(), rc: rc, store: st}, nil
 }
 
 // OpenStore opens the idempotency store of cfg.Mode alone (for the
@@ -145,6 +147,15 @@ func OpenStore(cfg Config) (store.Store, error) {
 			return nil, fmt.Errorf("adapter: mode bolt needs a Path")
 		}
 		st, err := store.OpenBolt(cfg.Path)
+		if err != nil {
+			return nil, fmt.Errorf("adapter: %w", err)
+		}
+		return st, nil
+	case Redis:
+		if cfg.URL == "" {
+			return nil, fmt.Errorf("adapter: mode redis needs a URL")
+		}
+		st, err := redisstore.Open(context.Background(), cfg.URL)
 		if err != nil {
 			return nil, fmt.Errorf("adapter: %w", err)
 		}
@@ -197,8 +208,8 @@ func (r *Receiver) Quarantined() int {
 
 // Families returns the runtime description constructor of every generated
 // example family, by family name.
-func Families() map[string]func() (*runtime.Family, error) {
-	return map[string]func() (*runtime.Family, error){
+func Families() map[string]func() *runtime.Family {
+	return map[string]func() *runtime.Family{
 		atscale.FamilyName:    atscale.Family,
 		butler.FamilyName:     butler.Family,
 		clcbackup.FamilyName:  clcbackup.Family,

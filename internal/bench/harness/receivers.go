@@ -31,8 +31,12 @@ type Receiver struct {
 	// split between them, and sums their figures.
 	Replicas int
 	// PostgresURL, when set, is the PostgreSQL server the receiver writes
-	// to: its WAL fsyncs are counted over each run (acks per fsync).
+	// to: the run gets a schema of its own there (ArgEnv.Postgres), and
+	// the WAL fsyncs are counted over each run (acks per fsync).
 	PostgresURL string
+	// RedisURL, when set, is the Redis server the receiver writes to: the
+	// run gets a key prefix of its own there (ArgEnv.Redis).
+	RedisURL string
 }
 
 // ArgEnv is what a receiver's arguments may depend on.
@@ -42,6 +46,9 @@ type ArgEnv struct {
 	// Postgres is the URL of the run's own PostgreSQL schema (receivers
 	// with a PostgresURL only).
 	Postgres string
+	// Redis is the URL with the run's own key prefix (receivers with a
+	// RedisURL only).
+	Redis string
 }
 
 func (r Receiver) replicas() int { return max(1, r.Replicas) }
@@ -74,10 +81,9 @@ func Receivers() []Receiver {
 			Args: func(e ArgEnv) []string {
 				return []string{"-store", "bolt", "-durable", "-db", filepath.Join(e.Data, "durable.db")}
 			}, Token: true, Syntax: true, Schema: true},
-		{Name: "hookgen-redis", Label: "hookgen generated receiver, Redis store", Bin: "recv-hookgen",
-			Args: func(ArgEnv) []string {
-				return []string{"-store", "redis", "-url", serviceURL("HOOKGEN_REDIS_URL", "redis://127.0.0.1:6379/0")}
-			}, Token: true, Syntax: true, Schema: true},
+		{Name: "hookgen-redis", Label: "hookgen generated receiver, Redis store (synchronous)", Bin: "recv-hookgen",
+			Args:  func(e ArgEnv) []string { return []string{"-store", "redis", "-url", e.Redis} },
+			Token: true, Syntax: true, Schema: true, RedisURL: serviceURL("HOOKGEN_REDIS_URL", "redis://127.0.0.1:6379/0")},
 		{Name: "hookgen-postgres", Label: "hookgen generated receiver, PostgreSQL durable inbox, 3 replicas", Bin: "recv-hookgen",
 			Args:  func(e ArgEnv) []string { return []string{"-store", "postgres", "-durable", "-url", e.Postgres} },
 			Token: true, Syntax: true, Schema: true, Replicas: 3, PostgresURL: pgURL},

@@ -214,6 +214,16 @@ func startAll(ctx context.Context, cfg *Config, res *Result, bins *Binaries, log
 			*cleanups = append(*cleanups, drop)
 			env.Postgres = u
 		}
+		if r.RedisURL != "" {
+			u, drop, err := PrepareRedis(ctx, r.RedisURL)
+			if err != nil {
+				res.Skipped = append(res.Skipped, r.Name+": "+firstLine(err.Error()))
+				cfg.logf("%s skipped: %v", r.Name, err)
+				continue
+			}
+			*cleanups = append(*cleanups, drop)
+			env.Redis = u
+		}
 		var group []*Proc
 		var err error
 		for k := range r.replicas() {

@@ -34,6 +34,6 @@ func (h handler) AggregateBatchStarted(ctx context.Context, d *runtime.Delivery,
 func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	serve.App{Name: "atscale-receiver", Family: atscale.Family, Logger: log, Build: func(o ...receiver.Option) (*receiver.Receiver, error) {
-		return atscale.NewReceiver(handler{log: log}, o...)
+		return atscale.New(handler{log: log}, o...)
 	}}.Main()
 }

@@ -34,6 +34,6 @@ func (h handler) ReloadTaskFailed(ctx context.Context, d *runtime.Delivery, p *b
 func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	serve.App{Name: "butler-receiver", Family: butler.Family, Logger: log, Build: func(o ...receiver.Option) (*receiver.Receiver, error) {
-		return butler.NewReceiver(handler{log: log}, o...)
+		return butler.New(handler{log: log}, o...)
 	}}.Main()
 }

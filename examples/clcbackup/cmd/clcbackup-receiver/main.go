@@ -34,6 +34,6 @@ func (h handler) BackupFailed(ctx context.Context, d *runtime.Delivery, p *clcba
 func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	serve.App{Name: "clcbackup-receiver", Family: clcbackup.Family, Logger: log, Build: func(o ...receiver.Option) (*receiver.Receiver, error) {
-		return clcbackup.NewReceiver(handler{log: log}, o...)
+		return clcbackup.New(handler{log: log}, o...)
 	}}.Main()
 }

@@ -34,6 +34,6 @@ func (h handler) JobCompleted(ctx context.Context, d *runtime.Delivery, p *netpu
 func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	serve.App{Name: "netpulse-receiver", Family: netpulse.Family, Logger: log, Build: func(o ...receiver.Option) (*receiver.Receiver, error) {
-		return netpulse.NewReceiver(handler{log: log}, o...)
+		return netpulse.New(handler{log: log}, o...)
 	}}.Main()
 }

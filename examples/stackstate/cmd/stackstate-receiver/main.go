@@ -26,7 +26,7 @@ type handler struct {
 }
 
 // NotificationOpened is where the business logic for NotificationOpened events goes.
-func (h handler) NotificationOpened(ctx context.Context, d *runtime.Delivery, p *stackstate.Envelope) error {
+func (h handler) NotificationOpened(ctx context.Context, d *runtime.Delivery, p *stackstate.NotificationOpenedEnvelope) error {
 	h.log.InfoContext(ctx, "received", "event", d.Event, "key", d.Key, "attempt", d.Attempt)
 	return nil
 }
@@ -34,6 +34,6 @@ func (h handler) NotificationOpened(ctx context.Context, d *runtime.Delivery, p 
 func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	serve.App{Name: "stackstate-receiver", Family: stackstate.Family, Logger: log, Build: func(o ...receiver.Option) (*receiver.Receiver, error) {
-		return stackstate.NewReceiver(handler{log: log}, o...)
+		return stackstate.New(handler{log: log}, o...)
 	}}.Main()
 }

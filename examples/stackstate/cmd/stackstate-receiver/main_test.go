@@ -78,7 +78,7 @@ func TestMainServes(t *testing.T) {
 
 	raw, err := os.ReadFile("../../../../openapi/examples/stackstate/docs-open.json")
 	require.NoError(t, err)
-	var p stackstate.Envelope
+	var p stackstate.NotificationOpenedEnvelope
 	require.NoError(t, json.Unmarshal(raw, &p))
 	s, err := stackstate.NewSender("http://"+addr, sender.WithSecret("Token", "s3cret"))
 	require.NoError(t, err)
@@ -91,6 +91,18 @@ func TestMainServes(t *testing.T) {
 	res, err = bad.SendNotificationOpened(context.Background(), &p)
 	require.NoError(t, err)
 	assert.NotEqual(t, http.StatusOK, res.Status)
+
+	// A wrong token is refused from the headers, before any body byte.
+	conn, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	_, err = conn.Write([]byte("POST /stackstate/notification HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+		"X-StackState-Webhook-Token: wrong\r\nContent-Length: 100000\r\n\r\n"))
+	require.NoError(t, err)
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(3*time.Second)))
+	early, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err, "answered without the body")
+	assert.Equal(t, http.StatusNotFound, early.StatusCode, "StackState's auth failure status")
+	_ = conn.Close()
 
 	for _, path := range []string{"/metrics", "/healthz", "/readyz"} {
 		resp, err := http.Get("http://" + addr + path)
@@ -147,7 +159,7 @@ func TestMainExitCodes(t *testing.T) {
 func TestMainConfigPrecedence(t *testing.T) {
 	raw, err := os.ReadFile("../../../../openapi/examples/stackstate/docs-open.json")
 	require.NoError(t, err)
-	var p stackstate.Envelope
+	var p stackstate.NotificationOpenedEnvelope
 	require.NoError(t, json.Unmarshal(raw, &p))
 	outcome := func(args string, env ...string) string {
 		t.Helper()

@@ -4,11 +4,7 @@
 package out
 
 import (
-	"encoding/json"
-	"errors"
 	"time"
-
-	"github.com/oapi-codegen/runtime"
 )
 
 // Defines values for InvoicePaidCurrency.
@@ -59,11 +55,6 @@ func (e SubscriptionCanceledType) Valid() bool {
 	}
 }
 
-// BillingEvent defines model for BillingEvent.
-type BillingEvent struct {
-	union json.RawMessage
-}
-
 // InvoicePaid defines model for InvoicePaid.
 type InvoicePaid struct {
 	Amount   int                 `json:"amount"`
@@ -89,107 +80,3 @@ type SubscriptionCanceled struct {
 
 // SubscriptionCanceledType defines model for SubscriptionCanceled.Type.
 type SubscriptionCanceledType string
-
-// BillingEventJSONRequestBody defines body for BillingEvent for application/json ContentType.
-type BillingEventJSONRequestBody = BillingEvent
-
-// AsInvoicePaid returns the union data inside the BillingEvent as a InvoicePaid
-func (t BillingEvent) AsInvoicePaid() (InvoicePaid, error) {
-	var body InvoicePaid
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromInvoicePaid overwrites any union data inside the BillingEvent as the provided InvoicePaid
-func (t *BillingEvent) FromInvoicePaid(v InvoicePaid) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"type":"invoice.paid"}`))
-	t.union = b
-	return err
-}
-
-// MergeInvoicePaid performs a merge with any union data inside the BillingEvent, using the provided InvoicePaid
-func (t *BillingEvent) MergeInvoicePaid(v InvoicePaid) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"type":"invoice.paid"}`))
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsSubscriptionCanceled returns the union data inside the BillingEvent as a SubscriptionCanceled
-func (t BillingEvent) AsSubscriptionCanceled() (SubscriptionCanceled, error) {
-	var body SubscriptionCanceled
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromSubscriptionCanceled overwrites any union data inside the BillingEvent as the provided SubscriptionCanceled
-func (t *BillingEvent) FromSubscriptionCanceled(v SubscriptionCanceled) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"type":"subscription.canceled"}`))
-	t.union = b
-	return err
-}
-
-// MergeSubscriptionCanceled performs a merge with any union data inside the BillingEvent, using the provided SubscriptionCanceled
-func (t *BillingEvent) MergeSubscriptionCanceled(v SubscriptionCanceled) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err = runtime.JSONMerge(b, []byte(`{"type":"subscription.canceled"}`))
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-func (t BillingEvent) Discriminator() (string, error) {
-	var discriminator struct {
-		Discriminator string `json:"type"`
-	}
-	err := json.Unmarshal(t.union, &discriminator)
-	return discriminator.Discriminator, err
-}
-
-func (t BillingEvent) ValueByDiscriminator() (interface{}, error) {
-	discriminator, err := t.Discriminator()
-	if err != nil {
-		return nil, err
-	}
-	switch discriminator {
-	case "invoice.paid":
-		return t.AsInvoicePaid()
-	case "subscription.canceled":
-		return t.AsSubscriptionCanceled()
-	default:
-		return nil, errors.New("unknown discriminator value: " + discriminator)
-	}
-}
-
-func (t BillingEvent) MarshalJSON() ([]byte, error) {
-	b, err := t.union.MarshalJSON()
-	return b, err
-}
-
-func (t *BillingEvent) UnmarshalJSON(b []byte) error {
-	err := t.union.UnmarshalJSON(b)
-	return err
-}

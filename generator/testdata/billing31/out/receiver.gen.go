@@ -6,11 +6,9 @@ package out
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"time"
 
-	"github.com/gorilla/mux"
-	"github.com/hookgen/hookgen/runtime"
+	hookgen "github.com/hookgen/hookgen/runtime"
 	"github.com/hookgen/hookgen/runtime/bind"
 	"github.com/hookgen/hookgen/runtime/receiver"
 	"github.com/hookgen/hookgen/runtime/schema"
@@ -20,7 +18,7 @@ import (
 // this program is at least as new as the generator that wrote this file. If
 // it fails to compile, upgrade github.com/hookgen/hookgen or regenerate the
 // code with an older hookgen.
-const _ = runtime.IsAtLeastVersion0_1_0
+const _ = hookgen.IsAtLeastVersion0_1_0
 
 // FamilyName is the name of the sender family these webhooks come from.
 const FamilyName = "out"
@@ -35,87 +33,84 @@ const (
 
 // Handler receives out webhooks, one typed method per event. Each
 // method gets the delivery descriptor and the validated, decoded payload.
-// Return nil to acknowledge the delivery, runtime.Retry(err, after) to have
-// the sender try again later, or runtime.Reject(err) to quarantine it for
+// Return nil to acknowledge the delivery, hookgen.Retry(err, after) to have
+// the sender try again later, or hookgen.Reject(err) to quarantine it for
 // good; any other error counts as transient. Methods may be called
 // concurrently.
 type Handler interface {
 	// InvoicePaid handles a InvoicePaid event (InvoicePaid payload).
-	InvoicePaid(ctx context.Context, d *runtime.Delivery, p *InvoicePaid) error
+	InvoicePaid(ctx context.Context, d *hookgen.Delivery, p *InvoicePaid) error
 	// SubscriptionCanceled handles a SubscriptionCanceled event (SubscriptionCanceled payload).
-	SubscriptionCanceled(ctx context.Context, d *runtime.Delivery, p *SubscriptionCanceled) error
+	SubscriptionCanceled(ctx context.Context, d *hookgen.Delivery, p *SubscriptionCanceled) error
 }
 
 // Unimplemented implements every Handler method by reporting
-// runtime.ErrNotHandled, which the runtime acknowledges and counts as
+// hookgen.ErrNotHandled, which the runtime acknowledges and counts as
 // unhandled. Embed it to implement only the events you care about.
 type Unimplemented struct{}
 
 var _ Handler = Unimplemented{}
 
-// InvoicePaid reports runtime.ErrNotHandled.
-func (Unimplemented) InvoicePaid(context.Context, *runtime.Delivery, *InvoicePaid) error {
-	return runtime.ErrNotHandled
+// InvoicePaid reports hookgen.ErrNotHandled.
+func (Unimplemented) InvoicePaid(context.Context, *hookgen.Delivery, *InvoicePaid) error {
+	return hookgen.ErrNotHandled
 }
 
-// SubscriptionCanceled reports runtime.ErrNotHandled.
-func (Unimplemented) SubscriptionCanceled(context.Context, *runtime.Delivery, *SubscriptionCanceled) error {
-	return runtime.ErrNotHandled
+// SubscriptionCanceled reports hookgen.ErrNotHandled.
+func (Unimplemented) SubscriptionCanceled(context.Context, *hookgen.Delivery, *SubscriptionCanceled) error {
+	return hookgen.ErrNotHandled
 }
 
-// Dispatch returns the runtime.Dispatch that calls the method of h the event
+// Dispatch returns the hookgen.Dispatch that calls the method of h the event
 // names.
-func Dispatch(h Handler) runtime.Dispatch {
-	return func(ctx context.Context, d *runtime.Delivery, ev runtime.Event) error {
+func Dispatch(h Handler) hookgen.Dispatch {
+	return func(ctx context.Context, d *hookgen.Delivery, ev hookgen.Event) error {
 		switch ev.Name {
 		case EventInvoicePaid:
 			p, ok := ev.Payload.(*InvoicePaid)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.InvoicePaid(ctx, d, p)
 		case EventSubscriptionCanceled:
 			p, ok := ev.Payload.(*SubscriptionCanceled)
 			if !ok {
-				return fmt.Errorf("%w: event %s carries %T", runtime.ErrUnknownEvent, ev.Name, ev.Payload)
+				return fmt.Errorf("%w: event %s carries %T", hookgen.ErrUnknownEvent, ev.Name, ev.Payload)
 			}
 			return h.SubscriptionCanceled(ctx, d, p)
 		}
-		return fmt.Errorf("%w: %q", runtime.ErrUnknownEvent, ev.Name)
+		return fmt.Errorf("%w: %q", hookgen.ErrUnknownEvent, ev.Name)
 	}
 }
 
-func decodeInvoicePaid(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[InvoicePaid](body, strict, EventInvoicePaid, validateInvoicePaid)
+func decodeInvoicePaid(doc any, body []byte, strict bool) (hookgen.Event, error) {
+	return schema.DecodeDocument[InvoicePaid](doc, body, strict, EventInvoicePaid, validateInvoicePaid)
 }
 
-func decodeSubscriptionCanceled(body []byte, strict bool) (runtime.Event, error) {
-	return schema.Decode[SubscriptionCanceled](body, strict, EventSubscriptionCanceled, validateSubscriptionCanceled)
+func decodeSubscriptionCanceled(doc any, body []byte, strict bool) (hookgen.Event, error) {
+	return schema.DecodeDocument[SubscriptionCanceled](doc, body, strict, EventSubscriptionCanceled, validateSubscriptionCanceled)
 }
 
 // Family returns the runtime description of the out webhooks:
 // delivery policy, security, and for each webhook its path, methods,
 // validators, event selection, idempotency key and ordering. Each call
 // returns a new value.
-func Family() (*runtime.Family, error) {
-	f := &runtime.Family{
+func Family() *hookgen.Family {
+	f := &hookgen.Family{
 		Name: FamilyName,
-		Delivery: runtime.DeliveryPolicy{
-			Mode:              runtime.SingleAttempt,
+		Delivery: hookgen.DeliveryPolicy{
+			Mode:              hookgen.SingleAttempt,
 			SuccessStatus:     204,
 			AuthFailureStatus: 401,
 			MaxBodyBytes:      1048576,
 		},
-		Security: []runtime.SecurityRequirement{
-			{"StandardWebhook"},
-		},
-		Schemes: map[string]runtime.SecurityScheme{
+		Schemes: map[string]hookgen.SecurityScheme{
 			"StandardWebhook": {
 				Name:  "StandardWebhook",
-				Kind:  runtime.Signature,
+				Kind:  hookgen.Signature,
 				In:    "header",
 				Param: "webhook-signature",
-				Signature: &runtime.SignatureSpec{
+				Signature: &hookgen.SignatureSpec{
 					Format:          "standard-webhooks",
 					Header:          "webhook-signature",
 					Algorithm:       "hmac-sha256",
@@ -128,7 +123,7 @@ func Family() (*runtime.Family, error) {
 			},
 		},
 	}
-	if err := addWebhook(f, bind.Webhook{
+	f.Webhooks = append(f.Webhooks, mustBuild(bind.Webhook{
 		Name:         "billing-event",
 		Path:         "/out/billing-event",
 		ContentTypes: []string{"application/json"},
@@ -137,6 +132,9 @@ func Family() (*runtime.Family, error) {
 				Methods:  []string{"POST"},
 				Validate: validateBillingEvent,
 				Key:      []string{"$request.header.webhook-id"},
+				Security: []hookgen.SecurityRequirement{
+					{"StandardWebhook"},
+				},
 				Events: []bind.Event{
 					{
 						Name: EventInvoicePaid,
@@ -155,51 +153,27 @@ func Family() (*runtime.Family, error) {
 				},
 			},
 		},
-	}); err != nil {
-		return nil, err
-	}
-	return f, nil
+	}))
+	return f
 }
 
-func addWebhook(f *runtime.Family, w bind.Webhook) error {
+// mustBuild builds a webhook description the generator already built and
+// checked when it wrote this file: it cannot fail for generated input.
+func mustBuild(w bind.Webhook) hookgen.Webhook {
 	bw, err := bind.Build(w)
 	if err != nil {
-		return fmt.Errorf("%s: %w", FamilyName, err)
+		panic(fmt.Sprintf("%s: generated webhook description does not build (regenerate the code): %v", FamilyName, err))
 	}
-	f.Webhooks = append(f.Webhooks, bw)
-	return nil
+	return bw
 }
 
-// NewReceiver returns the out receiver calling h: a
-// *receiver.Receiver, which is an http.Handler serving every webhook at its
-// default path. Options set the store, secrets, logger, metrics and paths;
-// call Shutdown on it when done.
-func NewReceiver(h Handler, opts ...receiver.Option) (*receiver.Receiver, error) {
-	f, err := Family()
-	if err != nil {
-		return nil, err
-	}
-	return receiver.New(f, Dispatch(h), opts...)
-}
-
-// NewHTTPHandler returns the receiver as a plain http.Handler, with
-// /healthz, /readyz and /metrics beside the webhooks, and the receiver
-// itself for Shutdown.
-func NewHTTPHandler(h Handler, opts ...receiver.Option) (http.Handler, *receiver.Receiver, error) {
-	rc, err := NewReceiver(h, opts...)
-	if err != nil {
-		return nil, nil, err
-	}
-	return rc.Handler(), rc, nil
-}
-
-// Register mounts the out webhooks on r at their default paths
-// (override one with receiver.WithPath) and returns the receiver.
-func Register(r *mux.Router, h Handler, opts ...receiver.Option) (*receiver.Receiver, error) {
-	rc, err := NewReceiver(h, opts...)
-	if err != nil {
-		return nil, err
-	}
-	rc.Mount(r)
-	return rc, nil
+// New returns the out receiver calling h. The *receiver.Receiver is
+// an http.Handler serving every webhook at its default path (override one
+// with receiver.WithPath); its Handler method adds /healthz, /readyz and
+// /metrics, and its Mount method mounts the webhooks on a gorilla/mux
+// router. Options set the store, secrets, logger and metrics; call Shutdown
+// or Close on it when done. It fails only for options that do not fit the
+// spec (a missing secret, say).
+func New(h Handler, opts ...receiver.Option) (*receiver.Receiver, error) {
+	return receiver.New(Family(), Dispatch(h), opts...)
 }

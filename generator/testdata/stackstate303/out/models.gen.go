@@ -6,6 +6,7 @@ package out
 import (
 	"encoding/json"
 	"errors"
+	jsonv2 "github.com/go-json-experiment/json"
 
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
@@ -155,13 +156,10 @@ type OpenEventState string
 // OpenEventType defines model for OpenEvent.Type.
 type OpenEventType string
 
-// HandleEventJSONRequestBody defines body for HandleEvent for application/json ContentType.
-type HandleEventJSONRequestBody = Envelope
-
 // AsOpenEvent returns the union data inside the Event as a OpenEvent
 func (t Event) AsOpenEvent() (OpenEvent, error) {
 	var body OpenEvent
-	err := json.Unmarshal(t.union, &body)
+	err := jsonv2.Unmarshal(t.union, &body)
 	return body, err
 }
 
@@ -195,7 +193,7 @@ func (t *Event) MergeOpenEvent(v OpenEvent) error {
 // AsCloseEvent returns the union data inside the Event as a CloseEvent
 func (t Event) AsCloseEvent() (CloseEvent, error) {
 	var body CloseEvent
-	err := json.Unmarshal(t.union, &body)
+	err := jsonv2.Unmarshal(t.union, &body)
 	return body, err
 }
 

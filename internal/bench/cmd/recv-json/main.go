@@ -1,6 +1,6 @@
 // Command recv-json is the receiver a Go team writes by hand: net/http, a
 // constant-time token check, encoding/json decode of the body into the
-// generated StackState Envelope, 200. It validates nothing beyond JSON
+// generated StackState NotificationOpenedEnvelope, 200. It validates nothing beyond JSON
 // syntax and types, and keeps no idempotency or ordering state.
 package main
 
@@ -31,7 +31,7 @@ func main() {
 			return
 		}
 		defer serve.PutBuffer(buf)
-		var env stackstate.Envelope
+		var env stackstate.NotificationOpenedEnvelope
 		if err := json.Unmarshal(buf.Bytes(), &env); err != nil {
 			w.WriteHeader(http.StatusBadRequest)
 			return

@@ -2,7 +2,8 @@
 // oapi-codegen's nethttp-middleware in front, which validates every request
 // against the StackState schema (as an OpenAPI 3.0.3 path) with kin-openapi's
 // openapi3filter, including the Token apiKey scheme; the handler then decodes
-// the body into the generated Envelope with encoding/json and answers 200.
+// the body into the generated NotificationOpenedEnvelope with encoding/json and
+// answers 200.
 package main
 
 import (
@@ -75,7 +76,7 @@ func run(addr, portFile string) error {
 			return
 		}
 		defer serve.PutBuffer(buf)
-		var env stackstate.Envelope
+		var env stackstate.NotificationOpenedEnvelope
 		if err := json.Unmarshal(buf.Bytes(), &env); err != nil {
 			w.WriteHeader(http.StatusBadRequest)
 			return
