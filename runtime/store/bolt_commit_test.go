@@ -98,6 +98,9 @@ func TestBoltGroupCommitFailure(t *testing.T) {
 	defer db.Close()
 	ctx := context.Background()
 	require.NoError(t, db.Put(ctx, store.Entry{Family: "f", ID: "dup"}))
+	// Let the committer of that Put go idle, so that waitCommitting
+	// below sees the commit of "first".
+	require.Eventually(t, func() bool { return store.BoltCommitterIdle(db) }, 30*time.Second, time.Millisecond)
 	release := holdWriter(db)
 	defer release() // before Close, even on failure
 	var wg sync.WaitGroup

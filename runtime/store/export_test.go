@@ -82,3 +82,10 @@ func BoltCommitting(b *Bolt) bool {
 	defer b.writes.mu.Unlock()
 	return b.writes.running && len(b.writes.queue) == 0
 }
+
+// BoltCommitterIdle reports whether b's committer has no commit running.
+func BoltCommitterIdle(b *Bolt) bool {
+	b.writes.mu.Lock()
+	defer b.writes.mu.Unlock()
+	return !b.writes.running
+}
