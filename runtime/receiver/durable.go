@@ -241,8 +241,7 @@ func (r *Receiver) runJob(ctx context.Context, l store.Leased) {
 	start := r.clock()
 	v := j.run(ctx)
 	j.settle(v)
-	r.metrics.deliveries.WithLabelValues(r.fam.Name, l.Webhook, l.Event, string(v.out)).Inc()
-	r.metrics.duration.WithLabelValues(r.fam.Name, l.Webhook, string(v.out)).Observe(r.clock().Sub(start).Seconds())
+	r.series.count(l.Webhook, l.Event, v.out, r.clock().Sub(start))
 	if r.log.Enabled(ctx, v.out.level()) {
 		attrs := []slog.Attr{
 			slog.String("delivery_id", runtime.Truncate(l.ID, runtime.MaxDetail)),

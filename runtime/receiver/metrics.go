@@ -2,6 +2,8 @@ package receiver
 
 import (
 	"errors"
+	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -66,4 +68,47 @@ func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error)
 		}
 	}
 	return c, err
+}
+
+// seriesKey names the delivery series of one webhook, event and outcome
+// (the family is the receiver's).
+type seriesKey struct {
+	webhook, event string
+	out            Outcome
+}
+
+// series is the counter and histogram of one seriesKey, looked up once.
+type series struct {
+	deliveries prometheus.Counter
+	duration   prometheus.Observer
+}
+
+// seriesCache holds the series a receiver has counted, so that counting a
+// delivery costs one map read instead of two label lookups in the vectors.
+// Its size is bounded by the labels: webhooks, events and outcomes.
+type seriesCache struct {
+	m      *metrics
+	family string
+	byKey  sync.Map // seriesKey → *series
+}
+
+// get returns the series of (webhook, event, out).
+func (c *seriesCache) get(webhook, event string, out Outcome) *series {
+	k := seriesKey{webhook: webhook, event: event, out: out}
+	if s, ok := c.byKey.Load(k); ok {
+		return s.(*series) //nolint:forcetypeassert // only *series are stored
+	}
+	s := &series{
+		deliveries: c.m.deliveries.WithLabelValues(c.family, webhook, event, string(out)),
+		duration:   c.m.duration.WithLabelValues(c.family, webhook, string(out)),
+	}
+	v, _ := c.byKey.LoadOrStore(k, s)
+	return v.(*series) //nolint:forcetypeassert // only *series are stored
+}
+
+// count counts one delivery of (webhook, event, out) that took d.
+func (c *seriesCache) count(webhook, event string, out Outcome, d time.Duration) {
+	s := c.get(webhook, event, out)
+	s.deliveries.Inc()
+	s.duration.Observe(d.Seconds())
 }

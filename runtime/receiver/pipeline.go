@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hookgen/hookgen/runtime"
@@ -405,42 +406,74 @@ func (f *flight) endStoreCalls() {
 // fails with store.ErrLeaseLost the returned context is cancelled (the
 // handler should stop: another holder may run the same delivery), and stop
 // returns that error. Other extend errors are retried at the next tick.
+//
+// No goroutine runs while the handler is shorter than lease/3: a timer
+// calls the first extend, and each extend arms the next one.
 func (r *Receiver) keepAlive(parent context.Context, extend func(context.Context) error) (context.Context, func() error) {
 	ctx, cancel := context.WithCancelCause(parent)
-	done := make(chan struct{})
-	var lost error
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		t := time.NewTicker(max(r.lease/3, time.Millisecond))
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				select {
-				case <-done: // the handler returned while a renewal ran
-					return
-				default:
-				}
-				ectx, ecancel := context.WithTimeout(context.WithoutCancel(ctx), r.storeTimeout)
-				err := extend(ectx)
-				ecancel()
-				if errors.Is(err, store.ErrLeaseLost) {
-					lost = err
-					cancel(err)
-					return
-				}
-			}
-		}
-	}()
-	return ctx, func() error {
-		close(done)
-		<-finished
-		cancel(nil)
-		return lost
+	k := &keeper{ctx: ctx, cancel: cancel, extend: extend, every: max(r.lease/3, time.Millisecond), timeout: r.storeTimeout}
+	k.mu.Lock()
+	k.t = time.AfterFunc(k.every, k.tick)
+	k.mu.Unlock()
+	return ctx, k.stop
+}
+
+// keeper is the state of one keepAlive.
+type keeper struct {
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	extend func(context.Context) error
+	every  time.Duration
+	// timeout bounds one extend (the store timeout).
+	timeout time.Duration
+
+	// run is held while extend runs, so that stop waits for it.
+	run sync.Mutex
+	mu  sync.Mutex // guards the fields below
+	t   *time.Timer
+	// stopped is set by stop; a tick that starts after it does nothing.
+	stopped bool
+	lost    error
+}
+
+// tick runs extend once and arms the next tick.
+func (k *keeper) tick() {
+	k.run.Lock()
+	defer k.run.Unlock()
+	k.mu.Lock()
+	stopped := k.stopped
+	k.mu.Unlock()
+	if stopped {
+		return
 	}
+	ectx, ecancel := context.WithTimeout(context.WithoutCancel(k.ctx), k.timeout)
+	err := k.extend(ectx)
+	ecancel()
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if errors.Is(err, store.ErrLeaseLost) {
+		k.lost = err
+		k.cancel(err)
+		return
+	}
+	if !k.stopped {
+		k.t.Reset(k.every)
+	}
+}
+
+// stop ends the keepAlive, waits for a running extend and returns the
+// lost-lease error, if any.
+func (k *keeper) stop() error {
+	k.mu.Lock()
+	k.stopped = true
+	k.t.Stop()
+	k.mu.Unlock()
+	k.run.Lock()   // wait for a tick in progress
+	k.run.Unlock() //nolint:staticcheck // an empty critical section: waiting is the point
+	k.cancel(nil)
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.lost
 }
 
 // call runs the handler, bounded by the handler timeout, turning a panic

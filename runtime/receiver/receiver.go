@@ -49,6 +49,7 @@ type Receiver struct {
 	log                     *slog.Logger
 	metrics                 *metrics
 	inFlight                prometheus.Gauge
+	series                  *seriesCache
 	gatherer                prometheus.Gatherer
 	clock                   func() time.Time
 	strict                  bool
@@ -356,6 +357,7 @@ func (r *Receiver) setupMetrics(reg prometheus.Registerer) error {
 	}
 	r.metrics = m
 	r.inFlight = m.inFlight.WithLabelValues(r.fam.Name)
+	r.series = &seriesCache{m: m, family: r.fam.Name}
 	return nil
 }
 

@@ -288,8 +288,7 @@ func (f *flight) answerUnauthorized(err error) {
 func (f *flight) finish(out Outcome, status int, err error) {
 	r := f.e.r
 	elapsed := r.clock().Sub(f.start)
-	r.metrics.deliveries.WithLabelValues(r.fam.Name, f.e.wh.Name, f.event, string(out)).Inc()
-	r.metrics.duration.WithLabelValues(r.fam.Name, f.e.wh.Name, string(out)).Observe(elapsed.Seconds())
+	r.series.count(f.e.wh.Name, f.event, out, elapsed)
 	level := out.level()
 	if !r.log.Enabled(f.hr.Context(), level) {
 		return

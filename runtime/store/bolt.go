@@ -27,8 +27,10 @@ import (
 // Replay, Purge) returns only after its transaction is committed and
 // fsynced, so a completed key or a Put entry that was acknowledged is on
 // disk and survives kill -9 or a power cut. Concurrent writes are grouped
-// into one transaction (bbolt's DB.Batch, tuned by WithBatchDelay and
-// WithBatchSize), so they share one fsync; a Claim that loses is answered
+// into one transaction, so they share one fsync: a write that finds no
+// commit running commits at once, and the writes that arrive during a
+// commit share the next one (see WithBatchDelay and WithBatchSize); a
+// Claim that loses is answered
 // from a read-only transaction without writing.
 //
 // The inbox is indexed (see bolt_inbox.go): List reads a page from an
@@ -48,6 +50,7 @@ import (
 // goroutines.
 type Bolt struct {
 	db              *bolt.DB
+	writes          *committer // group commit of every write
 	now             func() time.Time
 	failedRetention time.Duration
 
@@ -101,8 +104,6 @@ func OpenBolt(path string, opts ...BoltOption) (*Bolt, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open bolt %s: %w", path, err)
 	}
-	db.MaxBatchDelay = c.batchDelay
-	db.MaxBatchSize = c.batchSize
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
@@ -117,6 +118,7 @@ func OpenBolt(path string, opts ...BoltOption) (*Bolt, error) {
 	}
 	b := &Bolt{
 		db:              db,
+		writes:          newCommitter(db, c.batchDelay, c.batchSize),
 		now:             c.now,
 		failedRetention: c.failedRetention,
 		stop:            make(chan struct{}),
@@ -174,7 +176,7 @@ func (b *Bolt) Claim(ctx context.Context, key string, lease time.Duration) (Clai
 	token := newToken()
 	// Batch may run fn more than once: fn sets res from scratch each time
 	// and reports only storage errors, never an outcome, as an error.
-	err = b.db.Batch(func(tx *bolt.Tx) error {
+	err = b.writes.do(func(tx *bolt.Tx) error {
 		rec, found, err := getClaim(tx, k)
 		if err != nil {
 			return err
@@ -229,7 +231,7 @@ func (b *Bolt) settle(op, key string, step func(claimRecord, bool, int64) (claim
 	defer b.mu.RUnlock()
 	k := []byte(key)
 	var outcome error
-	err := b.db.Batch(func(tx *bolt.Tx) error {
+	err := b.writes.do(func(tx *bolt.Tx) error {
 		rec, found, err := getClaim(tx, k)
 		if err != nil {
 			return err
@@ -322,7 +324,7 @@ func (b *Bolt) Commit(ctx context.Context, entity string, version int64, hasVers
 	}
 	defer b.mu.RUnlock()
 	k := []byte(entity)
-	err := b.db.Batch(func(tx *bolt.Tx) error {
+	err := b.writes.do(func(tx *bolt.Tx) error {
 		rec, found, err := getOrder(tx, k)
 		if err != nil {
 			return err
@@ -365,7 +367,7 @@ func (b *Bolt) Acquire(ctx context.Context, entity string, pos Position, holder 
 		return res, nil
 	}
 	token := newToken()
-	err = b.db.Batch(func(tx *bolt.Tx) error {
+	err = b.writes.do(func(tx *bolt.Tx) error {
 		rec, found, err := getOrder(tx, k)
 		if err != nil {
 			return err
@@ -435,7 +437,7 @@ func (b *Bolt) settleOrder(op, entity string, step func(orderRecord, bool, int64
 	defer b.mu.RUnlock()
 	k := []byte(entity)
 	var outcome error
-	err := b.db.Batch(func(tx *bolt.Tx) error {
+	err := b.writes.do(func(tx *bolt.Tx) error {
 		rec, found, err := getOrder(tx, k)
 		if err != nil {
 			return err

@@ -212,7 +212,7 @@ func (b *Bolt) Put(ctx context.Context, e Entry) error {
 	}
 	defer b.mu.RUnlock()
 	var dup bool
-	err = b.db.Batch(func(tx *bolt.Tx) error {
+	err = b.writes.do(func(tx *bolt.Tx) error {
 		dup = false
 		old, err := getEntry(tx, e.Family, e.ID)
 		if err != nil {
@@ -262,7 +262,7 @@ func (b *Bolt) Lease(ctx context.Context, n int, lease time.Duration) ([]Leased,
 		return nil, err
 	}
 	var out []Leased
-	err = b.db.Batch(func(tx *bolt.Tx) error {
+	err = b.writes.do(func(tx *bolt.Tx) error {
 		out = out[:0]
 		now := b.now()
 		var due []*boltEntry
@@ -331,7 +331,7 @@ func (b *Bolt) updateEntry(op string, change func(tx *bolt.Tx, now time.Time) (*
 	}
 	defer b.mu.RUnlock()
 	var outcome error
-	err := b.db.Batch(func(tx *bolt.Tx) error {
+	err := b.writes.do(func(tx *bolt.Tx) error {
 		old, next, err := change(tx, b.now())
 		outcome = nil
 		if err != nil {

@@ -150,6 +150,9 @@ func BenchmarkBoltPut(b *testing.B) {
 	require.NoError(b, err)
 	defer db.Close()
 	benchPut(b, db)
+	if commits, writes := store.BoltCommits(db); commits > 0 {
+		b.ReportMetric(float64(writes)/float64(commits), "acks/commit")
+	}
 }
 
 // benchPut runs Put from 32 goroutines per core and reports acks/s.

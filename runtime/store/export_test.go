@@ -61,3 +61,31 @@ func BoltWrites(b *Bolt) int64 {
 	s := b.db.Stats()
 	return s.TxStats.GetWrite()
 }
+
+// BoltCommits returns how many write transactions b's committer has
+// committed and how many writes they carried.
+func BoltCommits(b *Bolt) (commits, writes int64) {
+	return b.writes.commits.Load(), b.writes.writes.Load()
+}
+
+// BoltQueued returns how many writes wait for the next commit.
+func BoltQueued(b *Bolt) int {
+	b.writes.mu.Lock()
+	defer b.writes.mu.Unlock()
+	return len(b.writes.queue)
+}
+
+// BoltCommitting reports whether b's committer is running a commit with
+// no write queued behind it.
+func BoltCommitting(b *Bolt) bool {
+	b.writes.mu.Lock()
+	defer b.writes.mu.Unlock()
+	return b.writes.running && len(b.writes.queue) == 0
+}
+
+// BoltCommitterIdle reports whether b's committer has no commit running.
+func BoltCommitterIdle(b *Bolt) bool {
+	b.writes.mu.Lock()
+	defer b.writes.mu.Unlock()
+	return !b.writes.running
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -109,42 +110,64 @@ func (m *Memory) setup(c memoryConfig) {
 	m.shards = make([]memShard, n)
 	for i := range m.shards {
 		s := &m.shards[i]
-		s.maxEntries = c.maxEntries / n
+		s.maxEntries = min(c.maxEntries/n, math.MaxInt32) // heap indexes are int32
 		s.maxBytes = c.maxBytes / int64(n)
-		s.claims = make(map[string]*memEntry)
-		s.orders = make(map[string]*memEntry)
+		s.claims = newEntryTable()
+		s.orders = newEntryTable()
 	}
 }
 
-// memEntry is one claimed key or ordering entity.
+// memEntry is one claimed key or ordering entity. It is kept small (96
+// bytes, one size class) because a Memory holds a million of them: the
+// eviction time is computed from the record, and whether the entry is on
+// the settled list from the list's links.
 type memEntry struct {
-	key     string
-	isOrder bool
-	claim   claimRecord
-	order   orderRecord
-	size    int64
-	// evictAt is when the entry may be evicted without losing anything a
-	// caller relies on: a lease's end, a release, or the retention's end.
-	evictAt int64
-	heapIdx int
+	key   string
+	claim claimRecord  // a claimed key's record
+	order *orderRecord // an ordering entity's record; nil for a claimed key
 	// settled list: completed keys and ordering entities, oldest first.
 	prev, next *memEntry
-	listed     bool
+	heapIdx    int32
+	size       int32 // accounted bytes
 }
+
+// entrySize is the accounted size of an entry of n bytes of key and
+// token, saturated at math.MaxInt32 (a key that large exceeds any shard).
+func entrySize(n int) int32 {
+	return int32(min(int64(n)+entryOverhead, math.MaxInt32)) //nolint:gosec // bounded just above
+}
+
+// isOrder reports whether e is an ordering entity.
+func (e *memEntry) isOrder() bool { return e.order != nil }
 
 // expires is when the entry becomes Absent.
 func (e *memEntry) expires() int64 {
-	if e.isOrder {
+	if e.isOrder() {
 		return e.order.expires
 	}
 	return e.claim.expires
 }
 
+// evictAt is when the entry may be evicted without losing anything a
+// caller relies on: a lease's end, a release, or the retention's end.
+func (e *memEntry) evictAt() int64 {
+	switch {
+	case e.isOrder():
+		return e.order.expires
+	case e.claim.state == Processing:
+		return e.claim.leaseUntil
+	case e.claim.state == Failed:
+		return 0 // a released key can go at once
+	default:
+		return e.claim.expires
+	}
+}
+
 // memShard is one independently locked part of a Memory.
 type memShard struct {
 	mu         sync.Mutex
-	claims     map[string]*memEntry
-	orders     map[string]*memEntry
+	claims     entryTable
+	orders     entryTable
 	evict      entryHeap
 	head, tail *memEntry
 	entries    int
@@ -185,7 +208,7 @@ func (m *Memory) Claim(ctx context.Context, key string, lease time.Duration) (Cl
 		return Claim{}, err
 	}
 	defer s.mu.Unlock()
-	e := s.get(s.claims, key, now.UnixNano())
+	e := s.get(&s.claims, key, now.UnixNano())
 	var cur claimRecord
 	if e != nil {
 		cur = e.claim
@@ -195,8 +218,8 @@ func (m *Memory) Claim(ctx context.Context, key string, lease time.Duration) (Cl
 		return res, nil
 	}
 	if e == nil {
-		e = &memEntry{key: key, size: int64(len(key)) + entryOverhead + tokenLen}
-		if err := s.insert(s.claims, e, now.UnixNano()); err != nil {
+		e = &memEntry{key: key, size: entrySize(len(key) + tokenLen)}
+		if err := s.insert(&s.claims, e, now.UnixNano()); err != nil {
 			return Claim{}, fmt.Errorf("store: claim: %w", err)
 		}
 	}
@@ -240,7 +263,7 @@ func (m *Memory) settle(key string, step func(claimRecord, bool, int64) (claimRe
 		return err
 	}
 	defer s.mu.Unlock()
-	e := s.get(s.claims, key, now)
+	e := s.get(&s.claims, key, now)
 	var cur claimRecord
 	if e != nil {
 		cur = e.claim
@@ -286,7 +309,7 @@ func (m *Memory) Get(ctx context.Context, key string) (State, error) {
 		return Absent, err
 	}
 	defer s.mu.Unlock()
-	e := s.get(s.claims, key, now)
+	e := s.get(&s.claims, key, now)
 	if e == nil {
 		return Absent, nil
 	}
@@ -305,11 +328,11 @@ func (m *Memory) Check(ctx context.Context, entity string, version int64, hasVer
 		return 0, err
 	}
 	defer s.mu.Unlock()
-	e := s.get(s.orders, entity, now)
+	e := s.get(&s.orders, entity, now)
 	if e == nil {
 		return Accept, nil
 	}
-	return checkStep(e.order, true, now, version, hasVersion), nil
+	return checkStep(*e.order, true, now, version, hasVersion), nil
 }
 
 // Commit implements OrderStore.
@@ -327,18 +350,18 @@ func (m *Memory) Commit(ctx context.Context, entity string, version int64, hasVe
 		return err
 	}
 	defer s.mu.Unlock()
-	e := s.get(s.orders, entity, now)
+	e := s.get(&s.orders, entity, now)
 	found := e != nil
 	var cur orderRecord
 	if !found {
-		e = &memEntry{key: entity, isOrder: true, size: int64(len(entity)) + entryOverhead}
-		if err := s.insert(s.orders, e, now); err != nil {
+		e = &memEntry{key: entity, order: &orderRecord{}, size: entrySize(len(entity))}
+		if err := s.insert(&s.orders, e, now); err != nil {
 			return fmt.Errorf("store: commit: %w", err)
 		}
 	} else {
-		cur = e.order
+		cur = *e.order
 	}
-	e.order = commitStep(cur, found, now, version, hasVersion, terminal, retention)
+	*e.order = commitStep(cur, found, now, version, hasVersion, terminal, retention)
 	s.reindex(e)
 	return nil
 }
@@ -358,24 +381,24 @@ func (m *Memory) Acquire(ctx context.Context, entity string, pos Position, holde
 		return OrderClaim{}, err
 	}
 	defer s.mu.Unlock()
-	e := s.get(s.orders, entity, now)
+	e := s.get(&s.orders, entity, now)
 	var cur orderRecord
 	if e != nil {
-		cur = e.order
+		cur = *e.order
 	}
 	res, next := acquireStep(cur, e != nil, now, pos, holder, lease)
 	if res.Verdict != Accept {
 		return res, nil
 	}
 	if e == nil {
-		e = &memEntry{key: entity, isOrder: true, size: int64(len(entity)) + entryOverhead + tokenLen}
-		if err := s.insert(s.orders, e, now); err != nil {
+		e = &memEntry{key: entity, order: &orderRecord{}, size: entrySize(len(entity) + tokenLen)}
+		if err := s.insert(&s.orders, e, now); err != nil {
 			return OrderClaim{}, fmt.Errorf("store: acquire: %w", err)
 		}
 	}
 	res.Token = newToken()
 	next.holdToken = res.Token
-	e.order = next
+	*e.order = next
 	s.reindex(e)
 	return res, nil
 }
@@ -432,16 +455,16 @@ func (m *Memory) settleOrder(entity string, step func(orderRecord, bool, int64) 
 		return err
 	}
 	defer s.mu.Unlock()
-	e := s.get(s.orders, entity, now)
+	e := s.get(&s.orders, entity, now)
 	var cur orderRecord
 	if e != nil {
-		cur = e.order
+		cur = *e.order
 	}
 	next, err := step(cur, e != nil, now)
 	if err != nil {
 		return err
 	}
-	e.order = next
+	*e.order = next
 	s.reindex(e)
 	return nil
 }
@@ -470,7 +493,7 @@ func (m *Memory) Close() error {
 	for i := range m.shards {
 		s := &m.shards[i]
 		s.mu.Lock()
-		s.claims, s.orders, s.evict = nil, nil, nil
+		s.claims, s.orders, s.evict = entryTable{}, entryTable{}, nil
 		s.head, s.tail = nil, nil
 		s.entries, s.bytes = 0, 0
 		s.mu.Unlock()
@@ -480,8 +503,8 @@ func (m *Memory) Close() error {
 }
 
 // get returns the live entry for key in table, dropping an expired one.
-func (s *memShard) get(table map[string]*memEntry, key string, now int64) *memEntry {
-	e := table[key]
+func (s *memShard) get(table *entryTable, key string, now int64) *memEntry {
+	e := table.get(key)
 	if e == nil {
 		return nil
 	}
@@ -493,13 +516,13 @@ func (s *memShard) get(table map[string]*memEntry, key string, now int64) *memEn
 }
 
 // insert adds e to table after making room for it.
-func (s *memShard) insert(table map[string]*memEntry, e *memEntry, now int64) error {
-	if e.size > s.maxBytes {
+func (s *memShard) insert(table *entryTable, e *memEntry, now int64) error {
+	if int64(e.size) > s.maxBytes {
 		return fmt.Errorf("entry of %d bytes exceeds the shard's %d bytes: %w", e.size, s.maxBytes, ErrFull)
 	}
-	for s.entries+1 > s.maxEntries || s.bytes+e.size > s.maxBytes {
+	for s.entries+1 > s.maxEntries || s.bytes+int64(e.size) > s.maxBytes {
 		switch {
-		case len(s.evict) > 0 && s.evict[0].evictAt <= now:
+		case len(s.evict) > 0 && s.evict[0].evictAt() <= now:
 			s.remove(s.evict[0])
 		case s.head != nil:
 			s.remove(s.head)
@@ -507,51 +530,41 @@ func (s *memShard) insert(table map[string]*memEntry, e *memEntry, now int64) er
 			return fmt.Errorf("%d entries, %d bytes, all under live leases: %w", s.entries, s.bytes, ErrFull)
 		}
 	}
-	table[e.key] = e
+	table.put(e)
 	s.entries++
-	s.bytes += e.size
+	s.bytes += int64(e.size)
 	e.heapIdx = -1
 	return nil
 }
 
 // remove drops e from the shard.
 func (s *memShard) remove(e *memEntry) {
-	if e.isOrder {
-		delete(s.orders, e.key)
+	if e.isOrder() {
+		s.orders.del(e.key)
 	} else {
-		delete(s.claims, e.key)
+		s.claims.del(e.key)
 	}
 	if e.heapIdx >= 0 {
-		heap.Remove(&s.evict, e.heapIdx)
+		heap.Remove(&s.evict, int(e.heapIdx))
 	}
 	s.unlist(e)
 	s.entries--
-	s.bytes -= e.size
+	s.bytes -= int64(e.size)
 }
 
 // reindex files e under its eviction time and, when completed, at the end
 // of the settled list, after its record changed.
 func (s *memShard) reindex(e *memEntry) {
 	// An entity under a hold is never evicted before its record expires.
-	settled := (e.isOrder && e.order.holdToken == "") || (!e.isOrder && e.claim.state == Done)
-	switch {
-	case e.isOrder:
-		e.evictAt = e.order.expires
-	case e.claim.state == Processing:
-		e.evictAt = e.claim.leaseUntil
-	case e.claim.state == Failed:
-		e.evictAt = 0 // a released key can go at once
-	default:
-		e.evictAt = e.claim.expires
-	}
+	settled := (e.isOrder() && e.order.holdToken == "") || (!e.isOrder() && e.claim.state == Done)
 	if e.heapIdx >= 0 {
-		heap.Fix(&s.evict, e.heapIdx)
+		heap.Fix(&s.evict, int(e.heapIdx))
 	} else {
 		heap.Push(&s.evict, e)
 	}
 	s.unlist(e)
 	if settled {
-		e.prev, e.next, e.listed = s.tail, nil, true
+		e.prev, e.next = s.tail, nil
 		if s.tail != nil {
 			s.tail.next = e
 		} else {
@@ -562,8 +575,8 @@ func (s *memShard) reindex(e *memEntry) {
 }
 
 func (s *memShard) unlist(e *memEntry) {
-	if !e.listed {
-		return
+	if e.prev == nil && s.head != e {
+		return // not on the list
 	}
 	if e.prev != nil {
 		e.prev.next = e.next
@@ -575,23 +588,23 @@ func (s *memShard) unlist(e *memEntry) {
 	} else {
 		s.tail = e.prev
 	}
-	e.prev, e.next, e.listed = nil, nil, false
+	e.prev, e.next = nil, nil
 }
 
 // entryHeap orders entries by evictAt (container/heap).
 type entryHeap []*memEntry
 
 func (h entryHeap) Len() int           { return len(h) }
-func (h entryHeap) Less(i, j int) bool { return h[i].evictAt < h[j].evictAt }
+func (h entryHeap) Less(i, j int) bool { return h[i].evictAt() < h[j].evictAt() }
 func (h entryHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
-	h[i].heapIdx = i
-	h[j].heapIdx = j
+	h[i].heapIdx = int32(i)
+	h[j].heapIdx = int32(j)
 }
 
 func (h *entryHeap) Push(x any) {
 	e := x.(*memEntry)
-	e.heapIdx = len(*h)
+	e.heapIdx = int32(len(*h))
 	*h = append(*h, e)
 }
 

@@ -134,8 +134,8 @@ func WithShards(n int) MemoryOption {
 const (
 	// DefaultSweepInterval is how often Bolt deletes expired records.
 	DefaultSweepInterval = time.Minute
-	// DefaultBatchDelay is the longest a Bolt write waits for others to
-	// share its transaction and fsync.
+	// DefaultBatchDelay is the longest a Bolt commit under load waits for
+	// more writes to share its transaction and fsync (see WithBatchDelay).
 	DefaultBatchDelay = time.Millisecond
 	// DefaultBatchSize is the most writes Bolt commits in one transaction.
 	DefaultBatchSize = 1000
@@ -167,11 +167,12 @@ func WithSweepInterval(d time.Duration) BoltOption {
 	})
 }
 
-// WithBatchDelay sets the longest a write (Claim, Complete, Release,
-// Commit) waits for concurrent writes to join its transaction, so that
-// they share one fsync (group commit). Longer delays raise throughput under
-// load and latency when idle. Default DefaultBatchDelay (1ms); values ≤ 0
-// keep the default.
+// WithBatchDelay sets the longest a commit under load waits for more
+// writes (Claim, Complete, Release, Commit, Put, ...) to join its
+// transaction, so that they share one fsync (group commit). A write to an
+// idle store, or from a lone writer, commits at once and never waits;
+// the delay applies only when writes queued during the previous commit.
+// Default DefaultBatchDelay (1ms); values ≤ 0 keep the default.
 func WithBatchDelay(d time.Duration) BoltOption {
 	return boltFunc(func(c *boltConfig) {
 		if d > 0 {
