@@ -85,10 +85,11 @@ func NewMemory(opts ...MemoryOption) *Memory {
 
 func defaultMemoryConfig() memoryConfig {
 	return memoryConfig{
-		common:     defaultCommon(),
-		maxEntries: DefaultMaxEntries,
-		maxBytes:   DefaultMaxBytes,
-		shards:     DefaultShards,
+		common:        defaultCommon(),
+		maxEntries:    DefaultMaxEntries,
+		maxBytes:      DefaultMaxBytes,
+		maxInboxBytes: DefaultMaxInboxBytes,
+		shards:        DefaultShards,
 	}
 }
 
@@ -106,7 +107,7 @@ func (m *Memory) setup(c memoryConfig) {
 	m.failedRetention = c.failedRetention
 	m.seed = maphash.MakeSeed()
 	m.mask = uint64(n - 1)
-	m.inbox = newMemInbox(c.maxEntries)
+	m.inbox = newMemInbox(c.maxEntries, c.maxInboxBytes)
 	m.shards = make([]memShard, n)
 	for i := range m.shards {
 		s := &m.shards[i]

@@ -12,11 +12,20 @@ import (
 // memInbox is the inbox of a Memory: a map under one lock. Lease, List and
 // Purge scan every entry, which suits tests and a few thousand entries;
 // use Bolt or PostgreSQL for more.
+//
+// It is bounded by entries and bytes. When a Put does not fit, the oldest
+// settled entries (records of processed deliveries and dead letters) are
+// evicted first, in the order they were put; Pending entries are never
+// evicted, and when only they are left Put returns ErrFull.
 type memInbox struct {
-	mu      sync.Mutex
-	closed  bool
-	max     int
-	entries map[entryID]*memItem
+	mu       sync.Mutex
+	closed   bool
+	max      int
+	maxBytes int64
+	bytes    int64
+	entries  map[entryID]*memItem
+	order    []entryID // in Put order; may name entries purged since
+	head     int       // order[:head] was evicted already
 }
 
 type entryID struct{ family, id string }
@@ -26,6 +35,72 @@ type memItem struct {
 	e          Entry
 	token      string
 	leaseUntil time.Time
+	size       int64 // what the entry is charged against maxBytes
+}
+
+// inboxEntryOverhead is what an inbox entry is charged beyond its variable
+// fields: the map slot, the item and the Entry's fixed fields.
+const inboxEntryOverhead = 320
+
+// inboxEntrySize is the bytes an entry is charged: its variable fields plus
+// inboxEntryOverhead.
+func inboxEntrySize(e Entry) int64 {
+	n := len(e.ID) + len(e.Family) + len(e.Webhook) + len(e.Event) + len(e.Key) + len(e.Entity) +
+		len(e.Method) + len(e.Path) + len(e.RawQuery) + len(e.Body) + len(e.Reason) + len(e.LastError)
+	for k, vs := range e.Header {
+		n += len(k)
+		for _, v := range vs {
+			n += len(v)
+		}
+	}
+	return int64(n) + inboxEntryOverhead
+}
+
+// makeRoom evicts the oldest settled entries until one more entry of size
+// bytes fits, and reports whether it does.
+func (in *memInbox) makeRoom(size int64) bool {
+	fits := func() bool { return len(in.entries) < in.max && in.bytes+size <= in.maxBytes }
+	var kept []entryID // Pending entries met on the way, put back in order
+	for !fits() && in.head < len(in.order) {
+		k := in.order[in.head]
+		in.head++
+		it := in.entries[k]
+		switch {
+		case it == nil: // purged since
+		case it.e.State == Pending:
+			kept = append(kept, k)
+		default:
+			in.remove(k, it)
+		}
+	}
+	if len(kept) > 0 {
+		in.head -= len(kept)
+		copy(in.order[in.head:], kept)
+	}
+	in.compact()
+	return fits()
+}
+
+// remove deletes the entry k.
+func (in *memInbox) remove(k entryID, it *memItem) {
+	delete(in.entries, k)
+	in.bytes -= it.size
+}
+
+// compact drops evicted and purged names from the Put order once they are
+// most of it, so that it stays proportional to the entries held.
+func (in *memInbox) compact() {
+	if in.head < 1024 && len(in.order) < 2*len(in.entries)+1024 {
+		return
+	}
+	live := in.order[:0]
+	for _, k := range in.order[in.head:] {
+		if in.entries[k] != nil {
+			live = append(live, k)
+		}
+	}
+	clear(in.order[len(live):])
+	in.order, in.head = live, 0
 }
 
 // due is when a Pending item may be leased: at NextAt, and not before its
@@ -37,15 +112,15 @@ func (it *memItem) due() time.Time {
 	return it.e.NextAt
 }
 
-func newMemInbox(maxEntries int) *memInbox {
-	return &memInbox{max: maxEntries, entries: make(map[entryID]*memItem)}
+func newMemInbox(maxEntries int, maxBytes int64) *memInbox {
+	return &memInbox{max: maxEntries, maxBytes: maxBytes, entries: make(map[entryID]*memItem)}
 }
 
 func (in *memInbox) close() {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.closed = true
-	in.entries = nil
+	in.entries, in.order = nil, nil
 }
 
 // lockInbox locks the inbox of m, or reports ErrClosed.
@@ -68,7 +143,9 @@ func copyEntry(e Entry) Entry {
 }
 
 // Put implements Inbox. A Memory holds at most WithMaxEntries inbox
-// entries; beyond, Put returns an error wrapping ErrFull.
+// entries of at most WithMaxInboxBytes in all; to make room it evicts the
+// oldest settled entries (records and dead letters), never a Pending one,
+// and returns an error wrapping ErrFull when only Pending entries are left.
 func (m *Memory) Put(ctx context.Context, e Entry) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("store: put: %w", err)
@@ -88,10 +165,13 @@ func (m *Memory) Put(ctx context.Context, e Entry) error {
 		it.e.Duplicates++
 		return fmt.Errorf("store: put %s/%s: %w", e.Family, e.ID, ErrDuplicate)
 	}
-	if len(in.entries) >= in.max {
-		return fmt.Errorf("store: put: %d entries: %w", len(in.entries), ErrFull)
+	size := inboxEntrySize(e)
+	if !in.makeRoom(size) {
+		return fmt.Errorf("store: put: %d pending entries, %d bytes: %w", len(in.entries), in.bytes, ErrFull)
 	}
-	in.entries[k] = &memItem{e: e}
+	in.entries[k] = &memItem{e: e, size: size}
+	in.order = append(in.order, k)
+	in.bytes += size
 	return nil
 }
 
@@ -340,9 +420,10 @@ func (m *Memory) Purge(ctx context.Context, q Query) (int, error) {
 	n := 0
 	for k, it := range in.entries {
 		if q.Matches(it.e) {
-			delete(in.entries, k)
+			in.remove(k, it)
 			n++
 		}
 	}
+	in.compact()
 	return n, nil
 }

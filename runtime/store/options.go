@@ -84,6 +84,9 @@ const (
 	// DefaultMaxBytes bounds the bytes a Memory accounts for its keys and
 	// records.
 	DefaultMaxBytes = 256 << 20
+	// DefaultMaxInboxBytes bounds the bytes of a Memory's inbox entries
+	// (bodies and headers included).
+	DefaultMaxInboxBytes = 64 << 20
 	// DefaultShards is the number of independently locked shards of a
 	// Memory.
 	DefaultShards = 32
@@ -91,14 +94,16 @@ const (
 
 type memoryConfig struct {
 	common
-	maxEntries int
-	maxBytes   int64
-	shards     int
+	maxEntries    int
+	maxBytes      int64
+	maxInboxBytes int64
+	shards        int
 }
 
 // WithMaxEntries bounds the number of claimed keys plus ordering entities
-// a Memory holds, and separately the number of its inbox entries (Put
-// beyond returns ErrFull; inbox entries are never evicted). Default
+// a Memory holds, and separately the number of its inbox entries (the
+// oldest settled entries are evicted to make room; Put returns ErrFull
+// when only Pending entries are left). Default
 // DefaultMaxEntries (1,000,000); values ≤ 0 keep the default.
 func WithMaxEntries(n int) MemoryOption {
 	return memoryFunc(func(c *memoryConfig) {
@@ -115,6 +120,19 @@ func WithMaxBytes(n int64) MemoryOption {
 	return memoryFunc(func(c *memoryConfig) {
 		if n > 0 {
 			c.maxBytes = n
+		}
+	})
+}
+
+// WithMaxInboxBytes bounds the bytes of a Memory's inbox entries, each
+// charged its body, headers and other variable fields plus a fixed
+// overhead; the oldest settled entries are evicted to make room, as for
+// WithMaxEntries. Default DefaultMaxInboxBytes (64 MiB); values ≤ 0 keep
+// the default.
+func WithMaxInboxBytes(n int64) MemoryOption {
+	return memoryFunc(func(c *memoryConfig) {
+		if n > 0 {
+			c.maxInboxBytes = n
 		}
 	})
 }
