@@ -3,7 +3,6 @@ package generator
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/hookgen/hookgen/runtime"
 	"maps"
 	"regexp"
 	"sort"
@@ -11,6 +10,9 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/oapi-codegen/v2/pkg/codegen"
+
+	"github.com/hookgen/hookgen/runtime"
+	"github.com/hookgen/hookgen/runtime/dynamic"
 )
 
 // The x-hookgen-* vocabulary (specified in openapi/README.md).
@@ -201,24 +203,24 @@ func BuildModel(doc *openapi3.T, cfg Config) (*Model, error) {
 	}
 	vg := newValidatorGen(doc)
 	events := map[string]*Event{}
-	items := collectPathItems(doc)
+	items := dynamic.PathItems(doc)
 	if len(items) == 0 {
 		return nil, fmt.Errorf("%w: the spec declares no webhooks and no paths: add a webhooks: entry (OpenAPI 3.1) or a path with a request body", ErrSpec)
 	}
 	var firstOp *openapi3.Operation
 	for _, it := range items {
-		w := &Webhook{Name: it.key}
-		for _, method := range sortedMethods(it.item) {
-			op := it.item.GetOperation(method)
+		w := &Webhook{Name: it.Key}
+		for _, method := range dynamic.SortedMethods(it.Item) {
+			op := it.Item.GetOperation(method)
 			if firstOp == nil {
 				firstOp = op
 			}
 			if w.Path == "" {
-				w.Path = stringExt(op.Extensions, extPath, stringExt(it.item.Extensions, extPath, ""))
+				w.Path = stringExt(op.Extensions, extPath, stringExt(it.Item.Extensions, extPath, ""))
 			}
 			o, err := buildOperation(doc, vg, m, it, method, op, events)
 			if err != nil {
-				return nil, fmt.Errorf("%w: %s %s: %w", ErrSpec, method, it.where(), err)
+				return nil, fmt.Errorf("%w: %s %s: %w", ErrSpec, method, it.Where(), err)
 			}
 			if o == nil {
 				continue
@@ -251,14 +253,14 @@ func BuildModel(doc *openapi3.T, cfg Config) (*Model, error) {
 		w.Operations = groupOperations(w.Operations)
 		sort.Strings(w.ContentTypes)
 		if w.Path == "" {
-			if it.isPath {
-				w.Path = it.path
+			if it.IsPath {
+				w.Path = it.Path
 			} else {
-				w.Path = "/" + m.Family + "/" + slug(it.key)
+				w.Path = "/" + m.Family + "/" + slug(it.Key)
 			}
 		}
 		if !strings.HasPrefix(w.Path, "/") {
-			return nil, fmt.Errorf("%w: %s: %s %q must start with /", ErrSpec, it.where(), extPath, w.Path)
+			return nil, fmt.Errorf("%w: %s: %s %q must start with /", ErrSpec, it.Where(), extPath, w.Path)
 		}
 		m.Webhooks = append(m.Webhooks, w)
 	}
@@ -288,70 +290,7 @@ func BuildModel(doc *openapi3.T, cfg Config) (*Model, error) {
 	return m, nil
 }
 
-type pathItem struct {
-	key    string // webhooks: key, or operationId/path for paths:
-	path   string
-	isPath bool
-	item   *openapi3.PathItem
-}
-
-func (p pathItem) where() string {
-	if p.isPath {
-		return "paths." + p.path
-	}
-	return "webhooks." + p.key
-}
-
-// collectPathItems lists webhooks: entries (sorted by key) then paths:
-// entries (sorted by path).
-func collectPathItems(doc *openapi3.T) []pathItem {
-	var out []pathItem
-	keys := make([]string, 0, len(doc.Webhooks))
-	for k := range doc.Webhooks {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		out = append(out, pathItem{key: k, item: doc.Webhooks[k]})
-	}
-	if doc.Paths != nil {
-		paths := doc.Paths.Keys()
-		sort.Strings(paths)
-		for _, p := range paths {
-			item := doc.Paths.Value(p)
-			key := p
-			for _, m := range sortedMethods(item) {
-				if id := item.GetOperation(m).OperationID; id != "" {
-					key = id
-					break
-				}
-			}
-			out = append(out, pathItem{key: key, path: p, isPath: true, item: item})
-		}
-	}
-	return out
-}
-
-func sortedMethods(item *openapi3.PathItem) []string {
-	ops := item.Operations()
-	ms := make([]string, 0, len(ops))
-	for m := range ops {
-		ms = append(ms, strings.ToUpper(m))
-	}
-	sort.Slice(ms, func(i, j int) bool { return methodRank(ms[i]) < methodRank(ms[j]) })
-	return ms
-}
-
-func methodRank(m string) int {
-	for i, x := range []string{"POST", "PUT", "PATCH", "GET", "DELETE", "HEAD", "OPTIONS", "TRACE"} {
-		if x == m {
-			return i
-		}
-	}
-	return 99
-}
-
-func buildOperation(doc *openapi3.T, vg *validatorGen, m *Model, it pathItem, method string, op *openapi3.Operation, events map[string]*Event) (*Operation, error) {
+func buildOperation(doc *openapi3.T, vg *validatorGen, m *Model, it dynamic.PathItem, method string, op *openapi3.Operation, events map[string]*Event) (*Operation, error) {
 	o := &Operation{Method: method, Methods: []string{method}}
 	var bodyRef *openapi3.SchemaRef
 	if stringExt(op.Extensions, extBodyFrom, "") == "query" {
@@ -364,7 +303,7 @@ func buildOperation(doc *openapi3.T, vg *validatorGen, m *Model, it pathItem, me
 			}
 			qf := QueryField{Query: p.Name, Property: stringExt(p.Extensions, extBodyProp, p.Name)}
 			if p.Schema != nil {
-				qf.Type, qf.Nullable = queryType(p.Schema.Value)
+				qf.Type, qf.Nullable = dynamic.QueryType(p.Schema.Value)
 			}
 			o.Query = append(o.Query, qf)
 		}
@@ -380,11 +319,11 @@ func buildOperation(doc *openapi3.T, vg *validatorGen, m *Model, it pathItem, me
 		if bodyRef == nil {
 			return nil, fmt.Errorf("request body has no schema")
 		}
-		if err := checkKeywords(bodyRef, bodyPointer(it, method, op.RequestBody.Value.Content, mt)); err != nil {
+		if err := checkKeywords(bodyRef, dynamic.BodyPointer(it, method, op.RequestBody.Value.Content, mt)); err != nil {
 			return nil, err
 		}
 		if bodyRef.Ref == "" {
-			name := codegen.SchemaNameToTypeName(firstNonEmpty(op.OperationID, it.key)) + "Body"
+			name := codegen.SchemaNameToTypeName(firstNonEmpty(op.OperationID, it.Key)) + "Body"
 			doc.Components.Schemas[name] = &openapi3.SchemaRef{Value: bodyRef.Value}
 			bodyRef = &openapi3.SchemaRef{Ref: "#/components/schemas/" + name, Value: bodyRef.Value}
 			mt.Schema = bodyRef
@@ -460,7 +399,7 @@ func buildOperation(doc *openapi3.T, vg *validatorGen, m *Model, it pathItem, me
 			})
 		}
 	} else {
-		raws = []rawEvent{{Name: codegen.SchemaNameToTypeName(firstNonEmpty(op.OperationID, it.key))}}
+		raws = []rawEvent{{Name: codegen.SchemaNameToTypeName(firstNonEmpty(op.OperationID, it.Key))}}
 	}
 	for _, re := range raws {
 		if !identRE.MatchString(re.Name) {
@@ -488,13 +427,13 @@ func buildOperation(doc *openapi3.T, vg *validatorGen, m *Model, it pathItem, me
 		goType := codegen.SchemaNameToTypeName(refName(sref.Ref))
 		ev := events[re.Name]
 		if ev == nil {
-			ev = &Event{Name: re.Name, GoType: goType, Schema: codegen.SchemaNameToTypeName(refName(validateRef.Ref)), Validator: vg.fn(validateRef, ""), Doc: firstNonEmpty(re.Description, sref.Value.Description), Webhook: it.key, Method: method, schemaRef: sref}
+			ev = &Event{Name: re.Name, GoType: goType, Schema: codegen.SchemaNameToTypeName(refName(validateRef.Ref)), Validator: vg.fn(validateRef, ""), Doc: firstNonEmpty(re.Description, sref.Value.Description), Webhook: it.Key, Method: method, schemaRef: sref}
 			events[re.Name] = ev
 			m.Events = append(m.Events, ev)
 		} else if ev.GoType != goType {
 			return nil, fmt.Errorf("event %s has payload %s here but %s elsewhere; one event must have one payload type", re.Name, goType, ev.GoType)
 		}
-		if ev.Webhook == it.key && !contains(ev.Methods, method) {
+		if ev.Webhook == it.Key && !contains(ev.Methods, method) {
 			ev.Methods = append(ev.Methods, method)
 		}
 		oe := &OpEvent{Event: ev, Key: re.Key}
@@ -903,51 +842,6 @@ func parseDuration(s string) (string, error) {
 	}
 	unit := map[string]string{"ms": "time.Millisecond", "s": "time.Second", "m": "time.Minute", "h": "time.Hour"}[mm[2]]
 	return mm[1] + " * " + unit, nil
-}
-
-// queryType derives how a query parameter's text converts to JSON: the
-// first non-string type among the schema's types (or its anyOf/oneOf
-// members'), falling back to string; nullable when null is a type, the
-// schema is nullable, or a member enumerates the literal "null" (kin-openapi
-// cannot decode a [integer, "null"] query parameter, so specs spell it
-// anyOf: [{type: integer}, {type: string, enum: ["null"]}]).
-func queryType(s *openapi3.Schema) (typ string, nullable bool) {
-	if s == nil {
-		return "", false
-	}
-	var types []string
-	collect := func(x *openapi3.Schema) {
-		if x.Type != nil {
-			types = append(types, x.Type.Slice()...)
-		}
-		nullable = nullable || x.Nullable
-		for _, e := range x.Enum {
-			if e == "null" || e == nil {
-				nullable = true
-			}
-		}
-	}
-	collect(s)
-	for _, m := range append(append(openapi3.SchemaRefs{}, s.AnyOf...), s.OneOf...) {
-		if m.Value != nil {
-			collect(m.Value)
-		}
-	}
-	for _, t := range types {
-		switch t {
-		case "null":
-			nullable = true
-		case "string":
-		default:
-			if typ == "" {
-				typ = t
-			}
-		}
-	}
-	if typ == "" {
-		typ = "string"
-	}
-	return typ, nullable
 }
 
 // groupOperations merges operations that bind identically (same encoding,

@@ -31,13 +31,13 @@ func (w Warning) String() string { return w.Pointer + ": " + w.Message }
 // worth a warning, not a refusal of the spec.
 func ExampleWarnings(ctx context.Context, doc *openapi3.T) []Warning {
 	c := exampleChecker{ctx: ctx, json2020: doc.IsOpenAPI31OrLater()}
-	for _, it := range collectPathItems(doc) {
-		base := "#/paths/" + escapePointer(it.path)
-		if !it.isPath {
-			base = "#/webhooks/" + escapePointer(it.key)
+	for _, it := range PathItems(doc) {
+		base := "#/paths/" + escapePointer(it.Path)
+		if !it.IsPath {
+			base = "#/webhooks/" + escapePointer(it.Key)
 		}
-		for _, m := range sortedMethods(it.item) {
-			c.operation(base+"/"+strings.ToLower(m), it.item.GetOperation(m))
+		for _, m := range SortedMethods(it.Item) {
+			c.operation(base+"/"+strings.ToLower(m), it.Item.GetOperation(m))
 		}
 	}
 	if doc.Components != nil {

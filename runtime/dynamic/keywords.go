@@ -152,12 +152,12 @@ func walkKeywords(sr *openapi3.SchemaRef, ptr string, seen map[*openapi3.Schema]
 	return nil
 }
 
-// bodyPointer is the JSON pointer of the request body schema of method on
+// BodyPointer is the JSON pointer of the request body schema of method on
 // the webhook or path it.
-func bodyPointer(it pathItem, method string, content openapi3.Content, mt *openapi3.MediaType) string {
-	where := "#/webhooks/" + escapePointer(it.key)
-	if it.isPath {
-		where = "#/paths/" + escapePointer(it.path)
+func BodyPointer(it PathItem, method string, content openapi3.Content, mt *openapi3.MediaType) string {
+	where := "#/webhooks/" + escapePointer(it.Key)
+	if it.IsPath {
+		where = "#/paths/" + escapePointer(it.Path)
 	}
 	ct := ""
 	for k, v := range content {

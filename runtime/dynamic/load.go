@@ -146,9 +146,9 @@ func loadDocument(ctx context.Context, path, overlayPath string) (*openapi3.T, e
 func applyWebhookConfig(doc *openapi3.T, cfgs map[string]WebhookConfig) error {
 	for name, wc := range cfgs {
 		found := false
-		for _, w := range collectPathItems(doc) {
-			match := w.key == name || w.path == name
-			for _, op := range w.item.Operations() {
+		for _, w := range PathItems(doc) {
+			match := w.Key == name || w.Path == name
+			for _, op := range w.Item.Operations() {
 				if op.OperationID == name {
 					match = true
 				}
@@ -157,7 +157,7 @@ func applyWebhookConfig(doc *openapi3.T, cfgs map[string]WebhookConfig) error {
 				continue
 			}
 			found = true
-			for _, op := range w.item.Operations() {
+			for _, op := range w.Item.Operations() {
 				setWebhookConfig(op, wc)
 			}
 		}

@@ -14,7 +14,7 @@ import (
 )
 
 // operation builds one operation; nil when it carries no payload.
-func (b *builder) operation(it pathItem, method string, op *openapi3.Operation) (*Operation, error) {
+func (b *builder) operation(it PathItem, method string, op *openapi3.Operation) (*Operation, error) {
 	o := &Operation{Method: method, Methods: []string{method}}
 	if stringExt(op.Extensions, ExtBodyFrom, "") == "query" {
 		o.IsQuery = true
@@ -30,12 +30,12 @@ func (b *builder) operation(it pathItem, method string, op *openapi3.Operation) 
 		if mt.Schema == nil {
 			return nil, fmt.Errorf("request body has no schema")
 		}
-		if err := CheckKeywords(mt.Schema, bodyPointer(it, method, op.RequestBody.Value.Content, mt)); err != nil {
+		if err := CheckKeywords(mt.Schema, BodyPointer(it, method, op.RequestBody.Value.Content, mt)); err != nil {
 			return nil, err
 		}
 		o.Body, o.BodyName = mt.Schema, refName(mt.Schema.Ref)
 		if mt.Schema.Ref == "" {
-			o.BodyName = TypeName(firstNonEmpty(op.OperationID, it.key)) + "Body"
+			o.BodyName = TypeName(firstNonEmpty(op.OperationID, it.Key)) + "Body"
 		}
 	}
 	if op.Security != nil {
@@ -81,7 +81,7 @@ func queryFields(op *openapi3.Operation) []QueryField {
 		}
 		qf := QueryField{Query: p.Name, Property: stringExt(p.Extensions, ExtBodyProp, p.Name)}
 		if p.Schema != nil {
-			qf.Type, qf.Nullable = queryType(p.Schema.Value)
+			qf.Type, qf.Nullable = QueryType(p.Schema.Value)
 		}
 		out = append(out, qf)
 	}
@@ -100,7 +100,7 @@ type rawEvent struct {
 
 // rawEvents lists an operation's events: x-hookgen-events when given, else
 // one per member of a discriminated body, else the operation itself.
-func rawEvents(it pathItem, op *openapi3.Operation, body *openapi3.SchemaRef) ([]rawEvent, error) {
+func rawEvents(it PathItem, op *openapi3.Operation, body *openapi3.SchemaRef) ([]rawEvent, error) {
 	if raw, ok := op.Extensions[ExtEvents]; ok {
 		var raws []rawEvent
 		if err := decodeExt(raw, &raws); err != nil {
@@ -109,7 +109,7 @@ func rawEvents(it pathItem, op *openapi3.Operation, body *openapi3.SchemaRef) ([
 		return raws, nil
 	}
 	if body == nil || body.Value == nil || body.Value.Discriminator == nil || len(unionOf(body.Value)) == 0 {
-		return []rawEvent{{Name: TypeName(firstNonEmpty(op.OperationID, it.key))}}, nil
+		return []rawEvent{{Name: TypeName(firstNonEmpty(op.OperationID, it.Key))}}, nil
 	}
 	d := body.Value.Discriminator
 	byRef := map[string][]string{}
@@ -150,7 +150,7 @@ func rawEvents(it pathItem, op *openapi3.Operation, body *openapi3.SchemaRef) ([
 
 // opEvent resolves one raw event against the spec's events: one event has
 // one payload schema wherever it is sent.
-func (b *builder) opEvent(it pathItem, method string, o *Operation, re rawEvent) (*OpEvent, error) {
+func (b *builder) opEvent(it PathItem, method string, o *Operation, re rawEvent) (*OpEvent, error) {
 	if !identRE.MatchString(re.Name) {
 		return nil, fmt.Errorf("%s: event name %q is not an exported Go identifier", ExtEvents, re.Name)
 	}
@@ -174,13 +174,13 @@ func (b *builder) opEvent(it pathItem, method string, o *Operation, re rawEvent)
 	}
 	ev := b.events[re.Name]
 	if ev == nil {
-		ev = &Event{Name: re.Name, SchemaName: sname, Schema: sref, Doc: firstNonEmpty(re.Description, sref.Value.Description), Webhook: it.key, Method: method}
+		ev = &Event{Name: re.Name, SchemaName: sname, Schema: sref, Doc: firstNonEmpty(re.Description, sref.Value.Description), Webhook: it.Key, Method: method}
 		b.events[re.Name] = ev
 		b.spec.Events = append(b.spec.Events, ev)
 	} else if TypeName(ev.SchemaName) != TypeName(sname) {
 		return nil, fmt.Errorf("event %s has payload %s here but %s elsewhere; one event must have one payload type", re.Name, TypeName(sname), TypeName(ev.SchemaName))
 	}
-	if ev.Webhook == it.key && !contains(ev.Methods, method) {
+	if ev.Webhook == it.Key && !contains(ev.Methods, method) {
 		ev.Methods = append(ev.Methods, method)
 	}
 	oe := &OpEvent{Event: ev, Key: re.Key}
@@ -360,13 +360,13 @@ func buildScheme(doc *openapi3.T, n string) (Scheme, error) {
 	return s, nil
 }
 
-// queryType derives how a query parameter's text converts to JSON: the
+// QueryType derives how a query parameter's text converts to JSON: the
 // first non-string type among the schema's types (or its anyOf/oneOf
 // members'), falling back to string; nullable when null is a type, the
 // schema is nullable, or a member enumerates the literal "null" (kin-openapi
 // cannot decode a [integer, "null"] query parameter, so specs spell it
 // anyOf: [{type: integer}, {type: string, enum: ["null"]}]).
-func queryType(s *openapi3.Schema) (typ string, nullable bool) {
+func QueryType(s *openapi3.Schema) (typ string, nullable bool) {
 	if s == nil {
 		return "", false
 	}

@@ -207,7 +207,7 @@ func Build(doc *openapi3.T, family, fallback string) (*Spec, error) {
 	if s.Family == "" {
 		s.Family = fallback
 	}
-	items := collectPathItems(doc)
+	items := PathItems(doc)
 	if len(items) == 0 {
 		return nil, fmt.Errorf("%w: the spec declares no webhooks and no paths: add a webhooks: entry (OpenAPI 3.1) or a path with a request body", ErrSpec)
 	}
@@ -265,20 +265,20 @@ type builder struct {
 // webhook builds one webhook; nil when none of its operations carries a
 // payload. It also returns the first operation met (the family's delivery
 // and security come from it).
-func (b *builder) webhook(it pathItem) (*Webhook, *openapi3.Operation, error) {
-	w := &Webhook{Name: it.key}
+func (b *builder) webhook(it PathItem) (*Webhook, *openapi3.Operation, error) {
+	w := &Webhook{Name: it.Key}
 	var first *openapi3.Operation
-	for _, method := range sortedMethods(it.item) {
-		op := it.item.GetOperation(method)
+	for _, method := range SortedMethods(it.Item) {
+		op := it.Item.GetOperation(method)
 		if first == nil {
 			first = op
 		}
 		if w.Path == "" {
-			w.Path = stringExt(op.Extensions, ExtPath, stringExt(it.item.Extensions, ExtPath, ""))
+			w.Path = stringExt(op.Extensions, ExtPath, stringExt(it.Item.Extensions, ExtPath, ""))
 		}
 		o, err := b.operation(it, method, op)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: %s %s: %w", ErrSpec, method, it.where(), err)
+			return nil, nil, fmt.Errorf("%w: %s %s: %w", ErrSpec, method, it.Where(), err)
 		}
 		if o == nil {
 			continue
@@ -311,43 +311,46 @@ func (b *builder) webhook(it pathItem) (*Webhook, *openapi3.Operation, error) {
 	w.Operations = groupOperations(w.Operations)
 	sort.Strings(w.ContentTypes)
 	if w.Path == "" {
-		if it.isPath {
-			w.Path = it.path
+		if it.IsPath {
+			w.Path = it.Path
 		} else {
-			w.Path = "/" + b.spec.Family + "/" + slug(it.key)
+			w.Path = "/" + b.spec.Family + "/" + slug(it.Key)
 		}
 	}
 	if !strings.HasPrefix(w.Path, "/") {
-		return nil, nil, fmt.Errorf("%w: %s: %s %q must start with /", ErrSpec, it.where(), ExtPath, w.Path)
+		return nil, nil, fmt.Errorf("%w: %s: %s %q must start with /", ErrSpec, it.Where(), ExtPath, w.Path)
 	}
 	return w, first, nil
 }
 
-type pathItem struct {
-	key    string // webhooks: key, or operationId/path for paths:
-	path   string
-	isPath bool
-	item   *openapi3.PathItem
+// PathItem is one receivable entry of a spec: a webhooks: entry, or a
+// paths: entry of a spec that describes its receiver in paths.
+type PathItem struct {
+	Key    string // webhooks: key, or operationId/path for paths:
+	Path   string // the paths: key (IsPath only)
+	IsPath bool
+	Item   *openapi3.PathItem
 }
 
-func (p pathItem) where() string {
-	if p.isPath {
-		return "paths." + p.path
+// Where names the entry as a dotted location for error messages.
+func (p PathItem) Where() string {
+	if p.IsPath {
+		return "paths." + p.Path
 	}
-	return "webhooks." + p.key
+	return "webhooks." + p.Key
 }
 
-// collectPathItems lists webhooks: entries (sorted by key) then paths:
+// PathItems lists webhooks: entries (sorted by key) then paths:
 // entries (sorted by path).
-func collectPathItems(doc *openapi3.T) []pathItem {
-	var out []pathItem
+func PathItems(doc *openapi3.T) []PathItem {
+	var out []PathItem
 	keys := make([]string, 0, len(doc.Webhooks))
 	for k := range doc.Webhooks {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		out = append(out, pathItem{key: k, item: doc.Webhooks[k]})
+		out = append(out, PathItem{Key: k, Item: doc.Webhooks[k]})
 	}
 	if doc.Paths != nil {
 		paths := doc.Paths.Keys()
@@ -355,19 +358,20 @@ func collectPathItems(doc *openapi3.T) []pathItem {
 		for _, p := range paths {
 			item := doc.Paths.Value(p)
 			key := p
-			for _, m := range sortedMethods(item) {
+			for _, m := range SortedMethods(item) {
 				if id := item.GetOperation(m).OperationID; id != "" {
 					key = id
 					break
 				}
 			}
-			out = append(out, pathItem{key: key, path: p, isPath: true, item: item})
+			out = append(out, PathItem{Key: key, Path: p, IsPath: true, Item: item})
 		}
 	}
 	return out
 }
 
-func sortedMethods(item *openapi3.PathItem) []string {
+// SortedMethods lists the item's methods, POST first, in a fixed order.
+func SortedMethods(item *openapi3.PathItem) []string {
 	ops := item.Operations()
 	ms := make([]string, 0, len(ops))
 	for m := range ops {
